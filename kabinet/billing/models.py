@@ -1,0 +1,562 @@
+"""The utility as billing sees it: suppliers, premises, accounts, services, tariffs, charges, bills.
+
+Every record that billing sends has a natural key (supplier code + account number, service code,
+…) with a unique constraint, so loading the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.core.fields import money_field, price_field, quantity_field
+
+inn_validator = RegexValidator(r"^(\d{10}|\d{12})$", _("ИНН — 10 или 12 цифр."))
+kpp_validator = RegexValidator(r"^\d{9}$", _("КПП — 9 цифр."))
+bic_validator = RegexValidator(r"^\d{9}$", _("БИК — 9 цифр."))
+bank_account_validator = RegexValidator(r"^\d{20}$", _("Счёт — 20 цифр."))
+# ГИС ЖКХ single account number: 2 digits, 2 capital Cyrillic letters, 6 digits.
+els_validator = RegexValidator(r"^\d{2}[А-Я]{2}\d{6}$", _("ЕЛС — 10 знаков, например 90ВВ144120."))
+izhku_validator = RegexValidator(
+    r"^\d{2}[А-Я]{2}\d{6}-\d{2}$", _("ИЖКУ — ЕЛС, дефис и 2 цифры, например 90ВВ144120-11.")
+)
+
+
+def first_of_month(field: str) -> Q:
+    """Check-constraint condition: a period is stored as the first day of its month."""
+    return Q(**{f"{field}__day": 1})
+
+
+class Supplier(models.Model):
+    """A legal entity that charges for services, with everything a payment QR needs."""
+
+    class Kind(models.TextChoices):
+        ENERGY = "energy", _("Энергосбытовая компания")
+        HEAT_WATER = "heat_water", _("Тепло- и водоснабжение")
+        WASTE = "waste", _("Региональный оператор по обращению с ТКО")
+        HOUSING = "housing", _("Управляющая организация")
+        AGENT = "agent", _("Платёжный агент")
+        OTHER = "other", _("Другое")
+
+    code = models.SlugField(
+        _("код в биллинге"),
+        max_length=32,
+        unique=True,
+        help_text=_("Этим кодом поставщик обозначается в файлах обмена."),
+    )
+    name = models.CharField(_("полное наименование"), max_length=160)
+    short_name = models.CharField(_("краткое наименование"), max_length=80)
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    inn = models.CharField(_("ИНН"), max_length=12, validators=[inn_validator])
+    kpp = models.CharField(_("КПП"), max_length=9, blank=True, validators=[kpp_validator])
+    ogrn = models.CharField(_("ОГРН"), max_length=15, blank=True)
+    # Payment requisites: the mandatory block of the GOST R 56042-2014 payment QR.
+    bank_name = models.CharField(_("банк"), max_length=45)
+    bic = models.CharField(_("БИК"), max_length=9, validators=[bic_validator])
+    settlement_account = models.CharField(
+        _("расчётный счёт"), max_length=20, validators=[bank_account_validator]
+    )
+    correspondent_account = models.CharField(
+        _("корреспондентский счёт"), max_length=20, validators=[bank_account_validator]
+    )
+    address = models.CharField(_("адрес"), max_length=255, blank=True)
+    phone = models.CharField(_("телефон"), max_length=64, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("сайт"), blank=True)
+    time_zone = models.CharField(_("часовой пояс"), max_length=64, default="Europe/Moscow")
+
+    # Readings window, evaluated in the supplier's time zone. first > last wraps the month end
+    # (25th → 5th); 1..31 is the whole month.
+    readings_first_day = models.PositiveSmallIntegerField(
+        _("приём показаний с (число)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    readings_last_day = models.PositiveSmallIntegerField(
+        _("приём показаний по (число)"),
+        default=26,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    readings_close_time = models.TimeField(
+        _("окончание приёма в последний день"),
+        null=True,
+        blank=True,
+        help_text=_("Пусто — до конца дня."),
+    )
+    readings_strict = models.BooleanField(
+        _("не принимать показания вне периода"),
+        default=True,
+    )
+    readings_jump_factor = models.DecimalField(
+        _("порог подтверждения скачка расхода (× среднемесячного)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("10"),
+    )
+    min_payment = money_field(_("минимальная сумма платежа"), default=Decimal("50.00"))
+    # Control questions a customer may answer when linking an account (seeds 002, 003).
+    link_by_code = models.BooleanField(_("привязка по коду с квитанции"), default=True)
+    link_by_bill_total = models.BooleanField(
+        _("привязка по сумме квитанции за 6 месяцев"), default=True
+    )
+    link_by_surname_flat = models.BooleanField(
+        _("привязка по фамилии и номеру квартиры"), default=False
+    )
+    # Set by staff only; imports never touch it.
+    approved_for_payment = models.BooleanField(_("разрешена онлайн-оплата"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("поставщик")
+        verbose_name_plural = _("поставщики")
+        ordering = ["short_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(readings_first_day__gte=1)
+                & Q(readings_first_day__lte=31)
+                & Q(readings_last_day__gte=1)
+                & Q(readings_last_day__lte=31),
+                name="supplier_readings_days_in_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_payment__gte=0), name="supplier_min_payment_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class Branch(models.Model):
+    """A supplier's branch; account numbers are unique per supplier and branch."""
+
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("поставщик"), on_delete=models.PROTECT, related_name="branches"
+    )
+    code = models.SlugField(_("код в биллинге"), max_length=32)
+    name = models.CharField(_("название"), max_length=160)
+    address = models.CharField(_("адрес"), max_length=255, blank=True)
+    phone = models.CharField(_("телефон"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("филиал")
+        verbose_name_plural = _("филиалы")
+        ordering = ["supplier", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "code"], name="branch_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Premises(models.Model):
+    """A dwelling or other premises: address, areas and registered residents."""
+
+    external_id = models.CharField(
+        _("код в биллинге"),
+        max_length=64,
+        unique=True,
+        help_text=_("Идентификатор помещения из файла биллинга."),
+    )
+    address = models.CharField(_("адрес"), max_length=500)
+    region = models.CharField(_("регион"), max_length=120, blank=True)
+    city = models.CharField(_("населённый пункт"), max_length=120, blank=True)
+    street = models.CharField(_("улица"), max_length=160, blank=True)
+    house = models.CharField(_("дом"), max_length=32, blank=True)
+    building = models.CharField(_("корпус"), max_length=32, blank=True)
+    flat = models.CharField(_("квартира"), max_length=32, blank=True)
+    house_guid = models.CharField(_("ГУИД дома (ФИАС)"), max_length=36, blank=True)
+    total_area = models.DecimalField(
+        _("общая площадь, м²"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    living_area = models.DecimalField(
+        _("жилая площадь, м²"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    rooms = models.PositiveSmallIntegerField(_("комнат"), null=True, blank=True)
+    residents = models.PositiveSmallIntegerField(_("зарегистрировано"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("помещение")
+        verbose_name_plural = _("помещения")
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Account(models.Model):
+    """A personal account (лицевой счёт) at a supplier. Not a login."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Открыт")
+        CLOSED = "closed", _("Закрыт")
+
+    supplier = models.ForeignKey(
+        Supplier,
+        verbose_name=_("поставщик"),
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        db_index=False,  # the unique (supplier, number) index serves lookups by supplier
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("филиал"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+    )
+    number = models.CharField(
+        _("номер лицевого счёта"),
+        max_length=30,
+        help_text=_("Нормализованный: без «л/с», пробелов и ведущих нулей."),
+    )
+    number_display = models.CharField(_("номер как на квитанции"), max_length=40, blank=True)
+    premises = models.ForeignKey(
+        Premises,
+        verbose_name=_("помещение"),
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        null=True,
+        blank=True,
+    )
+    owner_name = models.CharField(_("владелец (ФИО)"), max_length=255, blank=True)
+    els = models.CharField(_("ЕЛС"), max_length=10, blank=True, validators=[els_validator])
+    izhku = models.CharField(_("ИЖКУ"), max_length=13, blank=True, validators=[izhku_validator])
+    link_code = models.CharField(
+        _("код для привязки"),
+        max_length=32,
+        blank=True,
+        help_text=_("Печатается на квитанции; клиент вводит его при добавлении счёта."),
+    )
+    automatic_readings = models.BooleanField(
+        _("показания снимаются автоматически"), default=False
+    )
+    status = models.CharField(
+        _("состояние"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    opened_on = models.DateField(_("открыт"), null=True, blank=True)
+    closed_on = models.DateField(_("закрыт"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("лицевой счёт")
+        verbose_name_plural = _("лицевые счета")
+        ordering = ["supplier", "number"]
+        constraints = [
+            # Two partial indexes instead of one: NULL branches are distinct in a plain unique
+            # index, and NULLS NOT DISTINCT exists on PostgreSQL 15 only, not on SQLite.
+            models.UniqueConstraint(
+                fields=["supplier", "number"],
+                condition=Q(branch__isnull=True),
+                name="account_number_unique_per_supplier",
+            ),
+            models.UniqueConstraint(
+                fields=["supplier", "branch", "number"],
+                condition=Q(branch__isnull=False),
+                name="account_number_unique_per_branch",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["number"], name="account_number_idx"),
+            models.Index(fields=["els"], name="account_els_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number_display or self.number} ({self.supplier_id})"
+
+
+class Service(models.Model):
+    """What is charged for: electricity, water, heating, waste, repairs, penalties …"""
+
+    class Kind(models.TextChoices):
+        ELECTRICITY = "electricity", _("Электроснабжение")
+        COLD_WATER = "cold_water", _("Холодное водоснабжение")
+        HOT_WATER = "hot_water", _("Горячее водоснабжение")
+        SEWERAGE = "sewerage", _("Водоотведение")
+        HEATING = "heating", _("Отопление")
+        GAS = "gas", _("Газоснабжение")
+        WASTE = "waste", _("Обращение с ТКО")
+        CAPITAL_REPAIR = "capital_repair", _("Взнос на капитальный ремонт")
+        MAINTENANCE = "maintenance", _("Содержание и ремонт")
+        INTERCOM = "intercom", _("Домофон")
+        PENALTY = "penalty", _("Пени")
+        OTHER = "other", _("Прочее")
+
+    code = models.SlugField(_("код в биллинге"), max_length=32, unique=True)
+    name = models.CharField(_("название"), max_length=160)
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    unit = models.CharField(_("единица измерения"), max_length=16, blank=True)
+    is_metered = models.BooleanField(_("по прибору учёта"), default=False)
+    sort_order = models.PositiveSmallIntegerField(_("порядок"), default=100)
+
+    class Meta:
+        verbose_name = _("услуга")
+        verbose_name_plural = _("услуги")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Zone(models.TextChoices):
+    """Time-of-day zones of a multi-tariff meter (Government Decree 354)."""
+
+    SINGLE = "", _("Однотарифный")
+    DAY = "day", _("День")
+    NIGHT = "night", _("Ночь")
+    PEAK = "peak", _("Пик")
+    SEMIPEAK = "semipeak", _("Полупик")
+
+
+class Tariff(models.Model):
+    """Price per unit of a service (and zone) for a tariff plan, valid from a date; history kept."""
+
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("поставщик"), on_delete=models.PROTECT, related_name="tariffs"
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("услуга"), on_delete=models.PROTECT, related_name="tariffs"
+    )
+    code = models.CharField(
+        _("код тарифа"), max_length=32, blank=True, help_text=_("Тарифный план в биллинге.")
+    )
+    name = models.CharField(_("название"), max_length=255)
+    zone = models.CharField(_("зона"), max_length=8, choices=Zone.choices, blank=True, default="")
+    price = price_field(_("цена за единицу, ₽"))
+    valid_from = models.DateField(_("действует с"))
+    valid_to = models.DateField(_("действует по"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("тариф")
+        verbose_name_plural = _("тарифы")
+        ordering = ["supplier", "service", "code", "zone", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier", "service", "code", "zone", "valid_from"],
+                name="tariff_version_unique",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="tariff_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="tariff_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.price} с {self.valid_from:%d.%m.%Y}"
+
+
+class VolumeBasis(models.TextChoices):
+    """How a charged volume was determined (the ЕПД footnote)."""
+
+    UNKNOWN = "", _("—")
+    METER = "meter", _("по показаниям прибора учёта")
+    NORM = "norm", _("по нормативу")
+    AVERAGE = "average", _("по среднему")
+    BUILDING_METER = "building_meter", _("по общедомовому прибору учёта")
+    CAPACITY = "capacity", _("по мощности")
+
+
+class Charge(models.Model):
+    """One line of a bill: a service of one recipient for an account and period (every ЕПД column).
+
+    Signs follow the ЕПД: a positive opening balance is a debt, a negative one an advance;
+    benefits are positive amounts that reduce what is due.
+    """
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("лицевой счёт"),
+        on_delete=models.CASCADE,
+        related_name="charges",
+        db_index=False,  # served by the unique key, which starts with the account
+    )
+    period = models.DateField(_("период"))
+    supplier = models.ForeignKey(
+        Supplier,
+        verbose_name=_("получатель"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("услуга"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    zone = models.CharField(_("зона"), max_length=8, choices=Zone.choices, blank=True, default="")
+    tariff_code = models.CharField(_("код тарифа"), max_length=32, blank=True)
+    unit = models.CharField(_("ед. изм."), max_length=16, blank=True)
+    norm = quantity_field(_("норматив"), null=True, blank=True)
+    volume = quantity_field(_("объём (индивидуальное потребление)"), null=True, blank=True)
+    volume_common = quantity_field(_("объём (общедомовые нужды)"), null=True, blank=True)
+    volume_basis = models.CharField(
+        _("объём определён"),
+        max_length=16,
+        choices=VolumeBasis.choices,
+        blank=True,
+        default="",
+    )
+    tariff = price_field(_("тариф, ₽"), null=True, blank=True)
+    opening_balance = money_field(_("долг/аванс на начало, ₽"))
+    charged = money_field(_("начислено, ₽"))
+    surcharge = money_field(_("повышающий коэффициент, ₽"))
+    recalculation = money_field(_("перерасчёт, ₽"))
+    recalculation_reason = models.CharField(_("основание перерасчёта"), max_length=255, blank=True)
+    benefits = money_field(_("льготы/субсидии, ₽"))
+    paid = money_field(_("оплачено, ₽"))
+    total = money_field(_("к оплате, ₽"))
+
+    class Meta:
+        verbose_name = _("начисление")
+        verbose_name_plural = _("начисления")
+        ordering = ["account", "-period", "supplier", "service", "zone"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period", "supplier", "service", "zone"],
+                name="charge_line_unique",
+            ),
+            models.CheckConstraint(condition=first_of_month("period"), name="charge_period_month"),
+            models.CheckConstraint(
+                condition=Q(volume__isnull=True) | Q(volume__gte=0),
+                name="charge_volume_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.period:%m.%Y} {self.service_id}"
+
+
+class BillAmounts(models.Model):
+    """The totals a bill and each of its supplier sections carry."""
+
+    opening_balance = money_field(_("долг/аванс на начало, ₽"))
+    charged = money_field(_("начислено, ₽"))
+    recalculation = money_field(_("перерасчёт, ₽"))
+    benefits = money_field(_("льготы/субсидии, ₽"))
+    penalties = money_field(_("пени, ₽"))
+    paid = money_field(_("оплачено, ₽"))
+    total = money_field(_("итого к оплате, ₽"))
+
+    class Meta:
+        abstract = True
+
+
+class Bill(BillAmounts):
+    """The monthly payment document (ЕПД) of an account; totals are the sum of its sections."""
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("лицевой счёт"),
+        on_delete=models.CASCADE,
+        related_name="bills",
+        db_index=False,
+    )
+    period = models.DateField(_("период"))
+    number = models.CharField(_("номер документа (ИПД)"), max_length=32, blank=True)
+    issued_on = models.DateField(_("дата формирования"), null=True, blank=True)
+    due_date = models.DateField(_("оплатить до"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("квитанция")
+        verbose_name_plural = _("квитанции")
+        ordering = ["account", "-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "period"], name="bill_unique_per_period"),
+            models.CheckConstraint(condition=first_of_month("period"), name="bill_period_month"),
+        ]
+        indexes = [models.Index(fields=["period"], name="bill_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.period:%m.%Y}"
+
+
+class BillSection(BillAmounts):
+    """The part of a bill that one recipient (supplier) charges and is paid to."""
+
+    bill = models.ForeignKey(
+        Bill,
+        verbose_name=_("квитанция"),
+        on_delete=models.CASCADE,
+        related_name="sections",
+        db_index=False,
+    )
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("получатель"), on_delete=models.PROTECT, related_name="+"
+    )
+    number = models.CharField(_("номер документа (ИПД)"), max_length=32, blank=True)
+    due_date = models.DateField(_("оплатить до"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("раздел квитанции")
+        verbose_name_plural = _("разделы квитанции")
+        ordering = ["bill", "supplier"]
+        constraints = [
+            models.UniqueConstraint(fields=["bill", "supplier"], name="bill_section_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill} / {self.supplier_id}"
+
+
+class ImportBatch(models.Model):
+    """One file given to import_billing: who, when, what it held, and every error found."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Выполняется")
+        LOADED = "loaded", _("Загружен")
+        REJECTED = "rejected", _("Отклонён (ошибки в данных)")
+        FAILED = "failed", _("Сбой")
+
+    kind = models.CharField(_("вид данных"), max_length=32)
+    file_name = models.CharField(_("файл"), max_length=500)
+    file_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    file_format = models.CharField(_("формат"), max_length=8, blank=True)
+    encoding = models.CharField(_("кодировка"), max_length=16, blank=True)
+    started_by = models.CharField(_("кто запустил"), max_length=150, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("пользователь"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("начало"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("окончание"), null=True, blank=True)
+    status = models.CharField(
+        _("состояние"), max_length=8, choices=Status.choices, default=Status.RUNNING
+    )
+    rows = models.PositiveIntegerField(_("строк"), default=0)
+    inserted = models.PositiveIntegerField(_("добавлено"), default=0)
+    updated = models.PositiveIntegerField(_("изменено"), default=0)
+    unchanged = models.PositiveIntegerField(_("без изменений"), default=0)
+    error_count = models.PositiveIntegerField(_("ошибок"), default=0)
+    errors = models.JSONField(
+        _("ошибки"),
+        default=list,
+        blank=True,
+        help_text=_("Первые ошибки: файл, строка, столбец, сообщение."),
+    )
+    message = models.TextField(_("итог"), blank=True)
+
+    class Meta:
+        verbose_name = _("загрузка из биллинга")
+        verbose_name_plural = _("загрузки из биллинга")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        if self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    """One row per act of a customer or staff member, written in the act's transaction."""
+
+    at = models.DateTimeField(_("когда"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("кто (текстом)"), max_length=150, blank=True)
+    action = models.CharField(_("действие"), max_length=64, db_index=True)
+    object_type = models.CharField(_("тип объекта"), max_length=64, blank=True)
+    object_id = models.CharField(_("id объекта"), max_length=64, blank=True)
+    data = models.JSONField(_("данные"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("запись журнала")
+        verbose_name_plural = _("журнал действий")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
