@@ -6,3 +6,7 @@ class BillingConfig(AppConfig):
     name = "kabinet.billing"
     label = "billing"
     verbose_name = _("Биллинг")
+
+    def ready(self) -> None:
+        # Registers the kinds of billing file this app owns.
+        from kabinet.billing.exchange import kinds  # noqa: F401

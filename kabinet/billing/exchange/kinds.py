@@ -1,0 +1,1 @@
+"""Kinds of billing file owned by the billing app."""

@@ -1,0 +1,1 @@
+"""Registered from the app config; see kabinet.billing.exchange."""
