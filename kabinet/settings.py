@@ -12,9 +12,8 @@ import secrets
 import sys
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
-
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,7 +34,8 @@ _load_dotenv(BASE_DIR / ".env")
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; unset and empty both mean the default."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -231,7 +231,10 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
         if TESTING or not env_str("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
+        else {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+        }
     )
 }
 
@@ -265,7 +268,11 @@ EMAIL_BACKEND = {
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
-}[env_choice("EMAIL_BACKEND", "locmem" if TESTING else "file", {"console", "file", "smtp", "locmem"})]
+}[
+    env_choice(
+        "EMAIL_BACKEND", "locmem" if TESTING else "file", {"console", "file", "smtp", "locmem"}
+    )
+]
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -300,6 +307,10 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading commits the domain and all its subdomains to HTTPS in every browser for
+        # months and is slow to undo: the operator's decision, not a check --deploy warning.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

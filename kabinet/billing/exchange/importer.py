@@ -1,0 +1,213 @@
+"""import_files(): load billing files, each in one transaction, each recorded as an ImportBatch."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import logging
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from kabinet.billing.exchange.engine import (
+    KINDS,
+    Counts,
+    Kind,
+    Loader,
+    Lookups,
+    Problem,
+    Report,
+    read_rows,
+)
+from kabinet.billing.exchange.files import FileProblem, csv_rows, decode, jsonl_rows
+from kabinet.billing.models import ImportBatch
+
+logger = logging.getLogger(__name__)
+
+KEPT_ERRORS = 1000
+
+
+class _Rejected(Exception):
+    """Raised inside the transaction to roll back a file that had errors."""
+
+
+def kind_for(path: Path, forced: str | None = None) -> str | None:
+    """The kind of a file: forced by --kind, or the longest kind name that starts its name."""
+    if forced:
+        return forced if forced in KINDS else None
+    name = path.name.lower()
+    matches = [k for k in KINDS if name.startswith(k)]
+    return max(matches, key=len) if matches else None
+
+
+def _archive(batch: ImportBatch, path: Path) -> None:
+    folder = Path(settings.IMPORT_ARCHIVE_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, folder / f"{batch.pk:06d}_{path.name}")
+
+
+def _load(
+    kind_class: type[Kind],
+    path: Path,
+    data: bytes,
+    encoding: str | None,
+    lookups: Lookups,
+    report: Report,
+    batch: ImportBatch,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, Counts]:
+    source = decode(path, data, encoding)
+    batch.encoding = source.encoding
+    batch.file_format = source.file_format
+    rows_read = 0
+    counts = Counts()
+    try:
+        with transaction.atomic():
+            loader = Loader(report)
+            kind = kind_class(lookups, loader, report)
+            if source.file_format == "csv":
+                header, header_line, rows = csv_rows(source.text)
+                report.line = header_line
+                rows_read = read_rows(kind_class, header, rows, report, kind.add, progress)
+            else:
+                rows_read = read_rows(
+                    kind_class, [], jsonl_rows(source.text), report, kind.add, progress
+                )
+            if not report.failed:
+                kind.check()
+            if report.failed:
+                raise _Rejected
+            loader.flush_all()
+            counts = kind.apply()
+            loader.drop_all()
+    except _Rejected:
+        pass
+    return rows_read, counts
+
+
+def import_file(
+    path: Path,
+    *,
+    kind: str,
+    lookups: Lookups,
+    encoding: str | None = None,
+    started_by: str = "",
+    user: Any = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportBatch:
+    data = path.read_bytes()
+    batch = ImportBatch.objects.create(
+        kind=kind,
+        file_name=str(path),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        started_by=started_by or getpass.getuser(),
+        user=user,
+    )
+    _archive(batch, path)
+    report = Report(KEPT_ERRORS)
+    counts = Counts()
+    try:
+        batch.rows, counts = _load(
+            KINDS[kind], path, data, encoding, lookups, report, batch, progress
+        )
+    except FileProblem as problem:
+        report.line = problem.line
+        report(problem.column, problem.message)
+    except DatabaseError as error:
+        # Validation should make this impossible; if the database still refuses, nothing was
+        # written (the transaction rolled back) and support gets the reason.
+        logger.exception("import of %s failed in the database", path)
+        batch.status = ImportBatch.Status.FAILED
+        batch.message = f"Ошибка базы данных, ничего не загружено: {error}"
+    batch.errors = [
+        {"file": path.name, "line": p.line, "column": p.column, "message": p.message}
+        for p in report.problems
+    ]
+    batch.error_count = report.count
+    if batch.status != ImportBatch.Status.FAILED:
+        if report.failed:
+            batch.status = ImportBatch.Status.REJECTED
+            batch.message = f"Найдено ошибок: {report.count}. Файл не загружен, данные не изменены."
+        else:
+            batch.status = ImportBatch.Status.LOADED
+            batch.inserted, batch.updated, batch.unchanged = (
+                counts.inserted,
+                counts.updated,
+                counts.unchanged,
+            )
+            batch.message = (
+                f"Загружено: добавлено {counts.inserted}, изменено {counts.updated}, "
+                f"без изменений {counts.unchanged}."
+            )
+    batch.finished_at = timezone.now()
+    batch.save()
+    return batch
+
+
+def problems_of(batch: ImportBatch) -> list[Problem]:
+    return [Problem(e["line"], e["column"], e["message"]) for e in batch.errors]
+
+
+def import_files(
+    paths: Sequence[Path],
+    *,
+    kind: str | None = None,
+    encoding: str | None = None,
+    started_by: str = "",
+    user: Any = None,
+    progress: bool = False,
+    on_batch: Callable[[ImportBatch], None] | None = None,
+) -> list[ImportBatch]:
+    """Import files in dependency order (accounts before the charges that refer to them).
+
+    Each file loads in its own transaction or not at all; the result has one ImportBatch per
+    file in the order they were processed. Raises ValueError for a file whose kind is unknown.
+    """
+    typed: list[tuple[int, str, Path]] = []
+    for path in paths:
+        name = kind_for(path, kind)
+        if name is None:
+            known = ", ".join(sorted(KINDS))
+            raise ValueError(
+                f"{path.name}: не понять, что в файле. Имя должно начинаться с одного из: "
+                f"{known} — или укажите --kind."
+            )
+        typed.append((KINDS[name].order, name, path))
+    typed.sort(key=lambda item: item[0])
+    batches = []
+    lookups = Lookups()
+    for _, name, path in typed:
+        bar = _progress_bar(path, progress)
+        try:
+            batch = import_file(
+                path,
+                kind=name,
+                lookups=lookups,
+                encoding=encoding,
+                started_by=started_by,
+                user=user,
+                progress=bar.update if bar is not None else None,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        lookups.forget_accounts()
+        batches.append(batch)
+        if on_batch is not None:
+            on_batch(batch)
+    return batches
+
+
+def _progress_bar(path: Path, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    with path.open("rb") as handle:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    return tqdm(total=max(lines - 1, 0), desc=path.name, unit=" строк", leave=False)
