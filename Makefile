@@ -14,8 +14,20 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kabinet
 PYTEST_WORKERS ?= 2
+MYPY_PATHS := kabinet tests $(wildcard bench)
 
-.PHONY: help run test test-sqlite test-postgres lint fmt bench deps deps-test demo clean
+# The Debian packages this invocation needs and the machine lacks, gathered into one list so that
+# `apt-get update` runs at most once, and not at all when nothing is missing. Chromium (the e2e
+# browser) and zbarimg (reads the bill QR back in tests) only matter to the test goals.
+TEST_GOALS := test test-sqlite test-postgres deps-test
+APT_MISSING = \
+	$(if $(wildcard $(UV)),,$(if $(shell python3 -m pip --version 2>/dev/null),,python3-pip)) \
+	$(if $(shell command -v npm 2>/dev/null),,nodejs npm) \
+	$(if $(filter $(TEST_GOALS),$(MAKECMDGOALS)), \
+		$(if $(wildcard /usr/bin/chromium),,chromium) \
+		$(if $(shell command -v zbarimg 2>/dev/null),,zbar-tools))
+
+.PHONY: help run test test-sqlite test-postgres lint fmt bench deps deps-test system-packages demo clean
 
 help:
 	@echo "make run    install, migrate SQLite, load the demo utility, serve http://$(HOST):$(PORT)"
@@ -23,23 +35,36 @@ help:
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make fmt    ruff format and ruff check --fix"
 	@echo "make bench  benchmarks (need PostgreSQL at 127.0.0.1:5432)"
+	@echo "make deps   install uv, the Python and npm packages (deps-test: also Chromium, zbar)"
 
-$(UV):
-	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+system-packages:
+	@missing="$(strip $(APT_MISSING))"; \
+	if [ -n "$$missing" ]; then \
+		echo "== installing Debian packages: $$missing =="; \
+		$(SUDO) apt-get update -qq && $(APT_INSTALL) $$missing; \
+	fi
 
-node_modules/.package-lock.json: package-lock.json
-	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) nodejs npm; }
+# Debian 12's pip refuses --user installs without --break-system-packages (PEP 668), and inside a
+# virtualenv --user is refused altogether; whichever way it lands, uv ends up at $(UV).
+$(UV): | system-packages
+	@echo "== installing uv with pip =="
+	python3 -m pip install --quiet --user uv 2>/dev/null \
+		|| python3 -m pip install --quiet --user --break-system-packages uv 2>/dev/null \
+		|| python3 -m pip install --quiet uv
+	@test -x $@ || { mkdir -p $(@D) && ln -sf "$$(python3 -c 'import uv; print(uv.find_uv_bin())')" $@; }
+
+node_modules/.package-lock.json: package-lock.json | system-packages
 	npm ci --no-audit --no-fund --loglevel=error
 
 .venv/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-deps: .venv/.synced node_modules/.package-lock.json
+deps: system-packages .venv/.synced node_modules/.package-lock.json
 
 deps-test: deps
-	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
-	@command -v zbarimg >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) zbar-tools; }
+	@test -x /usr/bin/chromium || { echo "/usr/bin/chromium is missing: the e2e tests need Debian's chromium" >&2; exit 1; }
+	@command -v zbarimg >/dev/null || { echo "zbarimg is missing: install zbar-tools" >&2; exit 1; }
 
 demo: deps
 	DEBUG=1 $(PY) python manage.py migrate --no-input -v0
@@ -51,25 +76,47 @@ run: demo
 
 test: deps-test test-sqlite test-postgres
 
+# One leg of the suite: $(1) names it, $(2) is its DATABASE_URL. Prints how long it took. pytest's
+# exit status 5 means it collected no tests (a wrong path, a conftest that swallowed everything):
+# that is a failure, and it says so instead of leaving a bare "Error 5".
+define pytest_leg
+	@echo "== $(1) leg: test suite on $(2) =="
+	@start=$$(date +%s); \
+	DATABASE_URL='$(2)' $(PY) pytest -n $(PYTEST_WORKERS) -q; rc=$$?; \
+	took=$$(( $$(date +%s) - start )); \
+	if [ $$rc = 0 ]; then \
+		echo "== $(1) leg passed in $${took}s =="; \
+	elif [ $$rc = 5 ]; then \
+		echo "== $(1) leg FAILED: pytest collected no tests (exit status 5) ==" >&2; \
+	else \
+		echo "== $(1) leg FAILED in $${took}s (pytest exit status $$rc) ==" >&2; \
+	fi; \
+	exit $$rc
+endef
+
+# In-memory SQLite: the leg never touches var/kabinet.sqlite3 or whatever DATABASE_URL .env sets.
 test-sqlite: deps-test
-	@echo "== test suite on SQLite =="
-	DATABASE_URL= $(PY) pytest -n $(PYTEST_WORKERS) -q
+	$(call pytest_leg,SQLite,sqlite://:memory:)
 
 # PostgreSQL leg: required in CI (CI=true); elsewhere skipped with a notice when no server answers.
 test-postgres: deps-test
-	@if $(PY) python -c "import psycopg; from psycopg.conninfo import make_conninfo; psycopg.connect(make_conninfo('$(TEST_DATABASE_URL)', dbname='postgres'), connect_timeout=3).close()" 2>/dev/null; then \
-		echo "== test suite on PostgreSQL =="; \
-		DATABASE_URL=$(TEST_DATABASE_URL) $(PY) pytest -n $(PYTEST_WORKERS) -q; \
+	@if error=$$($(PY) python -c "import psycopg; from psycopg.conninfo import make_conninfo; psycopg.connect(make_conninfo('$(TEST_DATABASE_URL)', dbname='postgres'), connect_timeout=3).close()" 2>&1); then \
+		$(MAKE) --no-print-directory _test-postgres; \
 	elif [ "$$CI" = "true" ]; then \
-		echo "PostgreSQL at $(TEST_DATABASE_URL) does not answer; CI needs it" >&2; exit 1; \
+		echo "PostgreSQL at $(TEST_DATABASE_URL) does not answer; CI needs it:" >&2; \
+		echo "$$error" | tail -n 2 >&2; exit 1; \
 	else \
 		echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL): PostgreSQL leg skipped =="; \
 	fi
 
+.PHONY: _test-postgres
+_test-postgres:
+	$(call pytest_leg,PostgreSQL,$(TEST_DATABASE_URL))
+
 lint: deps
 	$(PY) ruff check .
 	$(PY) ruff format --check .
-	DEBUG=1 $(PY) mypy kabinet tests bench
+	DEBUG=1 $(PY) mypy $(MYPY_PATHS)
 
 fmt: deps
 	$(PY) ruff format .

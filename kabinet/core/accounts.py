@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import re
 
-_PREFIX_RE = re.compile(r"^\s*(?:л\s*/\s*с|лс|л\.\s*с\.?|№|n|no\.?)\s*[:№]?\s*", re.IGNORECASE)
+# "no" before "n", or "No. 5" would lose only its "N". A prefix must not run into a letter: in
+# "NSK-0042" the N belongs to the number.
+_PREFIX_RE = re.compile(
+    r"^\s*(?:лицевой\s+сч[её]т|л\s*/\s*с|л\.\s*с\.?|лс|№|no\.?|n)(?![^\W\d_])\s*[:№]?\s*",
+    re.IGNORECASE,
+)
 _NOISE_RE = re.compile(r"[\s\-–—./_№]+")
 
 

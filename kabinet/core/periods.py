@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
-_DOTTED_RE = re.compile(r"^(\d{2})\.(\d{4})$")
+# ASCII only: \d would also take Arabic-Indic or full-width digits, which int() then accepts.
+_PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$", re.ASCII)
+_DOTTED_RE = re.compile(r"^(\d{2})\.(\d{4})$", re.ASCII)
 
 
 def period_of(day: dt.date) -> dt.date:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -224,12 +224,11 @@ class Loader:
         """INSERT `select` into `table`; on a key conflict update `compare` columns if any differ.
 
         `select` yields rows in `columns` order (it must contain a WHERE clause: SQLite needs one
-        before ON CONFLICT). `exists` counts the staged rows whose key is already in the table,
+        before ON CONFLICT). `exists` (used on SQLite) counts the staged rows whose key is already in the table,
         which with the statement's row count splits the result into inserted/updated/unchanged.
         `touch` columns (updated_at) are set on update but do not count as a change. `params`
         fill the placeholders of `select`; `exists_params` those of `exists` (default: none).
         """
-        existing = int(self.scalar(exists, exists_params or ()) or 0)
         assignments = ", ".join(f"{c} = excluded.{c}" for c in [*compare, *touch])
         changed = " OR ".join(self.distinct(f"{table}.{c}", f"excluded.{c}") for c in compare)
         conflict = f"ON CONFLICT ({', '.join(key)})"
@@ -239,8 +238,21 @@ class Loader:
             f"INSERT INTO {table} ({', '.join(columns)}) {select} "
             f"{conflict} DO UPDATE SET {assignments} WHERE {changed}"
         )
-        written = self.execute(sql, params)
         staged = int(self.scalar(f"SELECT count(*) FROM ({select}) AS rows_to_write", params) or 0)
+        if self.vendor == "postgresql":
+            # xmax is 0 on a freshly inserted row version: one statement tells inserts from
+            # updates, without joining the stage against a table of many months.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"WITH written AS ({sql} RETURNING (xmax = 0) AS fresh) "
+                    "SELECT count(*) FILTER (WHERE fresh), count(*) FILTER (WHERE NOT fresh) "
+                    "FROM written",
+                    params,
+                )
+                inserted, updated = cursor.fetchone()
+            return Counts(inserted=inserted, updated=updated, unchanged=staged - inserted - updated)
+        existing = int(self.scalar(exists, exists_params or ()) or 0)
+        written = self.execute(sql, params)
         inserted = staged - existing
         return Counts(
             inserted=inserted, updated=written - inserted, unchanged=existing - (written - inserted)
@@ -409,9 +421,14 @@ def read_rows(
 ) -> int:
     """Parse cells of every row by the kind's columns and pass each clean row to `on_row`.
 
-    `header` may be empty for JSON lines (each object names its fields). Returns rows read.
+    `header` is empty for JSON lines, whose objects name their own fields. Returns rows read.
+    This loop runs once per cell of a file of a million rows, so the per-file work (which
+    column is where, which parser reads it) is done before it.
     """
     columns = {c.name: c for c in kind.columns}
+    is_json = not header
+    if is_json:
+        header = [c.name for c in kind.columns]
     index: dict[str, int] = {}
     for position, name in enumerate(header):
         key = name.strip().lower().lstrip("\ufeff")
@@ -421,14 +438,16 @@ def read_rows(
             report(name, f"Столбец «{name}» повторяется.")
         else:
             index[key] = position
-    if header:
+    if not is_json:
         for column in kind.columns:
             if column.required and column.name not in index:
                 report(column.name, "Нет обязательного столбца.")
     if report.failed:
         return 0
-    count = 0
+    plan = [(c.name, c.parse, c.required, index[c.name]) for c in kind.columns if c.name in index]
+    template: Row = dict.fromkeys(columns)
     width = len(header)
+    count = 0
     for line, cells in rows:
         count += 1
         report.line = line
@@ -438,29 +457,26 @@ def read_rows(
             report("", cells)
             continue
         if isinstance(cells, dict):
-            raw = {k.strip().lower(): v for k, v in cells.items()}
-            unknown = [k for k in raw if k not in columns]
-            for name in unknown:
-                report(name, f"Неизвестное поле «{name}» для файла «{kind.name}».")
-        else:
-            if len(cells) != width:
-                report("", f"В строке {len(cells)} значений, а в заголовке {width} столбцов.")
-                continue
-            raw = {name: cells[position] for name, position in index.items()}
-        row: Row = {}
+            for name in cells:
+                if name.strip().lower() not in columns:
+                    report(name, f"Неизвестное поле «{name}» для файла «{kind.name}».")
+            lowered = {k.strip().lower(): v for k, v in cells.items()}
+            cells = [lowered.get(name, "") for name in header]
+        elif len(cells) != width:
+            report("", f"В строке {len(cells)} значений, а в заголовке {width} столбцов.")
+            continue
+        row = template.copy()
         clean = True
-        for column in kind.columns:
-            value = raw.get(column.name, "").strip()
-            if not value:
-                if column.required:
-                    report(column.name, "Обязательное поле не заполнено.")
+        for name, parse, required, position in plan:
+            value = cells[position].strip()
+            if value:
+                try:
+                    row[name] = parse(value)
+                except ValueProblem as problem:
+                    report(name, str(problem))
                     clean = False
-                row[column.name] = None
-                continue
-            try:
-                row[column.name] = column.parse(value)
-            except ValueProblem as problem:
-                report(column.name, str(problem))
+            elif required:
+                report(name, "Обязательное поле не заполнено.")
                 clean = False
         if clean:
             on_row(row)
@@ -468,8 +484,3 @@ def read_rows(
         progress(count % 1000)
     return count
 
-
-@dataclass
-class FileOutcome:
-    rows: int = 0
-    counts: Counts = field(default_factory=Counts)
