@@ -197,6 +197,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request while it is missing
 # Front-end packages come from npm (package-lock.json); only their built files are served.
 _NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [

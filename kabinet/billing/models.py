@@ -236,9 +236,7 @@ class Account(models.Model):
         blank=True,
         help_text=_("Печатается на квитанции; клиент вводит его при добавлении счёта."),
     )
-    automatic_readings = models.BooleanField(
-        _("показания снимаются автоматически"), default=False
-    )
+    automatic_readings = models.BooleanField(_("показания снимаются автоматически"), default=False)
     status = models.CharField(
         _("состояние"), max_length=8, choices=Status.choices, default=Status.OPEN
     )
@@ -271,7 +269,7 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number_display or self.number} ({self.supplier_id})"
+        return self.number_display or self.number
 
 
 class Service(models.Model):

@@ -44,16 +44,16 @@ class Meter(models.Model):
     )
     serial_number = models.CharField(_("заводской номер"), max_length=64)
     model = models.CharField(_("модель"), max_length=120, blank=True)
-    kind = models.CharField(
-        _("тип"), max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL
-    )
+    kind = models.CharField(_("тип"), max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL)
     zones = models.PositiveSmallIntegerField(
         _("тарифных зон"),
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(3)],
     )
     integer_digits = models.PositiveSmallIntegerField(
-        _("разрядов до запятой"), default=6, validators=[MinValueValidator(1), MaxValueValidator(10)]
+        _("разрядов до запятой"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
     fraction_digits = models.PositiveSmallIntegerField(
         _("разрядов после запятой"), default=0, validators=[MaxValueValidator(4)]
@@ -73,7 +73,9 @@ class Meter(models.Model):
         verbose_name_plural = _("приборы учёта")
         ordering = ["account", "service", "serial_number"]
         constraints = [
-            models.UniqueConstraint(fields=["supplier", "external_id"], name="meter_external_unique"),
+            models.UniqueConstraint(
+                fields=["supplier", "external_id"], name="meter_external_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(zones__gte=1) & Q(zones__lte=3), name="meter_zones_1_to_3"
             ),

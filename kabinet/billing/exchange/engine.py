@@ -224,8 +224,9 @@ class Loader:
         """INSERT `select` into `table`; on a key conflict update `compare` columns if any differ.
 
         `select` yields rows in `columns` order (it must contain a WHERE clause: SQLite needs one
-        before ON CONFLICT). `exists` (used on SQLite) counts the staged rows whose key is already in the table,
-        which with the statement's row count splits the result into inserted/updated/unchanged.
+        before ON CONFLICT). `exists` (used on SQLite only) counts the staged rows whose key is
+        already in the table, which with the statement's row count splits the result into
+        inserted/updated/unchanged.
         `touch` columns (updated_at) are set on update but do not count as a change. `params`
         fill the placeholders of `select`; `exists_params` those of `exists` (default: none).
         """
@@ -483,4 +484,3 @@ def read_rows(
     if progress is not None:
         progress(count % 1000)
     return count
-

@@ -6,126 +6,224 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('billing', '0001_initial'),
+        ("billing", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importbatch',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='пользователь'),
+            model_name="importbatch",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="пользователь",
+            ),
         ),
         migrations.AddField(
-            model_name='account',
-            name='premises',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='billing.premises', verbose_name='помещение'),
+            model_name="account",
+            name="premises",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="accounts",
+                to="billing.premises",
+                verbose_name="помещение",
+            ),
         ),
         migrations.AddField(
-            model_name='charge',
-            name='service',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='billing.service', verbose_name='услуга'),
+            model_name="charge",
+            name="service",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="billing.service",
+                verbose_name="услуга",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplier',
-            constraint=models.CheckConstraint(condition=models.Q(('readings_first_day__gte', 1), ('readings_first_day__lte', 31), ('readings_last_day__gte', 1), ('readings_last_day__lte', 31)), name='supplier_readings_days_in_month'),
+            model_name="supplier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("readings_first_day__gte", 1),
+                    ("readings_first_day__lte", 31),
+                    ("readings_last_day__gte", 1),
+                    ("readings_last_day__lte", 31),
+                ),
+                name="supplier_readings_days_in_month",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplier',
-            constraint=models.CheckConstraint(condition=models.Q(('min_payment__gte', 0)), name='supplier_min_payment_not_negative'),
+            model_name="supplier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_payment__gte", 0)),
+                name="supplier_min_payment_not_negative",
+            ),
         ),
         migrations.AddField(
-            model_name='charge',
-            name='supplier',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='billing.supplier', verbose_name='получатель'),
+            model_name="charge",
+            name="supplier",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="billing.supplier",
+                verbose_name="получатель",
+            ),
         ),
         migrations.AddField(
-            model_name='branch',
-            name='supplier',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='branches', to='billing.supplier', verbose_name='поставщик'),
+            model_name="branch",
+            name="supplier",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="branches",
+                to="billing.supplier",
+                verbose_name="поставщик",
+            ),
         ),
         migrations.AddField(
-            model_name='billsection',
-            name='supplier',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='billing.supplier', verbose_name='получатель'),
+            model_name="billsection",
+            name="supplier",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="billing.supplier",
+                verbose_name="получатель",
+            ),
         ),
         migrations.AddField(
-            model_name='account',
-            name='supplier',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='billing.supplier', verbose_name='поставщик'),
+            model_name="account",
+            name="supplier",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="accounts",
+                to="billing.supplier",
+                verbose_name="поставщик",
+            ),
         ),
         migrations.AddField(
-            model_name='tariff',
-            name='service',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tariffs', to='billing.service', verbose_name='услуга'),
+            model_name="tariff",
+            name="service",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="tariffs",
+                to="billing.service",
+                verbose_name="услуга",
+            ),
         ),
         migrations.AddField(
-            model_name='tariff',
-            name='supplier',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tariffs', to='billing.supplier', verbose_name='поставщик'),
+            model_name="tariff",
+            name="supplier",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="tariffs",
+                to="billing.supplier",
+                verbose_name="поставщик",
+            ),
         ),
         migrations.AddIndex(
-            model_name='bill',
-            index=models.Index(fields=['period'], name='bill_period_idx'),
+            model_name="bill",
+            index=models.Index(fields=["period"], name="bill_period_idx"),
         ),
         migrations.AddConstraint(
-            model_name='bill',
-            constraint=models.UniqueConstraint(fields=('account', 'period'), name='bill_unique_per_period'),
+            model_name="bill",
+            constraint=models.UniqueConstraint(
+                fields=("account", "period"), name="bill_unique_per_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bill',
-            constraint=models.CheckConstraint(condition=models.Q(('period__day', 1)), name='bill_period_month'),
+            model_name="bill",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period__day", 1)), name="bill_period_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.UniqueConstraint(fields=('account', 'period', 'supplier', 'service', 'zone'), name='charge_line_unique'),
+            model_name="charge",
+            constraint=models.UniqueConstraint(
+                fields=("account", "period", "supplier", "service", "zone"),
+                name="charge_line_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.CheckConstraint(condition=models.Q(('period__day', 1)), name='charge_period_month'),
+            model_name="charge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period__day", 1)), name="charge_period_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.CheckConstraint(condition=models.Q(('volume__isnull', True), ('volume__gte', 0), _connector='OR'), name='charge_volume_not_negative'),
+            model_name="charge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("volume__isnull", True), ("volume__gte", 0), _connector="OR"),
+                name="charge_volume_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='branch',
-            constraint=models.UniqueConstraint(fields=('supplier', 'code'), name='branch_code_unique'),
+            model_name="branch",
+            constraint=models.UniqueConstraint(
+                fields=("supplier", "code"), name="branch_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='billsection',
-            constraint=models.UniqueConstraint(fields=('bill', 'supplier'), name='bill_section_unique'),
+            model_name="billsection",
+            constraint=models.UniqueConstraint(
+                fields=("bill", "supplier"), name="bill_section_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['number'], name='account_number_idx'),
+            model_name="account",
+            index=models.Index(fields=["number"], name="account_number_idx"),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['els'], name='account_els_idx'),
+            model_name="account",
+            index=models.Index(fields=["els"], name="account_els_idx"),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('branch__isnull', True)), fields=('supplier', 'number'), name='account_number_unique_per_supplier'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("branch__isnull", True)),
+                fields=("supplier", "number"),
+                name="account_number_unique_per_supplier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('branch__isnull', False)), fields=('supplier', 'branch', 'number'), name='account_number_unique_per_branch'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("branch__isnull", False)),
+                fields=("supplier", "branch", "number"),
+                name="account_number_unique_per_branch",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tariff',
-            constraint=models.UniqueConstraint(fields=('supplier', 'service', 'code', 'zone', 'valid_from'), name='tariff_version_unique'),
+            model_name="tariff",
+            constraint=models.UniqueConstraint(
+                fields=("supplier", "service", "code", "zone", "valid_from"),
+                name="tariff_version_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tariff',
-            constraint=models.CheckConstraint(condition=models.Q(('price__gte', 0)), name='tariff_price_not_negative'),
+            model_name="tariff",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("price__gte", 0)), name="tariff_price_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tariff',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='tariff_valid_range'),
+            model_name="tariff",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="tariff_valid_range",
+            ),
         ),
     ]

@@ -5,20 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0002_initial'),
+        ("billing", "0002_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='charge',
-            name='service',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='billing.service', verbose_name='услуга'),
+            model_name="charge",
+            name="service",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="billing.service",
+                verbose_name="услуга",
+            ),
         ),
         migrations.AlterField(
-            model_name='charge',
-            name='supplier',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='billing.supplier', verbose_name='получатель'),
+            model_name="charge",
+            name="supplier",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="billing.supplier",
+                verbose_name="получатель",
+            ),
         ),
     ]

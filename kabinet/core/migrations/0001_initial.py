@@ -4,28 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='когда')),
-                ('actor_label', models.CharField(blank=True, max_length=150, verbose_name='кто (текстом)')),
-                ('action', models.CharField(db_index=True, max_length=64, verbose_name='действие')),
-                ('object_type', models.CharField(blank=True, max_length=64, verbose_name='тип объекта')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='id объекта')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='данные')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="когда"),
+                ),
+                (
+                    "actor_label",
+                    models.CharField(blank=True, max_length=150, verbose_name="кто (текстом)"),
+                ),
+                ("action", models.CharField(db_index=True, max_length=64, verbose_name="действие")),
+                (
+                    "object_type",
+                    models.CharField(blank=True, max_length=64, verbose_name="тип объекта"),
+                ),
+                (
+                    "object_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="id объекта"),
+                ),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="данные")),
             ],
             options={
-                'verbose_name': 'запись журнала',
-                'verbose_name_plural': 'журнал действий',
-                'ordering': ['-at'],
+                "verbose_name": "запись журнала",
+                "verbose_name_plural": "журнал действий",
+                "ordering": ["-at"],
             },
         ),
     ]

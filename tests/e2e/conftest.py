@@ -1,0 +1,77 @@
+"""Browser tests: Playwright's sync API, Debian's Chromium, pytest-django's live_server.
+
+Never a downloaded browser: only /usr/bin/chromium (apt package ``chromium``, installed by
+``make deps-test``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+# Playwright's sync API keeps an asyncio loop running in the test thread for the whole session,
+# and Django refuses ORM calls from a thread with a running loop. The calls are in fact
+# synchronous, so the guard is switched off; it stays on outside the test run.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's Chromium (`make deps-test` or "
+            "`apt-get install chromium`); the tests never download a browser."
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A fresh browser context per test (no cookies carried over) pointed at the live server.
+
+    The context asks for Russian, as the utilities' customers' browsers do; Chromium would
+    otherwise send en-US and LocaleMiddleware would switch the site to English.
+    """
+    context = browser.new_context(base_url=live_server.url, locale="ru-RU")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # The page is still open while the call phase is reported, so the screenshot shows what the
+    # browser showed when the assertion failed.
+    report = yield
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when == "call" and report.failed and isinstance(page, Page):
+        RESULTS_DIR.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", item.nodeid)
+        page.screenshot(path=RESULTS_DIR / f"{name}.png", full_page=True)
+    return report

@@ -1,0 +1,67 @@
+"""First browser checks: the portal's home page and the back-office login."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.models import Permission
+from django.utils import translation
+from playwright.sync_api import Page, expect
+
+from kabinet.identity.models import User
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Пароль-для-теста-1"
+
+
+@pytest.fixture
+def operator() -> User:
+    """A staff member who may view billing data and nothing else."""
+    user = User.objects.create_user(username="operator", password=PASSWORD, is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="billing", codename__startswith="view_")
+    )
+    return user
+
+
+def log_in(page: Page, username: str, password: str) -> None:
+    page.goto("/admin/")
+    page.get_by_label("Имя пользователя").fill(username)
+    page.get_by_label("Пароль").fill(password)
+    page.get_by_role("button", name="Войти").click()
+
+
+def test_it_shows_the_home_page_with_its_styles_and_scripts(page: Page) -> None:
+    with page.expect_response(
+        re.compile(r"/static/vendor/bootstrap/css/bootstrap\.min\.css$")
+    ) as css:
+        page.goto("/")
+    assert css.value.status == 200
+    expect(page.get_by_role("heading", name="Личный кабинет клиента")).to_be_visible()
+    # Bootstrap's rules are applied, not just fetched: its navbar is a flex container.
+    assert page.locator("nav.navbar").evaluate("n => getComputedStyle(n).display") == "flex"
+    assert page.evaluate("typeof window.htmx") == "object"
+
+
+def test_it_lets_staff_log_in_to_the_back_office(page: Page, operator: User) -> None:
+    log_in(page, "operator", PASSWORD)
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    expect(page.locator("#site-name")).to_have_text("Кабинет — бэк-офис")
+    billing = page.locator("#content-main .app-billing")
+    expect(billing.get_by_role("link", name="Лицевые счета")).to_be_visible()
+    expect(billing.get_by_role("link", name="Поставщики")).to_be_visible()
+    expect(billing.get_by_role("link", name="Загрузки из биллинга")).to_be_visible()
+
+
+def test_it_rejects_a_wrong_password_in_russian(page: Page, operator: User) -> None:
+    log_in(page, "operator", "не-тот-пароль")
+    with translation.override("ru"):
+        message = AdminAuthenticationForm.error_messages["invalid_login"] % {
+            "username": User._meta.get_field("username").verbose_name
+        }
+    expect(page.locator(".errornote")).to_have_text(message)
+    expect(page).to_have_url(re.compile(r"/admin/login/"))
+    expect(page.get_by_label("Пароль")).to_be_visible()
