@@ -315,6 +315,9 @@ class Kind:
         self.loader = loader
         self.report = report
         self.keys: dict[Any, int] = {}
+        # Each account repeats on several consecutive lines of a month's file; only successful
+        # resolutions are kept, so a bad reference is reported on every line that has it.
+        self._resolved_accounts: dict[tuple[str, str | None, str], tuple[int, int | None, int]] = {}
         self.begin()
 
     def begin(self) -> None:
@@ -379,6 +382,10 @@ class Kind:
 
     def account(self, row: Row) -> tuple[int, int | None, int] | None:
         """Resolve supplier + branch + account to (supplier_id, branch_id, account_id)."""
+        key = (row["supplier"], row.get("branch"), row["account"])
+        resolved = self._resolved_accounts.get(key)
+        if resolved is not None:
+            return resolved
         supplier_id = self.supplier(row)
         ok, branch_id = self.branch(row, supplier_id)
         if supplier_id is None or not ok:
@@ -387,6 +394,7 @@ class Kind:
         if account_id is None:
             self.report("account", f"Лицевой счёт «{row['account']}» у поставщика не найден.")
             return None
+        self._resolved_accounts[key] = (supplier_id, branch_id, account_id)
         return supplier_id, branch_id, account_id
 
     def not_future_period(self, row: Row, column: str = "period") -> None:

@@ -158,6 +158,8 @@ def flag(text: str) -> bool:
 
 
 def text(max_length: int) -> Parser:
+    # Codes (supplier, service, zone, unit) repeat on every line: a cache hit beats the call.
+    @lru_cache(maxsize=1 << 12)
     def parse(value: str) -> str:
         if len(value) > max_length:
             raise ValueProblem(f"Слишком длинное значение: больше {max_length} символов.")
