@@ -7,8 +7,20 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
-from kabinet.billing.models import Account, Branch, Premises, Service, Supplier
-from kabinet.metering.models import Meter
+from kabinet.billing.models import (
+    Account,
+    Bill,
+    BillSection,
+    Branch,
+    Charge,
+    ImportBatch,
+    Premises,
+    Service,
+    Supplier,
+    Tariff,
+)
+from kabinet.metering.models import Meter, Reading
+from kabinet.payments.models import Payment, PaymentSplit
 
 _seq = itertools.count(1)
 
@@ -93,11 +105,6 @@ def make_meter(account: Account, service: Service | None = None, **kwargs: Any) 
     return Meter.objects.create(account=account, service=service or make_service(), **defaults)
 
 
-# Factories added after the first ones; their imports stay here so the file only ever grows.
-from kabinet.metering.models import Reading  # noqa: E402
-from kabinet.payments.models import Payment, PaymentSplit  # noqa: E402
-
-
 def make_reading(meter: Meter, **kwargs: Any) -> Reading:
     """A portal reading; ``submitted_at`` may be given although the model stamps it on save."""
     submitted_at = kwargs.pop("submitted_at", None)
@@ -134,9 +141,6 @@ def make_payment(
     for supplier, amount in splits or [(account.supplier, payment.amount)]:
         PaymentSplit.objects.create(payment=payment, supplier=supplier, amount=amount)
     return payment
-
-
-from kabinet.billing.models import Bill, BillSection, Charge, ImportBatch, Tariff  # noqa: E402
 
 
 def make_tariff(supplier: Supplier, service: Service, **kwargs: Any) -> Tariff:
