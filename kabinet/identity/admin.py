@@ -2,7 +2,19 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.identity.models import User
+from kabinet.identity.models import ApiToken, Consent, User, Verification
+from kabinet.staff.model_admins import ReadOnlyModelAdmin
+
+
+class ConsentInline(admin.TabularInline):
+    model = Consent
+    fields = ("kind", "version", "accepted_at", "withdrawn_at", "ip_address")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(User)
@@ -11,5 +23,59 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "email", "phone", "last_name", "first_name")
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        (_("Дополнительно"), {"fields": ("patronymic", "phone")}),
+        (
+            _("Дополнительно"),
+            {
+                "fields": (
+                    "patronymic",
+                    "last_name_latin",
+                    "first_name_latin",
+                    "gender",
+                    "birth_date",
+                    "phone",
+                    "phone_confirmed_at",
+                    "email_confirmed_at",
+                )
+            },
+        ),
     )
+    inlines = [ConsentInline]
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyModelAdmin):
+    list_display = ("user", "kind", "version", "accepted_at", "withdrawn_at")
+    list_filter = ("kind", "version")
+    search_fields = ("user__email", "user__phone", "user__last_name")
+    list_select_related = ("user",)
+
+
+@admin.register(Verification)
+class VerificationAdmin(ReadOnlyModelAdmin):
+    """Shows that a code was sent and used; never the code (only its hash is stored)."""
+
+    list_display = (
+        "purpose",
+        "channel",
+        "target",
+        "created_at",
+        "expires_at",
+        "attempts",
+        "used_at",
+    )
+    list_filter = ("purpose", "channel")
+    search_fields = ("target",)
+    exclude = ("secret_hash", "payload")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyModelAdmin):
+    """Staff may revoke a lost phone's token; the key itself is never shown."""
+
+    list_display = ("user", "label", "created_at", "last_used_at", "expires_at")
+    search_fields = ("user__email", "user__phone", "label")
+    list_select_related = ("user",)
+    exclude = ("key_hash",)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return True
