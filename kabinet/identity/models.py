@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -25,7 +25,10 @@ class User(AbstractUser):
         MALE = "male", _("Мужской")
         FEMALE = "female", _("Женский")
 
-    email = models.EmailField(_("e-mail"), blank=True, null=True, unique=True)
+    # Nullable, unlike AbstractUser's: people who register by phone have no e-mail.
+    email = models.EmailField(  # type: ignore[assignment]
+        _("e-mail"), blank=True, null=True, unique=True
+    )
     email_confirmed_at = models.DateTimeField(_("e-mail подтверждён"), null=True, blank=True)
     phone = models.CharField(_("телефон"), max_length=20, blank=True, null=True, unique=True)
     phone_confirmed_at = models.DateTimeField(_("телефон подтверждён"), null=True, blank=True)
@@ -36,8 +39,6 @@ class User(AbstractUser):
         _("пол"), max_length=8, choices=Gender.choices, blank=True, default=Gender.UNKNOWN
     )
     birth_date = models.DateField(_("дата рождения"), null=True, blank=True)
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("пользователь")
