@@ -410,3 +410,12 @@ def test_a_nul_byte_is_refused_with_its_line(utility: Utility, tmp_path: Path) -
     assert batch.status == "rejected"
     assert batch.errors[0]["line"] == 3
     assert Account.objects.count() == 0
+
+
+def test_zero_residents_and_rooms_stay_zero(utility: Utility, tmp_path: Path) -> None:
+    rows = [dict(ACCOUNTS[0], residents="0", rooms="0", total_area="0", living_area="")]
+
+    load(write_csv(tmp_path, "accounts.csv", rows))
+
+    premises = Premises.objects.get(external_id="P1")
+    assert (premises.residents, premises.rooms, premises.total_area) == (0, 0, Decimal("0.00"))

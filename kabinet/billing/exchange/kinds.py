@@ -95,7 +95,12 @@ class AccountsKind(Kind):
         if total is not None and living is not None and living > total:
             self.report("living_area", "Жилая площадь больше общей.")
             return
-        premises = tuple(row[c] or ("" if c in self.PREMISES[:8] else None) for c in self.PREMISES)
+        # Text parts default to "", numbers stay None when absent — and 0 stays 0 (no one
+        # registered is how a waste operator knows to bill by area).
+        premises = tuple(
+            ("" if row[c] is None else row[c]) if c in self.PREMISES[:8] else row[c]
+            for c in self.PREMISES
+        )
         seen = self.premises.get(row["premises_id"])
         if seen is None:
             self.premises[row["premises_id"]] = (self.report.line, premises)
