@@ -70,8 +70,11 @@ demo: deps
 	DEBUG=1 $(PY) python manage.py migrate --no-input -v0
 	DEBUG=1 $(PY) python manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --if-empty
 
+# The job consumer (SMS, e-mail, imports) runs beside the web server and stops with it.
 run: demo
 	DEBUG=1 $(PY) python manage.py demo_logins
+	@trap 'kill 0' EXIT; \
+	DEBUG=1 $(PY) python manage.py run_huey --workers 2 --quiet & \
 	DEBUG=1 $(PY) python manage.py runserver $(HOST):$(PORT)
 
 test: deps-test test-sqlite test-postgres
