@@ -7,6 +7,7 @@ instead of silently falling back, so a typo in production is caught at start-up.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import sys
@@ -100,6 +101,16 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
+# ALTCHA (self-hosted proof-of-work captcha): challenges are signed with this key. By default it
+# is derived from SECRET_KEY, so it is secret and stable without another variable to manage.
+ALTCHA_HMAC_KEY = env_str(
+    "ALTCHA_HMAC_KEY",
+    hashlib.sha256(f"kabinet.altcha:{SECRET_KEY}".encode()).hexdigest(),
+)
+# The work a browser does: it tries on average half this many hashes (about 0.1 s at 100 000).
+ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 100_000)
+ALTCHA_EXPIRES = env_int("ALTCHA_EXPIRES", 600)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -116,6 +127,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "kabinet.core",
     "kabinet.identity",
+    "kabinet.messaging",
     "kabinet.billing",
     "kabinet.metering",
     "kabinet.payments",
@@ -132,6 +144,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kabinet.identity.middleware.PersonalDetailsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -186,7 +199,50 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        # Seed 003: at least 8 characters with digits, capital and small Latin letters.
+        "NAME": "kabinet.identity.passwords.CharacterClassValidator",
+        "OPTIONS": {
+            "require_upper": env_bool("PASSWORD_REQUIRE_UPPER", True),
+            "require_lower": env_bool("PASSWORD_REQUIRE_LOWER", True),
+            "require_digit": env_bool("PASSWORD_REQUIRE_DIGIT", True),
+        },
+    },
 ]
+
+# Customers log in with a phone or an e-mail; staff keep the username login of the admin.
+AUTHENTICATION_BACKENDS = [
+    "kabinet.identity.backends.PhoneOrEmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "identity:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "identity:login"
+# «Запомнить» keeps the session this long; without it the session ends when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+
+# Versions of the documents a customer accepts (152-FZ: each stored with its version). Raise one
+# when its text changes; existing acceptances keep the version they were given for.
+PERSONAL_DATA_CONSENT_VERSION = env_str("PERSONAL_DATA_CONSENT_VERSION", "1")
+USER_AGREEMENT_VERSION = env_str("USER_AGREEMENT_VERSION", "1")
+MARKETING_CONSENT_VERSION = env_str("MARKETING_CONSENT_VERSION", "1")
+
+# One-time SMS codes and e-mail links (registration, recovery).
+VERIFICATION_CODE_TTL = env_int("VERIFICATION_CODE_TTL", 600)
+VERIFICATION_CODE_ATTEMPTS = env_int("VERIFICATION_CODE_ATTEMPTS", 5)
+VERIFICATION_RESEND_COOLDOWN = env_int("VERIFICATION_RESEND_COOLDOWN", 60)
+VERIFICATION_MAX_SENDS = env_int("VERIFICATION_MAX_SENDS", 5)
+# Seed 004: an e-mail address must be confirmed within 60 hours of registration.
+VERIFICATION_LINK_TTL = env_int("VERIFICATION_LINK_TTL", 60 * 3600)
+# A password recovery link opens the account, so it lives much shorter.
+RECOVERY_LINK_TTL = env_int("RECOVERY_LINK_TTL", 2 * 3600)
+
+# Login throttling (see kabinet/identity/services/login.py for the policy).
+LOGIN_FAILURES_PER_IDENTIFIER = env_int("LOGIN_FAILURES_PER_IDENTIFIER", 5)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 100)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+LOGIN_MAX_DELAY = env_int("LOGIN_MAX_DELAY", 60 * 60)
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
@@ -263,6 +319,12 @@ SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_LOGIN = env_str("SMS_GATEWAY_LOGIN")
 SMS_GATEWAY_PASSWORD = env_str("SMS_GATEWAY_PASSWORD")
 SMS_SENDER = env_str("SMS_SENDER", "Kabinet")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
+# SMS caps per hour: every SMS costs money and a code request is an easy thing to abuse.
+# When the cache that counts them is down, SMS are refused rather than sent uncounted.
+SMS_LIMIT_PER_NUMBER = env_int("SMS_LIMIT_PER_NUMBER", 5)
+SMS_LIMIT_PER_IP = env_int("SMS_LIMIT_PER_IP", 20)
+SMS_LIMIT_GLOBAL = env_int("SMS_LIMIT_GLOBAL", 500)
 
 EMAIL_BACKEND = {
     "console": "django.core.mail.backends.console.EmailBackend",

@@ -3,5 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("kabinet.api.urls")),
+    path("profile/", include("kabinet.identity.profile_urls")),
+    path("", include("kabinet.identity.urls")),
     path("", include("kabinet.portal.urls")),
 ]

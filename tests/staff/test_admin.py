@@ -29,6 +29,7 @@ from kabinet.billing.models import (
     Tariff,
 )
 from kabinet.core.models import AuditEntry
+from kabinet.messaging.models import OutgoingMessage
 from kabinet.metering.models import Meter, Reading
 from kabinet.payments.models import Payment
 from tests.factories import (
@@ -50,7 +51,7 @@ pytestmark = pytest.mark.django_db
 
 # Shown only as inlines of their parent (BillSection on Bill, PaymentSplit on Payment).
 INLINE_ONLY = {"billsection", "paymentsplit"}
-BACK_OFFICE_APPS = ("core", "identity", "billing", "metering", "payments")
+BACK_OFFICE_APPS = ("core", "identity", "messaging", "billing", "metering", "payments")
 
 
 @dataclass
@@ -86,6 +87,9 @@ def world() -> World:
         Reading: make_reading(meter),
         Payment: make_payment(account),
         AuditEntry: audit,
+        OutgoingMessage: OutgoingMessage.objects.create(
+            channel="sms", to="+79161234567", template="test", body="Код 123456"
+        ),
     }
     return World(objects)
 
@@ -114,6 +118,7 @@ MODELS = [
     Reading,
     Payment,
     AuditEntry,
+    OutgoingMessage,
 ]
 
 
@@ -158,7 +163,7 @@ def test_it_opens_the_change_page_of_every_model(
 
 # Written by the system (log, audit) or owned by billing (a staff edit would be undone by the
 # next import): staff look at them and never add or change them.
-VIEW_ONLY = {ImportBatch, AuditEntry, Charge, Bill}
+VIEW_ONLY = {ImportBatch, AuditEntry, Charge, Bill, OutgoingMessage}
 
 
 @pytest.mark.parametrize(

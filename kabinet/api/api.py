@@ -1,0 +1,22 @@
+"""The NinjaAPI instance of /api/v1 (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from kabinet.api import errors
+from kabinet.api.auth import BearerTokenAuth, CustomerSessionAuth
+from kabinet.api.customer import auth_router, profile_router
+
+api = NinjaAPI(
+    title="Kabinet API",
+    version="1",
+    description="API личного кабинета клиента: вход по токену, профиль, персональные данные.",
+    urls_namespace="api-v1",
+    # Bearer first: a mobile app has no session, and the CSRF check of the session auth
+    # must not apply to it.
+    auth=[BearerTokenAuth(), CustomerSessionAuth()],
+)
+errors.install(api)
+api.add_router("/auth", auth_router)
+api.add_router("/profile", profile_router)

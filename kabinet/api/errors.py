@@ -1,0 +1,93 @@
+"""The API's one error shape: ``{"code", "message", "fields"}`` with a 4xx status.
+
+Handlers for everything an endpoint can raise are registered on the NinjaAPI in api.py, so a
+client never sees ninja's default bodies or a 500 for bad input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from kabinet.identity.services.profile import ProfileError
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+def error_response(
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+) -> HttpResponse:
+    body = {"code": code, "message": message, "fields": fields or {}}
+    return api.create_response(request, body, status=status)
+
+
+def _field_name(loc: Any) -> str:
+    # ninja reports ("body", "payload", "birth_date"); the client knows only "birth_date".
+    parts = [str(p) for p in loc if p not in {"body", "query", "path", "payload"}]
+    return ".".join(parts) or "__all__"
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(ApiError)
+    def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return error_response(api, request, exc.status, exc.code, exc.message, exc.fields)
+
+    @api.exception_handler(ProfileError)
+    def on_profile_error(request: HttpRequest, exc: ProfileError) -> HttpResponse:
+        fields = {exc.field: [exc.message]} if exc.field else {}
+        return error_response(api, request, 400, exc.code, exc.message, fields)
+
+    @api.exception_handler(ValidationError)
+    def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        fields: dict[str, list[str]] = {}
+        for error in exc.errors:
+            fields.setdefault(_field_name(error.get("loc", ())), []).append(
+                str(error.get("msg", ""))
+            )
+        return error_response(
+            api, request, 422, "validation_error", _("Проверьте введённые данные."), fields
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error_response(
+            api, request, 401, "unauthorized", _("Требуется вход: передайте токен.")
+        )
+
+    @api.exception_handler(Throttled)
+    def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+        return error_response(
+            api, request, 429, "throttled", _("Слишком много попыток. Попробуйте позже.")
+        )
+
+    @api.exception_handler(Http404)
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(api, request, 404, "not_found", _("Не найдено."))
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = "csrf_failed" if exc.status_code == 403 else "error"
+        message = (
+            _("Проверка CSRF не пройдена: обновите страницу.")
+            if exc.status_code == 403
+            else str(exc)
+        )
+        return error_response(api, request, exc.status_code, code, message)

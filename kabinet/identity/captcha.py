@@ -1,0 +1,65 @@
+"""ALTCHA: a self-hosted proof-of-work captcha (no third party sees the customer).
+
+The server hands out a signed challenge (``challenge_json``); the browser widget finds the number
+that solves it and posts a base64 payload in the ``altcha`` field; ``verify_payload`` checks the
+signature and expiry and remembers the challenge until it expires, so one solution passes once.
+The npm widget 2.x speaks ALTCHA's v1 protocol, hence ``altcha.v1``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+from typing import Any, cast
+
+from altcha.v1 import ChallengeOptions, PayloadType, create_challenge, verify_solution
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def challenge_json() -> dict[str, Any]:
+    """A fresh challenge for the widget, valid for ``ALTCHA_EXPIRES`` seconds."""
+    challenge = create_challenge(
+        ChallengeOptions(
+            algorithm="SHA-256",
+            max_number=settings.ALTCHA_MAX_NUMBER,
+            hmac_key=settings.ALTCHA_HMAC_KEY,
+            expires=timezone.now() + dt.timedelta(seconds=settings.ALTCHA_EXPIRES),
+        )
+    )
+    return dict(challenge.to_dict())
+
+
+def verify_payload(payload: str) -> bool:
+    """True when ``payload`` solves a challenge we signed, not expired and not seen before.
+
+    A challenge without an expiry is refused: every one we issue has one, and remembering used
+    challenges only works while they can expire.
+    """
+    if not payload or len(payload) > 2000:
+        return False
+    try:
+        data = json.loads(base64.b64decode(payload, validate=True))
+    except (ValueError, TypeError):
+        return False
+    if not isinstance(data, dict) or "expires=" not in str(data.get("salt", "")):
+        return False
+    ok, _error = verify_solution(
+        cast(PayloadType, data), settings.ALTCHA_HMAC_KEY, check_expires=True
+    )
+    if not ok:
+        return False
+    # Single use: cache.add is atomic and fails when the key is already there. The key lives
+    # a little longer than the challenge, after which verify_solution refuses it anyway.
+    key = f"altcha:used:{data['challenge']}"
+    try:
+        return bool(cache.add(key, 1, timeout=settings.ALTCHA_EXPIRES + 60))
+    except Exception:
+        # Without the cache a solution could be replayed; refuse rather than let bots through.
+        logger.exception("cache unavailable, refusing captcha")
+        return False

@@ -1,0 +1,20 @@
+"""Profile pages, included by kabinet/urls.py at "profile/" (url names "profile:…")."""
+
+from django.urls import path
+
+from kabinet.identity.views import profile
+
+app_name = "profile"
+
+urlpatterns = [
+    path("", profile.index, name="index"),
+    path("edit/", profile.edit, name="edit"),
+    path("password/", profile.password, name="password"),
+    path("phone/", profile.phone, name="phone"),
+    path("phone/confirm/", profile.phone_confirm, name="phone-confirm"),
+    path("email/", profile.email, name="email"),
+    path("email/send-confirmation/", profile.email_send_confirmation, name="email-send"),
+    path("email/confirm/<str:token>/", profile.email_confirm, name="email-confirm"),
+    path("personal-data/", profile.personal_data_export, name="personal-data"),
+    path("delete/", profile.delete, name="delete"),
+]

@@ -1,0 +1,176 @@
+"""Login with throttling, and logout.
+
+Throttling policy (stops guessing without handing an attacker a way to lock the owner out):
+
+* per identifier *and* client IP: after ``LOGIN_FAILURES_PER_IDENTIFIER`` failures in
+  ``LOGIN_FAILURE_WINDOW`` that pair must wait, 1 minute the first time and twice as long each
+  next time within a day, up to ``LOGIN_MAX_DELAY``. The owner on another network is not affected;
+* per client IP: ``LOGIN_FAILURES_PER_IP`` failures in the window (any identifiers, the pattern of
+  password spraying) block that IP for the rest of the window;
+* per identifier from anywhere: ``LOGIN_FAILURES_PER_ACCOUNT`` failures in the window (a
+  distributed attack on one account) block it for the rest of the window, for everyone. The cap is
+  high so only a real attack reaches it; the owner can still recover the password, which clears it.
+
+A successful login clears the identifier's counters. Unknown identifiers are counted exactly like
+known ones and get the same messages, so the answers never show which accounts exist. When the
+counters' cache is down, login goes on unthrottled (logged): each try still costs a password hash,
+and locking every customer out would be worse.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from kabinet.core import ratelimit
+from kabinet.core.models import AuditEntry
+from kabinet.identity.backends import parse_identifier
+from kabinet.identity.models import User
+
+logger = logging.getLogger(__name__)
+
+_DAY = 24 * 3600
+
+
+class LoginFailed(Exception):
+    """Wrong identifier or password, or throttled; ``message`` is Russian text for the customer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class LoginThrottled(LoginFailed):
+    def __init__(self, seconds: int) -> None:
+        minutes = max(1, math.ceil(seconds / 60))
+        super().__init__(_("Слишком много попыток. Попробуйте через %(n)d мин.") % {"n": minutes})
+        self.seconds = seconds
+
+
+def _key(*parts: str) -> str:
+    # Cache keys carry no phone, e-mail or IP in the clear.
+    return "login:" + salted_hmac("kabinet.login", ":".join(parts), algorithm="sha256").hexdigest()
+
+
+def _identifier_key(raw: str) -> str:
+    parsed = parse_identifier(raw)
+    return parsed.value if parsed else raw.strip().lower()
+
+
+def _blocked_for(block_key: str) -> int:
+    until = cache.get(block_key)
+    return max(0, math.ceil(until - time.time())) if until else 0
+
+
+def _block(block_key: str, seconds: int) -> None:
+    cache.set(block_key, time.time() + seconds, timeout=seconds)
+
+
+def _check_blocks(ident: str, ip: str) -> None:
+    try:
+        wait = max(
+            _blocked_for(_key("block", "pair", ident, ip)),
+            _blocked_for(_key("block", "ip", ip)),
+            _blocked_for(_key("block", "id", ident)),
+        )
+    except Exception:
+        logger.exception("login throttle unavailable")
+        return
+    if wait:
+        raise LoginThrottled(wait)
+
+
+def _count_failure(ident: str, ip: str) -> None:
+    window = settings.LOGIN_FAILURE_WINDOW
+    pair = _key("pair", ident, ip)
+    try:
+        # hit() is True while the count, this one included, is within the limit: the N-th
+        # failure itself starts the delay.
+        if not ratelimit.hit(pair, limit=settings.LOGIN_FAILURES_PER_IDENTIFIER - 1, window=window):
+            level_key = _key("level", ident, ip)
+            level = int(cache.get(level_key) or 0)
+            delay = min(60 * 2**level, settings.LOGIN_MAX_DELAY)
+            cache.set(level_key, level + 1, timeout=_DAY)
+            _block(_key("block", "pair", ident, ip), delay)
+            ratelimit.reset(pair)
+        if not ratelimit.hit(
+            _key("ip", ip), limit=settings.LOGIN_FAILURES_PER_IP - 1, window=window
+        ):
+            _block(_key("block", "ip", ip), window)
+        if not ratelimit.hit(
+            _key("id", ident), limit=settings.LOGIN_FAILURES_PER_ACCOUNT - 1, window=window
+        ):
+            _block(_key("block", "id", ident), window)
+    except Exception:
+        logger.exception("login throttle unavailable")
+
+
+def clear_throttle(*, identifier: str, client_ip: str | None = None) -> None:
+    """Forget failures of ``identifier`` (from ``client_ip``, or only the global count)."""
+    ident = _identifier_key(identifier)
+    try:
+        ratelimit.reset(_key("id", ident))
+        cache.delete(_key("block", "id", ident))
+        if client_ip is not None:
+            ratelimit.reset(_key("pair", ident, client_ip))
+            cache.delete_many(
+                [_key("block", "pair", ident, client_ip), _key("level", ident, client_ip)]
+            )
+    except Exception:
+        logger.exception("login throttle unavailable")
+
+
+def log_in(*, request: HttpRequest, identifier: str, password: str, client_ip: str) -> User:
+    """Check a phone-or-e-mail and password, throttled; returns the user to log in.
+
+    Raises ``LoginThrottled`` while a delay runs (before the password is looked at) and
+    ``LoginFailed`` with one message for an unknown identifier and a wrong password alike.
+    Writes "login_failed" or "logged_in" to the audit log. The caller starts the session.
+    """
+    ident = _identifier_key(identifier)
+    _check_blocks(ident, client_ip)
+    user = authenticate(request, username=identifier, password=password)
+    if user is None or not isinstance(user, User):
+        _count_failure(ident, client_ip)
+        parsed = parse_identifier(identifier)
+        with transaction.atomic():
+            AuditEntry.objects.create(
+                # Only a well-formed phone or e-mail: a password typed into the wrong field
+                # must not end up in the log.
+                actor_label=parsed.value[:150] if parsed else "",
+                action="login_failed",
+                object_type="user",
+                data={"ip": client_ip},
+            )
+        raise LoginFailed(_("Неверный телефон, e-mail или пароль."))
+    clear_throttle(identifier=ident, client_ip=client_ip)
+    with transaction.atomic():
+        AuditEntry.objects.create(
+            actor=user,
+            action="logged_in",
+            object_type="user",
+            object_id=str(user.pk),
+            data={"ip": client_ip},
+        )
+    return user
+
+
+def record_logout(*, user: User, client_ip: str | None) -> None:
+    """Audit a logout; the caller flushes the session."""
+    with transaction.atomic():
+        AuditEntry.objects.create(
+            actor=user,
+            action="logged_out",
+            object_type="user",
+            object_id=str(user.pk),
+            data={"ip": client_ip},
+        )

@@ -1,0 +1,461 @@
+"""What a logged-in customer changes about themselves: names, password, phone, e-mail.
+
+Every act is one function: keyword-only arguments, one transaction, one AuditEntry, and
+messages queued through the messaging outbox inside that transaction (the outbox row is the
+"side effect written first"; its job delivers it after commit). A refused act raises
+``ProfileError`` with a Russian message and the form field it belongs to.
+
+Audit rows name the fields that changed, never their values: the log outlives the person
+(152-FZ), so it must not carry their data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kabinet.core.models import AuditEntry
+from kabinet.identity.models import ApiToken, User, Verification
+from kabinet.messaging.services import DeliveryRefused, send_email, send_sms
+
+PHONE_CODE_TTL = dt.timedelta(minutes=10)
+PHONE_CODE_LENGTH = 6
+PHONE_CODE_MAX_ATTEMPTS = 5
+# Seed 004: an e-mail is confirmed "within 60 hours".
+EMAIL_LINK_TTL = dt.timedelta(hours=60)
+OLDEST_BIRTH_YEARS = 120
+
+
+class ProfileError(Exception):
+    """An act refused for a reason the person can fix; ``field`` is the form field or None."""
+
+    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+# --- helpers shared with the forms and the API ------------------------------------------------
+
+
+def normalise_phone(raw: str) -> str:
+    """The number in E.164 (+79161234567); Russian numbers may be typed as 8 (916) 123-45-67.
+
+    Raises ProfileError(field="phone") when it is not a valid number.
+    """
+    try:
+        number = phonenumbers.parse(raw, "RU")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ProfileError(
+            _("Введите номер мобильного телефона, например +7 912 345-67-89."),
+            code="invalid_phone",
+            field="phone",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str) -> str:
+    address = raw.strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ProfileError(
+            _("Введите правильный адрес электронной почты."), code="invalid_email", field="email"
+        ) from None
+    return address
+
+
+def check_birth_date(value: dt.date | None) -> None:
+    """A date of birth is neither in the future nor older than anyone alive."""
+    if value is None:
+        return
+    today = timezone.localdate()
+    if value > today:
+        raise ProfileError(
+            _("Дата рождения не может быть в будущем."),
+            code="invalid_birth_date",
+            field="birth_date",
+        )
+    if value.year < today.year - OLDEST_BIRTH_YEARS:
+        raise ProfileError(
+            _("Проверьте дату рождения."), code="invalid_birth_date", field="birth_date"
+        )
+
+
+def check_current_password(user: User, password: str) -> None:
+    if not password or not user.check_password(password):
+        raise ProfileError(
+            _("Неверный текущий пароль."), code="wrong_password", field="current_password"
+        )
+
+
+def _audit(user: User, action: str, data: Mapping[str, Any] | None = None) -> None:
+    AuditEntry.objects.create(
+        actor=user,
+        action=action,
+        object_type="identity.User",
+        object_id=str(user.pk),
+        data=dict(data or {}),
+    )
+
+
+# --- one-time codes and links (private until merged with services/verification.py) -----------
+
+
+def _hash_secret(secret: str) -> str:
+    """Keyed hash: a stolen table alone cannot be checked against the 10^6 possible codes."""
+    return hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def _issue(
+    *,
+    user: User,
+    purpose: str,
+    channel: str,
+    target: str,
+    ttl: dt.timedelta,
+    secret: str,
+    payload: Mapping[str, Any],
+) -> Verification:
+    """A new pending verification; earlier pending ones of the same user and purpose die."""
+    now = timezone.now()
+    Verification.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(
+        used_at=now
+    )
+    # A short code alone would collide in the unique hash column across people, so the code is
+    # hashed together with a random salt kept beside it; links are long enough on their own.
+    salt = secrets.token_hex(8) if channel == Verification.Channel.SMS else ""
+    return Verification.objects.create(
+        purpose=purpose,
+        channel=channel,
+        target=target,
+        user=user,
+        secret_hash=_hash_secret(salt + secret),
+        payload={**payload, "salt": salt},
+        created_at=now,
+        expires_at=now + ttl,
+        last_sent_at=now,
+    )
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**PHONE_CODE_LENGTH):0{PHONE_CODE_LENGTH}d}"
+
+
+def _wrong_code() -> ProfileError:
+    return ProfileError(
+        _("Неверный или устаревший код. Запросите новый."), code="wrong_code", field="code"
+    )
+
+
+def _email_link(token: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("profile:email-confirm", args=[token])
+
+
+def _send_sms(*, to: str, template: str, context: Mapping[str, Any], client_ip: str | None) -> None:
+    try:
+        send_sms(to=to, template=template, context=context, client_ip=client_ip)
+    except DeliveryRefused as refused:
+        # Raised inside the act's transaction, so the verification row goes too.
+        raise ProfileError(refused.message, code="delivery_refused", field=None) from refused
+
+
+# --- acts -------------------------------------------------------------------------------------
+
+PROFILE_FIELDS = (
+    "last_name",
+    "first_name",
+    "patronymic",
+    "last_name_latin",
+    "first_name_latin",
+    "gender",
+    "birth_date",
+)
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    user: User,
+    last_name: str,
+    first_name: str,
+    patronymic: str = "",
+    last_name_latin: str = "",
+    first_name_latin: str = "",
+    gender: str = "",
+    birth_date: dt.date | None = None,
+) -> User:
+    """Save the person's names, gender and date of birth (surname and name are required)."""
+    values: dict[str, Any] = {
+        "last_name": last_name.strip(),
+        "first_name": first_name.strip(),
+        "patronymic": patronymic.strip(),
+        "last_name_latin": last_name_latin.strip(),
+        "first_name_latin": first_name_latin.strip(),
+        "gender": gender,
+        "birth_date": birth_date,
+    }
+    for required in ("last_name", "first_name"):
+        if not values[required]:
+            raise ProfileError(_("Обязательное поле."), code="required", field=required)
+    if gender not in User.Gender.values:
+        raise ProfileError(_("Выберите пол из списка."), code="invalid_gender", field="gender")
+    check_birth_date(birth_date)
+    changed = [name for name, value in values.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, values[name])
+    if changed:
+        user.save(update_fields=changed)
+        _audit(user, "profile.updated", {"fields": changed})
+    return user
+
+
+@transaction.atomic
+def change_password(
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    keep_token: ApiToken | None = None,
+) -> None:
+    """Set a new password after checking the current one and the password policy.
+
+    Other web sessions end by themselves (Django's session hash follows the password; the
+    caller keeps its own with update_session_auth_hash) and API tokens are revoked except
+    ``keep_token``, the one the request came with.
+    """
+    check_current_password(user, current_password)
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as error:
+        raise ProfileError(
+            " ".join(error.messages), code="weak_password", field="new_password"
+        ) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    tokens = ApiToken.objects.filter(user=user)
+    if keep_token is not None:
+        tokens = tokens.exclude(pk=keep_token.pk)
+    revoked, _counts = tokens.delete()
+    _audit(user, "profile.password_changed", {"tokens_revoked": revoked})
+
+
+@transaction.atomic
+def start_phone_change(
+    *, user: User, current_password: str, new_phone: str, client_ip: str | None = None
+) -> Verification:
+    """Send a code to the new number; the number changes once the code comes back.
+
+    A number that belongs to someone else goes through the same steps from the caller's side
+    (the same answer, a pending code), but its owner gets a warning instead of a code and no
+    code ever confirms it, so the page cannot be used to find out whose number it is.
+    """
+    check_current_password(user, current_password)
+    phone = normalise_phone(new_phone)
+    if phone == user.phone:
+        raise ProfileError(_("Это ваш текущий номер."), code="same_phone", field="phone")
+    taken = User.objects.filter(phone=phone).exclude(pk=user.pk).exists()
+    code = _new_code()
+    verification = _issue(
+        user=user,
+        purpose=Verification.Purpose.CHANGE_PHONE,
+        channel=Verification.Channel.SMS,
+        target=phone,
+        ttl=PHONE_CODE_TTL,
+        # An unguessable secret stands in for the code when the number is taken.
+        secret=secrets.token_urlsafe(16) if taken else code,
+        payload={"taken": taken},
+    )
+    if taken:
+        _send_sms(to=phone, template="profile_phone_taken", context={}, client_ip=client_ip)
+    else:
+        _send_sms(
+            to=phone,
+            template="profile_phone_code",
+            context={"code": code, "minutes": int(PHONE_CODE_TTL.total_seconds() // 60)},
+            client_ip=client_ip,
+        )
+    _audit(user, "profile.phone_change_started", {"verification": verification.pk})
+    return verification
+
+
+def pending_phone_change(user: User) -> Verification | None:
+    """The code the person is expected to type, if any is still alive."""
+    return (
+        Verification.objects.filter(
+            user=user,
+            purpose=Verification.Purpose.CHANGE_PHONE,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def confirm_phone_change(*, user: User, code: str) -> User:
+    """Check the code and move the account to the new number.
+
+    A wrong code counts as an attempt (kept even though the act fails, hence no outer
+    transaction around the counter); after PHONE_CODE_MAX_ATTEMPTS the code is dead.
+    """
+    with transaction.atomic():
+        verification = (
+            Verification.objects.select_for_update()
+            .filter(
+                user=user,
+                purpose=Verification.Purpose.CHANGE_PHONE,
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if verification is None or verification.attempts >= PHONE_CODE_MAX_ATTEMPTS:
+            raise _wrong_code()
+        salt = str(verification.payload.get("salt", ""))
+        if not hmac.compare_digest(_hash_secret(salt + code.strip()), verification.secret_hash):
+            verification.attempts += 1
+            verification.save(update_fields=["attempts"])
+            wrong = True
+        else:
+            wrong = False
+    if wrong:
+        raise _wrong_code()
+    with transaction.atomic():
+        now = timezone.now()
+        Verification.objects.filter(pk=verification.pk).update(used_at=now)
+        # The person has just proven they hold this number, so saying it is taken leaks nothing.
+        if User.objects.filter(phone=verification.target).exclude(pk=user.pk).exists():
+            raise ProfileError(
+                _("Этот номер уже привязан к другому пользователю."),
+                code="phone_taken",
+                field="code",
+            )
+        user.phone = verification.target
+        user.phone_confirmed_at = now
+        user.save(update_fields=["phone", "phone_confirmed_at"])
+        _audit(user, "profile.phone_changed")
+    return user
+
+
+def _start_email_link(*, user: User, address: str, kind: str, taken: bool = False) -> Verification:
+    token = secrets.token_urlsafe(32)
+    verification = _issue(
+        user=user,
+        purpose=Verification.Purpose.CONFIRM_EMAIL,
+        channel=Verification.Channel.EMAIL,
+        target=address,
+        ttl=EMAIL_LINK_TTL,
+        secret=token,
+        payload={"kind": kind, "taken": taken},
+    )
+    if taken:
+        send_email(to=address, template="profile_email_taken", context={})
+    else:
+        send_email(
+            to=address,
+            template="profile_email_confirm",
+            context={
+                "link": _email_link(token),
+                "hours": int(EMAIL_LINK_TTL.total_seconds() // 3600),
+                "change": kind == "change",
+            },
+        )
+    return verification
+
+
+@transaction.atomic
+def start_email_change(*, user: User, current_password: str, new_email: str) -> Verification:
+    """Send a confirmation link (valid EMAIL_LINK_TTL) to the new address.
+
+    As with phones, an address already in use gets a warning instead of a link and the caller
+    sees the same answer.
+    """
+    check_current_password(user, current_password)
+    address = normalise_email(new_email)
+    if address == user.email:
+        raise ProfileError(_("Это ваш текущий адрес."), code="same_email", field="email")
+    taken = User.objects.filter(email=address).exclude(pk=user.pk).exists()
+    verification = _start_email_link(user=user, address=address, kind="change", taken=taken)
+    _audit(user, "profile.email_change_started", {"verification": verification.pk})
+    return verification
+
+
+@transaction.atomic
+def start_email_confirmation(*, user: User) -> Verification:
+    """«Подтвердить e-mail»: send a link to the address the person already has."""
+    if not user.email:
+        raise ProfileError(_("Адрес электронной почты не указан."), code="no_email", field=None)
+    if user.email_confirmed_at is not None:
+        raise ProfileError(_("Адрес уже подтверждён."), code="already_confirmed", field=None)
+    verification = _start_email_link(user=user, address=user.email, kind="confirm")
+    _audit(user, "profile.email_confirmation_started", {"verification": verification.pk})
+    return verification
+
+
+def _pending_email_link(token: str) -> Verification | None:
+    return (
+        Verification.objects.select_for_update()
+        .select_related("user")
+        .filter(
+            secret_hash=_hash_secret(token),
+            purpose=Verification.Purpose.CONFIRM_EMAIL,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__isnull=False,
+        )
+        .first()
+    )
+
+
+def email_link_is_valid(token: str) -> bool:
+    with transaction.atomic():
+        return _pending_email_link(token) is not None
+
+
+@transaction.atomic
+def confirm_email_change(*, token: str) -> User:
+    """Follow the link: the address it was sent to becomes the person's confirmed e-mail.
+
+    The link itself is the proof, so it works without logging in (people open mail on
+    another device). Raises ProfileError(code="invalid_link") when it is unknown, used or
+    expired, or when the address has meanwhile gone to someone else.
+    """
+    verification = _pending_email_link(token)
+    invalid = ProfileError(
+        _("Ссылка недействительна или устарела. Запросите новую в профиле."),
+        code="invalid_link",
+        field=None,
+    )
+    if verification is None or verification.user is None or verification.payload.get("taken"):
+        raise invalid
+    user = verification.user
+    now = timezone.now()
+    verification.used_at = now
+    verification.save(update_fields=["used_at"])
+    if User.objects.filter(email=verification.target).exclude(pk=user.pk).exists():
+        raise invalid
+    changed = user.email != verification.target
+    user.email = verification.target
+    user.email_confirmed_at = now
+    user.save(update_fields=["email", "email_confirmed_at"])
+    _audit(user, "profile.email_changed" if changed else "profile.email_confirmed")
+    return user

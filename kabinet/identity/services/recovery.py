@@ -1,0 +1,134 @@
+"""Password recovery: an SMS code for a phone, a link for a confirmed e-mail.
+
+The customer sees the same next page whether or not the phone or address has an account. An
+unknown phone gets a verification that can never be proven (nothing is sent: texting strangers
+would be spam); an unknown or unconfirmed address gets nothing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kabinet.core.models import AuditEntry
+from kabinet.identity.backends import Identifier
+from kabinet.identity.models import User, Verification
+from kabinet.identity.services import verification as codes
+from kabinet.identity.services.login import clear_throttle
+
+Purpose = Verification.Purpose
+Channel = Verification.Channel
+
+
+class RecoveryFailed(Exception):
+    """The recovery cannot go on; ``message`` is Russian text for the customer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verification:
+    """Send a recovery code (phone) or link (e-mail) if an account has it; returns the pending row.
+
+    Raises ``ResendTooSoon`` within the cooldown for this phone or address, and lets messaging's
+    ``DeliveryRefused`` through.
+    """
+    with transaction.atomic():
+        if identifier.kind == "phone":
+            user = User.objects.filter(phone=identifier.value, is_active=True).first()
+            message = codes.Message("recover_code", {}) if user else None
+            channel = Channel.SMS
+        else:
+            user = User.objects.filter(
+                email=identifier.value, is_active=True, email_confirmed_at__isnull=False
+            ).first()
+            message = (
+                codes.Message("recover_link", {"link_url_name": "identity:recover_email_confirm"})
+                if user
+                else None
+            )
+            channel = Channel.EMAIL
+        return codes.create(
+            purpose=Purpose.RECOVER,
+            channel=channel,
+            target=identifier.value,
+            user=user,
+            message=message,
+            client_ip=client_ip,
+            ttl=settings.VERIFICATION_CODE_TTL
+            if channel == Channel.SMS
+            else settings.RECOVERY_LINK_TTL,
+        )
+
+
+def resend_recovery(*, verification_id: int, client_ip: str | None) -> Verification:
+    """Send the recovery code or link again; nothing goes out for an unknown phone or address."""
+    return codes.resend(verification_id=verification_id, client_ip=client_ip)
+
+
+def _set_password(verification: Verification, password: str, client_ip: str | None) -> User:
+    user = verification.user
+    assert user is not None  # a verification with a user is the only kind that can be proven
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    verification.used_at = timezone.now()
+    verification.save(update_fields=["used_at"])
+    AuditEntry.objects.create(
+        actor=user,
+        action="password_recovered",
+        object_type="user",
+        object_id=str(user.pk),
+        data={"channel": verification.channel, "ip": client_ip},
+    )
+    return user
+
+
+def recover_by_code(
+    *, verification_id: int, code: str, password: str, client_ip: str | None
+) -> User:
+    """Set a new password after checking the SMS code of a phone recovery.
+
+    Raises ``VerificationFailed`` for a wrong (counted and committed), expired or used code, and
+    ``ValidationError`` if the password fails the policy (callers validate it first).
+    """
+    with transaction.atomic():
+        verification = (
+            Verification.objects.select_for_update()
+            .filter(pk=verification_id, purpose=Purpose.RECOVER, channel=Channel.SMS)
+            .first()
+        )
+        refusal = (
+            _("Код уже использован или недействителен. Запросите новый код.")
+            if verification is None
+            else codes.consume_code(verification, code)
+        )
+        if refusal is None and verification is not None:
+            user = _set_password(verification, password, client_ip)
+    if refusal is not None:
+        raise codes.VerificationFailed(refusal)
+    clear_throttle(identifier=user.phone or "")
+    return user
+
+
+def recovery_by_link(token: str) -> Verification | None:
+    """The pending e-mail recovery the link ``token`` belongs to, or None."""
+    return codes.find_by_link(purpose=Purpose.RECOVER, token=token)
+
+
+def recover_by_link(*, token: str, password: str, client_ip: str | None) -> User:
+    """Set a new password through an e-mail recovery link (single use, expires).
+
+    Raises ``RecoveryFailed`` for an unknown, used or expired link.
+    """
+    with transaction.atomic():
+        verification = codes.find_by_link(purpose=Purpose.RECOVER, token=token, for_update=True)
+        if verification is None or verification.user is None:
+            raise RecoveryFailed(_("Ссылка недействительна или устарела. Запросите новую."))
+        user = _set_password(verification, password, client_ip)
+    clear_throttle(identifier=user.email or "")
+    return user

@@ -1,0 +1,226 @@
+"""Profile pages: thin views over services/profile.py and services/personal_data.py."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kabinet.identity.models import User
+from kabinet.identity.profile_forms import (
+    DeleteUserForm,
+    EmailChangeForm,
+    PasswordChangeForm,
+    PhoneChangeForm,
+    PhoneCodeForm,
+    ProfileForm,
+    add_service_error,
+)
+from kabinet.identity.services import personal_data, profile
+from kabinet.identity.services.profile import ProfileError
+
+
+def _user(request: HttpRequest) -> User:
+    # login_required has run, so this is a real User, not AnonymousUser.
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "identity/profile/index.html",
+        {"profile_user": user, "pending_phone": profile.pending_phone_change(user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    initial = {name: getattr(user, name) for name in profile.PROFILE_FIELDS}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile.update_profile(user=user, **form.cleaned_data)
+        except ProfileError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Личные данные сохранены."))
+            return redirect("profile:index")
+    return render(request, "identity/profile/edit.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile.change_password(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ProfileError as error:
+            add_service_error(form, error)
+        else:
+            # Other sessions end with the old password hash; this one is carried over.
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Пароль изменён."))
+            return redirect("profile:index")
+    return render(request, "identity/profile/password.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = PhoneChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile.start_phone_change(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                new_phone=form.cleaned_data["phone"],
+                client_ip=_client_ip(request),
+            )
+        except ProfileError as error:
+            add_service_error(form, error)
+        else:
+            messages.info(request, _("Мы отправили SMS с кодом на новый номер."))
+            return redirect("profile:phone-confirm")
+    return render(request, "identity/profile/phone.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone_confirm(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    pending = profile.pending_phone_change(user)
+    if pending is None and request.method == "GET":
+        messages.warning(request, _("Код устарел. Укажите новый номер ещё раз."))
+        return redirect("profile:phone")
+    form = PhoneCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile.confirm_phone_change(user=user, code=form.cleaned_data["code"])
+        except ProfileError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Номер телефона изменён."))
+            return redirect("profile:index")
+    return render(
+        request, "identity/profile/phone_confirm.html", {"form": form, "pending": pending}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = EmailChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile.start_email_change(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                new_email=form.cleaned_data["email"],
+            )
+        except ProfileError as error:
+            add_service_error(form, error)
+        else:
+            messages.info(
+                request,
+                _(
+                    "Мы отправили письмо со ссылкой на новый адрес. Перейдите по ней в течение "
+                    "60 часов, чтобы подтвердить e-mail."
+                ),
+            )
+            return redirect("profile:index")
+    return render(request, "identity/profile/email.html", {"form": form})
+
+
+@login_required
+@require_POST
+def email_send_confirmation(request: HttpRequest) -> HttpResponse:
+    try:
+        profile.start_email_confirmation(user=_user(request))
+    except ProfileError as error:
+        messages.error(request, error.message)
+    else:
+        messages.info(
+            request,
+            _("Мы отправили письмо со ссылкой. Перейдите по ней в течение 60 часов."),
+        )
+    return redirect("profile:index")
+
+
+@require_http_methods(["GET", "POST"])
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the letter; no login needed, the token is the proof.
+
+    GET only shows a button: mail scanners fetch links, and must not confirm anything.
+    """
+    if request.method == "POST":
+        try:
+            profile.confirm_email_change(token=token)
+        except ProfileError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Адрес электронной почты подтверждён."))
+        return redirect("profile:index" if request.user.is_authenticated else "portal:home")
+    return render(
+        request,
+        "identity/profile/email_confirm.html",
+        {"valid": profile.email_link_is_valid(token)},
+    )
+
+
+@login_required
+@require_GET
+def personal_data_export(request: HttpRequest) -> HttpResponse:
+    data = personal_data.export_personal_data(user=_user(request))
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"kabinet-personal-data-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = DeleteUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            personal_data.delete_user(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                confirmed=form.cleaned_data["confirm"],
+            )
+        except ProfileError as error:
+            add_service_error(form, error)
+        else:
+            logout(request)
+            messages.success(request, _("Учётная запись и ваши персональные данные удалены."))
+            return redirect("portal:home")
+    return render(request, "identity/profile/delete.html", {"form": form})

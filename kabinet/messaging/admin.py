@@ -1,0 +1,74 @@
+"""The outbox: staff read what was sent, and in DEBUG the text of every SMS."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.messaging.models import OutgoingMessage
+
+_DIGIT_RE = re.compile(r"\d")
+
+
+def masked_body(message: OutgoingMessage) -> str:
+    """The text as staff may see it: everything in DEBUG; outside it, no codes and no links.
+
+    An SMS is nearly always a one-time code, so its digits are masked. An e-mail body may hold a
+    password-reset or confirmation link, whose token is letters and digits, so it is hidden.
+    """
+    if settings.DEBUG:
+        return message.body
+    if message.channel == OutgoingMessage.Channel.SMS:
+        return _DIGIT_RE.sub("•", message.body)
+    return str(_("Текст письма скрыт (виден только в режиме отладки)."))
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "channel",
+        "to",
+        "template",
+        "status",
+        "attempts",
+        "sent_at",
+    )
+    list_filter = ("status", "channel", "template", "created_at")
+    search_fields = ("=to", "template", "=provider_message_id")
+    date_hierarchy = "created_at"
+    fields = (
+        "channel",
+        "to",
+        "template",
+        "subject",
+        "text",
+        "status",
+        "attempts",
+        "last_error",
+        "provider_message_id",
+        "created_at",
+        "updated_at",
+        "sent_at",
+        "next_attempt_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("текст"))
+    def text(self, message: OutgoingMessage) -> str:
+        return masked_body(message)
+
+    # Read-only: the rows are the record of what was sent; the delivery job alone changes them.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
