@@ -7,11 +7,15 @@ from ninja import NinjaAPI
 from kabinet.api import errors
 from kabinet.api.auth import BearerTokenAuth, CustomerSessionAuth
 from kabinet.api.customer import auth_router, profile_router
+from kabinet.api.registration import router as registration_router
 
 api = NinjaAPI(
     title="Kabinet API",
     version="1",
-    description="API личного кабинета клиента: вход по токену, профиль, персональные данные.",
+    description=(
+        "API личного кабинета клиента: регистрация, вход по токену, восстановление пароля, "
+        "профиль, персональные данные."
+    ),
     urls_namespace="api-v1",
     # Bearer first: a mobile app has no session, and the CSRF check of the session auth
     # must not apply to it.
@@ -19,4 +23,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/auth", auth_router)
+api.add_router("/auth", registration_router)
 api.add_router("/profile", profile_router)
