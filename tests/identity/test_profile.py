@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -270,9 +271,17 @@ def test_a_wrong_code_does_not_change_the_phone_and_dies_after_five_tries(
     start_phone(client_in)
     code = last_code(NEW_PHONE)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    for _ in range(profile.PHONE_CODE_MAX_ATTEMPTS):
+    tries = settings.VERIFICATION_CODE_ATTEMPTS
+    for attempt in range(1, tries + 1):
         response = client_in.post(reverse("profile:phone-confirm"), {"code": wrong})
-        assert field_errors(response, "code") == ["Неверный или устаревший код. Запросите новый."]
+        expected = (
+            f"Неверный код. Осталось попыток: {tries - attempt}."
+            if attempt < tries - 1
+            else "Неверный код. Осталась 1 попытка."
+            if attempt == tries - 1
+            else "Превышено число попыток ввода кода. Запросите новый код."
+        )
+        assert field_errors(response, "code") == [expected]
     # Even the right code is useless now: guessing is capped.
     client_in.post(reverse("profile:phone-confirm"), {"code": code})
     customer.refresh_from_db()

@@ -12,28 +12,23 @@ Audit rows name the fields that changed, never their values: the log outlives th
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
-import phonenumbers
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.core.models import AuditEntry
+from kabinet.identity.backends import normalize_phone
 from kabinet.identity.models import ApiToken, User, Verification
+from kabinet.identity.services import verification as codes
 from kabinet.messaging.services import DeliveryRefused, send_email, send_sms
 
 PHONE_CODE_TTL = dt.timedelta(minutes=10)
-PHONE_CODE_LENGTH = 6
 PHONE_CODE_MAX_ATTEMPTS = 5
 # Seed 004: an e-mail is confirmed "within 60 hours".
 EMAIL_LINK_TTL = dt.timedelta(hours=60)
@@ -58,17 +53,14 @@ def normalise_phone(raw: str) -> str:
 
     Raises ProfileError(field="phone") when it is not a valid number.
     """
-    try:
-        number = phonenumbers.parse(raw, "RU")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    phone = normalize_phone(raw)
+    if phone is None:
         raise ProfileError(
             _("Введите номер мобильного телефона, например +7 912 345-67-89."),
             code="invalid_phone",
             field="phone",
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phone
 
 
 def normalise_email(raw: str) -> str:
@@ -116,12 +108,7 @@ def _audit(user: User, action: str, data: Mapping[str, Any] | None = None) -> No
     )
 
 
-# --- one-time codes and links (private until merged with services/verification.py) -----------
-
-
-def _hash_secret(secret: str) -> str:
-    """Keyed hash: a stolen table alone cannot be checked against the 10^6 possible codes."""
-    return hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
+# --- one-time codes and links: the shared verification service -------------------------------
 
 
 def _issue(
@@ -131,42 +118,34 @@ def _issue(
     channel: str,
     target: str,
     ttl: dt.timedelta,
-    secret: str,
+    message: codes.Message | None,
     payload: Mapping[str, Any],
+    client_ip: str | None = None,
 ) -> Verification:
-    """A new pending verification; earlier pending ones of the same user and purpose die."""
-    now = timezone.now()
+    """A pending verification sent through the shared service; the person's earlier ones die.
+
+    ``message=None`` makes it silent: it can never be proven (a number or address that belongs
+    to someone else gets a warning instead of a code, and the caller's answer is the same).
+    """
     Verification.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(
-        used_at=now
+        used_at=timezone.now()
     )
-    # A short code alone would collide in the unique hash column across people, so the code is
-    # hashed together with a random salt kept beside it; links are long enough on their own.
-    salt = secrets.token_hex(8) if channel == Verification.Channel.SMS else ""
-    return Verification.objects.create(
-        purpose=purpose,
-        channel=channel,
-        target=target,
-        user=user,
-        secret_hash=_hash_secret(salt + secret),
-        payload={**payload, "salt": salt},
-        created_at=now,
-        expires_at=now + ttl,
-        last_sent_at=now,
-    )
-
-
-def _new_code() -> str:
-    return f"{secrets.randbelow(10**PHONE_CODE_LENGTH):0{PHONE_CODE_LENGTH}d}"
-
-
-def _wrong_code() -> ProfileError:
-    return ProfileError(
-        _("Неверный или устаревший код. Запросите новый."), code="wrong_code", field="code"
-    )
-
-
-def _email_link(token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("profile:email-confirm", args=[token])
+    try:
+        return codes.create(
+            purpose=purpose,
+            channel=channel,
+            target=target,
+            user=user,
+            payload=payload,
+            message=message,
+            client_ip=client_ip,
+            ttl=int(ttl.total_seconds()),
+        )
+    except codes.VerificationFailed as refused:
+        raise ProfileError(refused.message, code="too_soon", field=None) from refused
+    except DeliveryRefused as refused:
+        # Raised inside the act's transaction, so the verification row goes too.
+        raise ProfileError(refused.message, code="delivery_refused", field=None) from refused
 
 
 def _send_sms(*, to: str, template: str, context: Mapping[str, Any], client_ip: str | None) -> None:
@@ -272,26 +251,19 @@ def start_phone_change(
     if phone == user.phone:
         raise ProfileError(_("Это ваш текущий номер."), code="same_phone", field="phone")
     taken = User.objects.filter(phone=phone).exclude(pk=user.pk).exists()
-    code = _new_code()
+    minutes = int(PHONE_CODE_TTL.total_seconds() // 60)
     verification = _issue(
         user=user,
         purpose=Verification.Purpose.CHANGE_PHONE,
         channel=Verification.Channel.SMS,
         target=phone,
         ttl=PHONE_CODE_TTL,
-        # An unguessable secret stands in for the code when the number is taken.
-        secret=secrets.token_urlsafe(16) if taken else code,
+        message=None if taken else codes.Message("profile_phone_code", {"minutes": minutes}),
         payload={"taken": taken},
+        client_ip=client_ip,
     )
     if taken:
         _send_sms(to=phone, template="profile_phone_taken", context={}, client_ip=client_ip)
-    else:
-        _send_sms(
-            to=phone,
-            template="profile_phone_code",
-            context={"code": code, "minutes": int(PHONE_CODE_TTL.total_seconds() // 60)},
-            client_ip=client_ip,
-        )
     _audit(user, "profile.phone_change_started", {"verification": verification.pk})
     return verification
 
@@ -328,17 +300,16 @@ def confirm_phone_change(*, user: User, code: str) -> User:
             .order_by("-created_at")
             .first()
         )
-        if verification is None or verification.attempts >= PHONE_CODE_MAX_ATTEMPTS:
-            raise _wrong_code()
-        salt = str(verification.payload.get("salt", ""))
-        if not hmac.compare_digest(_hash_secret(salt + code.strip()), verification.secret_hash):
-            verification.attempts += 1
-            verification.save(update_fields=["attempts"])
-            wrong = True
-        else:
-            wrong = False
+        if verification is None:
+            raise ProfileError(
+                _("Неверный или устаревший код. Запросите новый."), code="wrong_code", field="code"
+            )
+        # A wrong try is counted and saved by consume_code; the refusal is raised only after
+        # this transaction commits, so the count sticks.
+        refusal = codes.consume_code(verification, code)
+        wrong = refusal is not None
     if wrong:
-        raise _wrong_code()
+        raise ProfileError(refusal or "", code="wrong_code", field="code")
     with transaction.atomic():
         now = timezone.now()
         Verification.objects.filter(pk=verification.pk).update(used_at=now)
@@ -357,28 +328,22 @@ def confirm_phone_change(*, user: User, code: str) -> User:
 
 
 def _start_email_link(*, user: User, address: str, kind: str, taken: bool = False) -> Verification:
-    token = secrets.token_urlsafe(32)
+    hours = int(EMAIL_LINK_TTL.total_seconds() // 3600)
+    message = codes.Message(
+        "profile_email_confirm",
+        {"link_url_name": "profile:email-confirm", "hours": hours, "change": kind == "change"},
+    )
     verification = _issue(
         user=user,
         purpose=Verification.Purpose.CONFIRM_EMAIL,
         channel=Verification.Channel.EMAIL,
         target=address,
         ttl=EMAIL_LINK_TTL,
-        secret=token,
+        message=None if taken else message,
         payload={"kind": kind, "taken": taken},
     )
     if taken:
         send_email(to=address, template="profile_email_taken", context={})
-    else:
-        send_email(
-            to=address,
-            template="profile_email_confirm",
-            context={
-                "link": _email_link(token),
-                "hours": int(EMAIL_LINK_TTL.total_seconds() // 3600),
-                "change": kind == "change",
-            },
-        )
     return verification
 
 
@@ -412,18 +377,10 @@ def start_email_confirmation(*, user: User) -> Verification:
 
 
 def _pending_email_link(token: str) -> Verification | None:
-    return (
-        Verification.objects.select_for_update()
-        .select_related("user")
-        .filter(
-            secret_hash=_hash_secret(token),
-            purpose=Verification.Purpose.CONFIRM_EMAIL,
-            used_at__isnull=True,
-            expires_at__gt=timezone.now(),
-            user__isnull=False,
-        )
-        .first()
+    verification = codes.find_by_link(
+        purpose=Verification.Purpose.CONFIRM_EMAIL, token=token, for_update=True
     )
+    return verification if verification is not None and verification.user_id else None
 
 
 def email_link_is_valid(token: str) -> bool:

@@ -164,6 +164,7 @@ def create(
         target=target,
         user=user,
         payload={**(payload or {}), "silent": message is None, "ttl": ttl},
+        created_at=now,
         expires_at=now + dt.timedelta(seconds=ttl),
         last_sent_at=now,
     )
