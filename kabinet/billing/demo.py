@@ -30,9 +30,12 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from kabinet.billing.models import Branch, Service, Supplier
 from kabinet.core.periods import add_months, format_period, period_of
+from kabinet.identity.models import Consent
+from kabinet.identity.services.consents import accept_consent
 
 Log = Callable[[str], None]
 
@@ -289,16 +292,72 @@ def ensure_demo_admin() -> tuple[str, bool]:
         return DEMO_ADMIN, False
     password = secrets.token_urlsafe(16)
     user_model.objects.create_superuser(DEMO_ADMIN, "admin@example.com", password)
-    path = credentials_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"url": "http://127.0.0.1:8000/admin/", "username": DEMO_ADMIN, "password": password}
     # Created 0600, so the password is never readable by others, not even for a moment; the
     # chmod covers a file left by an earlier demo with other permissions.
+    _write_private_json(credentials_path(), payload)
+    return DEMO_ADMIN, True
+
+
+CUSTOMERS_FILE = "demo_customers.json"
+# (login kind, login, surname, name, patronymic): one who registered by phone, one by e-mail.
+DEMO_CUSTOMERS = (
+    ("phone", "+79000000001", "Смирнова", "Анна", "Викторовна"),
+    ("email", "demo@example.org", "Кузнецов", "Сергей", "Петрович"),
+)
+
+
+def customers_path() -> Path:
+    return Path(settings.VAR_DIR) / CUSTOMERS_FILE
+
+
+def ensure_demo_customers() -> list[dict[str, str]]:
+    """Portal customers to log in as, with random passwords kept in var/; existing ones stay.
+
+    They are created as if they had registered: login confirmed, consents given. Returns the
+    logins created now (an empty list when all existed).
+    """
+    user_model = get_user_model()
+    path = customers_path()
+    known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    created = []
+    for kind, login, last_name, first_name, patronymic in DEMO_CUSTOMERS:
+        lookup = {"phone": login} if kind == "phone" else {"email": login}
+        if user_model.objects.filter(**lookup).exists():
+            continue
+        # Random, but always meeting the password policy (upper, lower, digit, 8+ characters).
+        password = secrets.token_urlsafe(9) + "Aa7"
+        now = timezone.now()
+        user = user_model.objects.create_user(
+            username="demo-" + kind,
+            password=password,
+            last_name=last_name,
+            first_name=first_name,
+            patronymic=patronymic,
+            **lookup,
+        )
+        # Confirmed as registration would have confirmed it.
+        if kind == "phone":
+            user.phone_confirmed_at = now
+        else:
+            user.email_confirmed_at = now
+        user.save(update_fields=["phone_confirmed_at", "email_confirmed_at"])
+        for consent in (Consent.Kind.PERSONAL_DATA, Consent.Kind.USER_AGREEMENT):
+            accept_consent(user=user, kind=consent, ip_address=None)
+        entry = {"login": login, "password": password, "name": f"{last_name} {first_name}"}
+        known = [k for k in known if k.get("login") != login] + [entry]
+        created.append(entry)
+    if created:
+        _write_private_json(path, known)
+    return created
+
+
+def _write_private_json(path: Path, payload: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, ensure_ascii=False, indent=2)
     path.chmod(0o600)
-    return DEMO_ADMIN, True
 
 
 # --------------------------------------------------------------------------------------------

@@ -248,3 +248,32 @@ def test_it_writes_the_post_registry_in_windows_1251_with_comment_lines(tmp_path
     assert lines[0].startswith("# ")
     assert lines[2].startswith("supplier;")
     assert all(json.loads(line) for line in (tmp_path / "tariffs.jsonl").read_text().splitlines())
+
+
+def test_demo_customers_log_in_and_keep_their_passwords(seeded: Path) -> None:
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    from kabinet.billing.demo import customers_path, ensure_demo_customers
+    from kabinet.identity.services.login import log_in
+
+    customers = json.loads(customers_path().read_text(encoding="utf-8"))
+    assert [c["login"] for c in customers] == ["+79000000001", "demo@example.org"]
+    assert customers_path().stat().st_mode & 0o777 == 0o600
+    for customer in customers:
+        request = RequestFactory().post("/login/")
+        request.session = SessionStore()
+        user = log_in(
+            request=request,
+            identifier=customer["login"],
+            password=customer["password"],
+            client_ip="127.0.0.1",
+        )
+        assert user.consents.count() == 2
+        assert not user.needs_personal_details
+
+    assert ensure_demo_customers() == []
+    assert json.loads(customers_path().read_text(encoding="utf-8")) == customers
+    out = io.StringIO()
+    call_command("demo_logins", stdout=out)
+    assert all(c["password"] in out.getvalue() for c in customers)

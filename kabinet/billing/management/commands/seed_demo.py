@@ -9,7 +9,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from kabinet.billing.demo import DemoUtility, ensure_demo_admin, ensure_reference_data
+from kabinet.billing.demo import (
+    DemoUtility,
+    ensure_demo_admin,
+    ensure_demo_customers,
+    ensure_reference_data,
+)
 from kabinet.billing.models import Account
 
 
@@ -45,6 +50,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Создан администратор «{username}» (пароль: manage.py demo_logins).")
         else:
             self.stdout.write(f"Администратор «{username}» уже есть, пароль не менялся.")
+
+        customers = ensure_demo_customers()
+        if customers:
+            names = ", ".join(c["login"] for c in customers)
+            self.stdout.write(f"Созданы демо-клиенты: {names} (пароли: manage.py demo_logins).")
 
         out: Path = options["out"] or Path(settings.VAR_DIR) / "demo"
         utility = DemoUtility(accounts, months, options["seed"], today=timezone.localdate())

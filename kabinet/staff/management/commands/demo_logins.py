@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from kabinet.billing.demo import credentials_path
+from kabinet.billing.demo import credentials_path, customers_path
 
 
 class Command(BaseCommand):
@@ -27,5 +27,14 @@ class Command(BaseCommand):
         self.stdout.write(f"  логин:     {credentials['username']}")
         self.stdout.write(f"  пароль:    {credentials['password']}")
         self.stdout.write(f"  (хранится в {path})")
-        self.stdout.write("  Входы клиентов появятся вместе с разделом для клиентов.")
+        customers_file = customers_path()
+        if customers_file.exists():
+            self.stdout.write(self.style.SUCCESS("Личный кабинет клиента"))
+            self.stdout.write("  вход:      http://127.0.0.1:8000/login/")
+            for customer in json.loads(customers_file.read_text(encoding="utf-8")):
+                self.stdout.write(
+                    f"  {customer['name']}: логин {customer['login']}, "
+                    f"пароль {customer['password']}"
+                )
+            self.stdout.write(f"  (хранится в {customers_file})")
         self.stdout.write("")
