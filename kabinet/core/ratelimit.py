@@ -28,6 +28,11 @@ class LimiterUnavailable(Exception):
     """The cache behind the counters cannot be reached; the caller decides whether to go on."""
 
 
+# What a caller that uses the cache directly (not through hit/count/reset) should treat as
+# "the cache is down", together with this module's own refusal.
+CACHE_FAILURES: tuple[type[Exception], ...] = (*_UNAVAILABLE_ERRORS, LimiterUnavailable)
+
+
 def _cache_key(key: str) -> str:
     digest = salted_hmac("kabinet.core.ratelimit", key, algorithm="sha256").hexdigest()
     return _KEY_PREFIX + digest

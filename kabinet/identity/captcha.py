@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from kabinet.core.ratelimit import CACHE_FAILURES
+
 logger = logging.getLogger(__name__)
 
 
@@ -59,7 +61,7 @@ def verify_payload(payload: str) -> bool:
     key = f"altcha:used:{data['challenge']}"
     try:
         return bool(cache.add(key, 1, timeout=settings.ALTCHA_EXPIRES + 60))
-    except Exception:
+    except CACHE_FAILURES:
         # Without the cache a solution could be replayed; refuse rather than let bots through.
         logger.exception("cache unavailable, refusing captcha")
         return False

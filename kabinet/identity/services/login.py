@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from kabinet.core import ratelimit
 from kabinet.core.models import AuditEntry
+from kabinet.core.ratelimit import CACHE_FAILURES
 from kabinet.identity.backends import parse_identifier
 from kabinet.identity.models import User
 
@@ -82,7 +83,7 @@ def _check_blocks(ident: str, ip: str) -> None:
             _blocked_for(_key("block", "ip", ip)),
             _blocked_for(_key("block", "id", ident)),
         )
-    except Exception:
+    except CACHE_FAILURES:
         logger.exception("login throttle unavailable")
         return
     if wait:
@@ -110,7 +111,7 @@ def _count_failure(ident: str, ip: str) -> None:
             _key("id", ident), limit=settings.LOGIN_FAILURES_PER_ACCOUNT - 1, window=window
         ):
             _block(_key("block", "id", ident), window)
-    except Exception:
+    except CACHE_FAILURES:
         logger.exception("login throttle unavailable")
 
 
@@ -125,7 +126,7 @@ def clear_throttle(*, identifier: str, client_ip: str | None = None) -> None:
             cache.delete_many(
                 [_key("block", "pair", ident, client_ip), _key("level", ident, client_ip)]
             )
-    except Exception:
+    except CACHE_FAILURES:
         logger.exception("login throttle unavailable")
 
 
