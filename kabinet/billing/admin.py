@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import (
     Account,
+    AccountLink,
     Bill,
     BillSection,
     Branch,
@@ -440,3 +441,13 @@ def error_cells(error: Any) -> tuple[Any, Any, Any, Any]:
         return "" if value is None else value
 
     return (cell("file"), cell("line"), cell("column"), cell("message"))
+
+
+@admin.register(AccountLink)
+class AccountLinkAdmin(LargeTableModelAdmin):
+    list_display = ("account", "user", "relation", "alias", "paperless", "created_at")
+    list_filter = ("relation", "paperless")
+    search_fields = ("account__number", "user__email", "user__phone", "user__last_name")
+    autocomplete_fields = ("account",)
+    raw_id_fields = ("user",)
+    list_select_related = ("account", "user")

@@ -572,3 +572,42 @@ class ImportBatch(models.Model):
         if self.finished_at is None:
             return None
         return self.finished_at - self.started_at
+
+
+class AccountLink(models.Model):
+    """A portal user's link to a personal account; one account may be linked by several users."""
+
+    class Relation(models.TextChoices):
+        OWNER = "owner", _("Собственник")
+        TENANT = "tenant", _("Наниматель")
+        REGISTERED = "registered", _("Зарегистрированный")
+        RESIDENT = "resident", _("Проживает")
+        OTHER = "other", _("Другое")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("пользователь"),
+        on_delete=models.CASCADE,
+        related_name="account_links",
+        db_index=False,  # served by the unique (user, account) index
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("лицевой счёт"), on_delete=models.PROTECT, related_name="links"
+    )
+    relation = models.CharField(_("отношение к счёту"), max_length=12, choices=Relation.choices)
+    alias = models.CharField(_("название"), max_length=60, blank=True)
+    group = models.CharField(_("группа"), max_length=60, blank=True)
+    note = models.CharField(_("заметка"), max_length=500, blank=True)
+    paperless = models.BooleanField(_("квитанции только в электронном виде"), default=False)
+    created_at = models.DateTimeField(_("привязан"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("привязка лицевого счёта")
+        verbose_name_plural = _("привязки лицевых счетов")
+        ordering = ["user", "group", "alias", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="account_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.account_id}"
