@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404
 
 from kabinet.billing.models import Account, AccountLink
 
 
-def linked_accounts(user: object) -> list[AccountLink]:
+def linked_accounts(user: Any) -> list[AccountLink]:
     """The user's links with their accounts, premises and suppliers, in display order."""
     return list(
-        AccountLink.objects.filter(user=user)
+        AccountLink.objects.filter(user_id=getattr(user, "pk", None))
         .select_related("account__premises", "account__supplier", "account__branch")
         .order_by("group", "alias", "created_at")
     )
 
 
-def linked_account(user: object, account_id: int) -> AccountLink:
+def linked_account(user: Any, account_id: int) -> AccountLink:
     """The user's link to ``account_id``, or Http404 — the same answer for someone else's account
     and for one that does not exist, so ids cannot be probed."""
     link = (
-        AccountLink.objects.filter(user=user, account_id=account_id)
+        # An anonymous user matches no link (its pk is None), so this is a 404 for them too.
+        AccountLink.objects.filter(user_id=getattr(user, "pk", None), account_id=account_id)
         .select_related("account__premises", "account__supplier", "account__branch")
         .first()
     )
-    if link is None or getattr(user, "is_anonymous", True):
+    if link is None:
         raise Http404
     return link
 
 
-def account_of(user: object, account_id: int) -> Account:
+def account_of(user: Any, account_id: int) -> Account:
     return linked_account(user, account_id).account
