@@ -11,8 +11,10 @@ from kabinet.billing.models import Account, AccountLink
 
 def linked_accounts(user: Any) -> list[AccountLink]:
     """The user's links with their accounts, premises and suppliers, in display order."""
+    if not user.is_authenticated:
+        return []
     return list(
-        AccountLink.objects.filter(user_id=getattr(user, "pk", None))
+        AccountLink.objects.filter(user=user)
         .select_related("account__premises", "account__supplier", "account__branch")
         .order_by("group", "alias", "created_at")
     )
@@ -21,9 +23,10 @@ def linked_accounts(user: Any) -> list[AccountLink]:
 def linked_account(user: Any, account_id: int) -> AccountLink:
     """The user's link to ``account_id``, or Http404 — the same answer for someone else's account
     and for one that does not exist, so ids cannot be probed."""
+    if not user.is_authenticated:
+        raise Http404
     link = (
-        # An anonymous user matches no link (its pk is None), so this is a 404 for them too.
-        AccountLink.objects.filter(user_id=getattr(user, "pk", None), account_id=account_id)
+        AccountLink.objects.filter(user=user, account_id=account_id)
         .select_related("account__premises", "account__supplier", "account__branch")
         .first()
     )
