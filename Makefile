@@ -25,7 +25,8 @@ APT_MISSING = \
 	$(if $(shell command -v npm 2>/dev/null),,nodejs npm) \
 	$(if $(filter $(TEST_GOALS),$(MAKECMDGOALS)), \
 		$(if $(wildcard /usr/bin/chromium),,chromium) \
-		$(if $(shell command -v zbarimg 2>/dev/null),,zbar-tools))
+		$(if $(shell command -v zbarimg 2>/dev/null),,zbar-tools) \
+		$(if $(shell command -v pdftoppm 2>/dev/null),,poppler-utils))
 
 .PHONY: help run test test-sqlite test-postgres lint fmt bench deps deps-test system-packages demo clean
 
@@ -127,6 +128,7 @@ fmt: deps
 
 bench: deps
 	$(PY) python bench/import_billing.py
+	$(PY) python bench/bills_pdf.py
 
 clean:
 	rm -rf var/kabinet.sqlite3* var/huey.sqlite3* var/static var/imports var/exports

@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "kabinet.billing",
     "kabinet.metering",
     "kabinet.payments",
+    "kabinet.documents",
     "kabinet.portal",
     "kabinet.staff",
 ]

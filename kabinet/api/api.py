@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from kabinet.api import errors
+from kabinet.api.accounts import router as accounts_router
 from kabinet.api.auth import BearerTokenAuth, CustomerSessionAuth
 from kabinet.api.customer import auth_router, profile_router
 from kabinet.api.registration import router as registration_router
@@ -25,3 +26,4 @@ errors.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/auth", registration_router)
 api.add_router("/profile", profile_router)
+api.add_router("/accounts", accounts_router)

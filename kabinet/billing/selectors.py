@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
+from django.utils import timezone
 
-from kabinet.billing.models import Account, AccountLink
+from kabinet.billing.models import (
+    Account,
+    AccountLink,
+    Bill,
+    BillSection,
+    Charge,
+    Service,
+    Supplier,
+    Tariff,
+)
 
 
 def linked_accounts(user: Any) -> list[AccountLink]:
@@ -37,3 +51,262 @@ def linked_account(user: Any, account_id: int) -> AccountLink:
 
 def account_of(user: Any, account_id: int) -> Account:
     return linked_account(user, account_id).account
+
+
+# --- Account pages: overview, charges, details (one link in, a fixed number of queries) ---
+
+
+@dataclass
+class Overview:
+    link: AccountLink
+    bill: Bill | None
+    sections: list[BillSection]
+    balance: Decimal | None
+    due_date: dt.date | None
+    days_left: int | None
+
+    @property
+    def debt(self) -> Decimal | None:
+        return self.balance if self.balance is not None and self.balance > 0 else None
+
+    @property
+    def overpayment(self) -> Decimal | None:
+        return -self.balance if self.balance is not None and self.balance < 0 else None
+
+
+def account_overview(link: AccountLink, today: dt.date | None = None) -> Overview:
+    """The latest bill of the linked account: balance (its total), sections, due date."""
+    today = today or timezone.localdate()
+    bill = Bill.objects.filter(account_id=link.account_id).order_by("-period").first()
+    sections: list[BillSection] = []
+    due_date = None
+    if bill is not None:
+        sections = list(bill.sections.select_related("supplier").order_by("supplier__short_name"))
+        due_date = bill.due_date or min(
+            (s.due_date for s in sections if s.due_date is not None), default=None
+        )
+    return Overview(
+        link=link,
+        bill=bill,
+        sections=sections,
+        balance=bill.total if bill is not None else None,
+        due_date=due_date,
+        days_left=(due_date - today).days if due_date is not None else None,
+    )
+
+
+def latest_bill_totals(account_ids: list[int]) -> dict[int, Decimal]:
+    """Balance (the latest bill's total) of each account, in one query."""
+    if not account_ids:
+        return {}
+    latest = Bill.objects.filter(account_id=OuterRef("account_id")).order_by("-period")
+    rows = (
+        Bill.objects.filter(account_id__in=account_ids)
+        .filter(pk=Subquery(latest.values("pk")[:1]))
+        .values_list("account_id", "total")
+    )
+    return dict(rows)
+
+
+def charge_periods(account_id: int) -> list[dt.date]:
+    return list(
+        Charge.objects.filter(account_id=account_id)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .distinct()
+    )
+
+
+MONEY_COLUMNS = (
+    "opening_balance",
+    "paid",
+    "charged",
+    "recalculation",
+    "benefits",
+    "penalties",
+    "total",
+)
+
+
+@dataclass
+class ChargeLine:
+    charge: Charge
+    penalties: Decimal
+
+    @property
+    def is_penalty(self) -> bool:
+        return self.penalties != 0 or self.charge.service.kind == Service.Kind.PENALTY
+
+    @property
+    def charged(self) -> Decimal:
+        # A penalty line's amount is shown in the penalties column, not as a service charge.
+        return Decimal("0.00") if self.is_penalty else self.charge.charged
+
+
+@dataclass
+class SupplierCharges:
+    supplier: Supplier
+    lines: list[ChargeLine] = field(default_factory=list)
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class ChargesPage:
+    periods: list[dt.date]
+    period: dt.date | None
+    suppliers: list[SupplierCharges]
+    totals: dict[str, Decimal]
+
+
+def _add(totals: dict[str, Decimal], line: ChargeLine) -> None:
+    values = {
+        "opening_balance": line.charge.opening_balance,
+        "paid": line.charge.paid,
+        "charged": line.charged,
+        "recalculation": line.charge.recalculation,
+        "benefits": line.charge.benefits,
+        "penalties": line.penalties,
+        "total": line.charge.total,
+    }
+    for name, value in values.items():
+        totals[name] = totals.get(name, Decimal("0.00")) + value
+
+
+def _zero_totals() -> dict[str, Decimal]:
+    return dict.fromkeys(MONEY_COLUMNS, Decimal("0.00"))
+
+
+def account_charges(link: AccountLink, period: dt.date | None = None) -> ChargesPage:
+    """Charge lines of one period (default: the latest with charges), grouped by supplier."""
+    periods = charge_periods(link.account_id)
+    if period is None:
+        period = periods[0] if periods else None
+    suppliers: dict[int, SupplierCharges] = {}
+    grand = _zero_totals()
+    if period is not None:
+        charges = (
+            Charge.objects.filter(account_id=link.account_id, period=period)
+            .select_related("supplier", "service")
+            .order_by("supplier__short_name", "service__sort_order", "service__name", "zone")
+        )
+        for charge in charges:
+            is_penalty = charge.service.kind == Service.Kind.PENALTY
+            line = ChargeLine(
+                charge=charge, penalties=charge.charged if is_penalty else Decimal("0.00")
+            )
+            group = suppliers.get(charge.supplier_id)
+            if group is None:
+                group = suppliers[charge.supplier_id] = SupplierCharges(
+                    supplier=charge.supplier, totals=_zero_totals()
+                )
+            group.lines.append(line)
+            _add(group.totals, line)
+            _add(grand, line)
+    return ChargesPage(
+        periods=periods, period=period, suppliers=list(suppliers.values()), totals=grand
+    )
+
+
+def account_charge(link: AccountLink, charge_id: int) -> Charge:
+    """One charge line of the linked account, or Http404."""
+    charge = (
+        Charge.objects.filter(account_id=link.account_id, pk=charge_id)
+        .select_related("supplier", "service")
+        .first()
+    )
+    if charge is None:
+        raise Http404
+    return charge
+
+
+@dataclass
+class Contract:
+    supplier: Supplier
+    service: Service
+    tariff_code: str
+    zone: str
+    tariff: Tariff | None
+    charged_price: Decimal | None
+
+
+@dataclass
+class Details:
+    link: AccountLink
+    period: dt.date | None
+    contracts: list[Contract]
+    tariff_history: list[Tariff]
+    meters: list[Any]  # metering.Meter; billing does not import the app above it
+    suppliers: list[Supplier]
+
+
+def account_details(link: AccountLink) -> Details:
+    """Owner, premises, contracts with current tariffs, tariff history, meters, requisites."""
+    account = link.account
+    latest = (
+        Charge.objects.filter(account_id=account.pk)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    charges: list[Charge] = []
+    if latest is not None:
+        charges = list(
+            Charge.objects.filter(account_id=account.pk, period=latest)
+            .select_related("supplier", "service")
+            .order_by("supplier__short_name", "service__sort_order", "service__name", "zone")
+        )
+    keys = {(c.supplier_id, c.service_id, c.tariff_code) for c in charges}
+    tariffs: list[Tariff] = []
+    if keys:
+        condition = Q()
+        for supplier_id, service_id, code in keys:
+            condition |= Q(supplier_id=supplier_id, service_id=service_id, code=code)
+        tariffs = list(
+            Tariff.objects.filter(condition)
+            .select_related("supplier", "service")
+            .order_by("supplier__short_name", "service__sort_order", "zone", "-valid_from")
+        )
+    contracts = []
+    for charge in charges:
+        if charge.service.kind == Service.Kind.PENALTY:
+            continue
+        current = next(
+            (
+                t
+                for t in tariffs
+                if t.supplier_id == charge.supplier_id
+                and t.service_id == charge.service_id
+                and t.code == charge.tariff_code
+                and t.zone == charge.zone
+                and latest is not None
+                and t.valid_from <= latest
+                and (t.valid_to is None or t.valid_to >= latest)
+            ),
+            None,
+        )
+        contracts.append(
+            Contract(
+                supplier=charge.supplier,
+                service=charge.service,
+                tariff_code=charge.tariff_code,
+                zone=charge.zone,
+                tariff=current,
+                charged_price=charge.tariff,
+            )
+        )
+    suppliers: dict[int, Supplier] = {account.supplier_id: account.supplier}
+    for charge in charges:
+        suppliers.setdefault(charge.supplier_id, charge.supplier)
+    meters = list(
+        account.meters.filter(removed_on__isnull=True)
+        .select_related("service")
+        .order_by("service__sort_order", "serial_number")
+    )
+    return Details(
+        link=link,
+        period=latest,
+        contracts=contracts,
+        tariff_history=tariffs,
+        meters=meters,
+        suppliers=list(suppliers.values()),
+    )

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.messaging.models import OutgoingMessage
+from kabinet.messaging.models import MessageAttachment, OutgoingMessage
 
 _DIGIT_RE = re.compile(r"\d")
 
@@ -64,6 +64,32 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         return masked_body(message)
 
     # Read-only: the rows are the record of what was sent; the delivery job alone changes them.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MessageAttachment)
+class MessageAttachmentAdmin(admin.ModelAdmin):
+    """Files sent with e-mails (bill PDFs): names and sizes only, read-only."""
+
+    list_display = ("filename", "mimetype", "size", "message")
+    search_fields = ("=message__to", "filename")
+    fields = ("message", "filename", "mimetype", "size")
+    readonly_fields = fields
+
+    @admin.display(description=_("размер, байт"))
+    def size(self, attachment: MessageAttachment) -> int:
+        return len(attachment.content)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("message")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -57,3 +57,25 @@ class OutgoingMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.to} ({self.template})"
+
+
+class MessageAttachment(models.Model):
+    """A file sent with an e-mail (a bill PDF), stored with the message so a retry still has it."""
+
+    message = models.ForeignKey(
+        OutgoingMessage,
+        verbose_name=_("сообщение"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    filename = models.CharField(_("имя файла"), max_length=255)
+    content = models.BinaryField(_("содержимое"))
+    mimetype = models.CharField(_("тип"), max_length=100)
+
+    class Meta:
+        verbose_name = _("вложение")
+        verbose_name_plural = _("вложения")
+        ordering = ["message", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from kabinet.core import ratelimit
-from kabinet.messaging.models import OutgoingMessage
+from kabinet.messaging.models import MessageAttachment, OutgoingMessage
 from kabinet.messaging.providers import DeliveryError, SmsToSend, get_sms_gateway
 from kabinet.messaging.providers.email import send_email_message
 
@@ -139,11 +139,19 @@ def send_sms(
     return message
 
 
-def send_email(*, to: str, template: str, context: Mapping[str, Any]) -> OutgoingMessage:
+def send_email(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> OutgoingMessage:
     """Queue an e-mail rendered from "messaging/email/<template>/subject.txt" and "body.txt".
 
-    "body.html", when the template has one, becomes the HTML alternative. Writes the message
-    (status queued) in the caller's transaction and queues delivery on commit.
+    "body.html", when the template has one, becomes the HTML alternative. `attachments` are
+    (filename, content, mimetype) triples stored with the message, so every delivery attempt
+    sends them. Writes the message (status queued) in the caller's transaction and queues
+    delivery on commit.
     """
     if "@" not in to:
         raise ValueError(f"E-mail recipient must be an address, got {to!r}")
@@ -162,6 +170,11 @@ def send_email(*, to: str, template: str, context: Mapping[str, Any]) -> Outgoin
         body=body,
         html_body=html_body,
     )
+    if attachments:
+        MessageAttachment.objects.bulk_create(
+            MessageAttachment(message=message, filename=name, content=content, mimetype=mimetype)
+            for name, content, mimetype in attachments
+        )
     message_id = message.pk
     transaction.on_commit(lambda: _queue_delivery(message_id))
     return message
@@ -238,8 +251,16 @@ def _send_through_provider(message: OutgoingMessage) -> str:
             )
         )
         return result.provider_message_id
+    attachments = [
+        (attachment.filename, bytes(attachment.content), attachment.mimetype)
+        for attachment in message.attachments.all()
+    ]
     return send_email_message(
-        to=message.to, subject=message.subject, body=message.body, html_body=message.html_body
+        to=message.to,
+        subject=message.subject,
+        body=message.body,
+        html_body=message.html_body,
+        attachments=attachments,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
@@ -18,7 +19,14 @@ def _message_id() -> str:
     return make_msgid(domain=domain)
 
 
-def send_email_message(*, to: str, subject: str, body: str, html_body: str = "") -> str:
+def send_email_message(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    html_body: str = "",
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> str:
     """Send one e-mail and return its Message-ID; raise DeliveryError when it is not accepted.
 
     A 5xx answer about the recipient or the message is permanent; a connection failure, a timeout
@@ -36,6 +44,8 @@ def send_email_message(*, to: str, subject: str, body: str, html_body: str = "")
     )
     if html_body:
         email.attach_alternative(html_body, "text/html")
+    for filename, content, mimetype in attachments:
+        email.attach(filename, content, mimetype)
     try:
         email.send()
     except smtplib.SMTPRecipientsRefused as exc:

@@ -1,0 +1,426 @@
+"""Customer API for accounts: list, link, unlink, edit, overview, charges, details.
+
+The same services and selectors as the pages; every id goes through ``linked_account``, so
+someone else's account answers 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from kabinet.api.auth import request_user
+from kabinet.api.errors import ApiError
+from kabinet.api.schemas import Error, Ok
+from kabinet.billing import selectors, services
+from kabinet.billing.models import AccountLink, Branch, Supplier
+from kabinet.core.periods import format_period, parse_period
+
+router = Router(tags=["accounts"])
+
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
+
+
+class LinkOut(Schema):
+    account_id: int
+    number: str
+    supplier: str
+    supplier_id: int
+    branch: str | None
+    address: str
+    relation: str
+    alias: str
+    group: str
+    note: str
+    paperless: bool
+    balance: Decimal | None
+
+
+class LinkIn(Schema):
+    supplier_id: int
+    branch_id: int | None = None
+    number: str
+    relation: str
+    question: str
+    code: str = ""
+    bill_total: str = ""
+    surname: str = ""
+    flat: str = ""
+    alias: str = ""
+    group: str = ""
+    paperless: bool = False
+
+
+class LinkPatch(Schema):
+    alias: str | None = None
+    group: str | None = None
+    note: str | None = None
+    paperless: bool | None = None
+    relation: str | None = None
+
+
+class SectionOut(Schema):
+    supplier_id: int
+    supplier: str
+    total: Decimal
+    due_date: dt.date | None
+
+
+class OverviewOut(Schema):
+    account: LinkOut
+    period: str | None
+    balance: Decimal | None
+    debt: Decimal | None
+    overpayment: Decimal | None
+    due_date: dt.date | None
+    days_left: int | None
+    sections: list[SectionOut]
+
+
+class ChargeOut(Schema):
+    id: int
+    supplier_id: int
+    service: str
+    service_code: str
+    zone: str
+    unit: str
+    tariff: Decimal | None
+    opening_balance: Decimal
+    paid: Decimal
+    volume: Decimal | None
+    charged: Decimal
+    recalculation: Decimal
+    benefits: Decimal
+    penalties: Decimal
+    total: Decimal
+
+
+class Totals(Schema):
+    opening_balance: Decimal
+    paid: Decimal
+    charged: Decimal
+    recalculation: Decimal
+    benefits: Decimal
+    penalties: Decimal
+    total: Decimal
+
+
+class SupplierChargesOut(Schema):
+    supplier_id: int
+    supplier: str
+    lines: list[ChargeOut]
+    totals: Totals
+
+
+class ChargesOut(Schema):
+    periods: list[str]
+    period: str | None
+    suppliers: list[SupplierChargesOut]
+    totals: Totals
+
+
+class ContractOut(Schema):
+    supplier_id: int
+    service: str
+    zone: str
+    tariff_code: str
+    tariff_name: str | None
+    price: Decimal | None
+
+
+class TariffOut(Schema):
+    supplier_id: int
+    service: str
+    code: str
+    zone: str
+    name: str
+    price: Decimal
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+class MeterOut(Schema):
+    id: int
+    serial_number: str
+    service: str
+    zones: int
+    capacity: str
+    installed_on: dt.date | None
+    verification_due: dt.date | None
+    location: str
+
+
+class RequisitesOut(Schema):
+    supplier_id: int
+    name: str
+    inn: str
+    kpp: str
+    bank_name: str
+    bic: str
+    settlement_account: str
+    correspondent_account: str
+
+
+class DetailsOut(Schema):
+    account: LinkOut
+    owner_name: str
+    address: str
+    total_area: Decimal | None
+    living_area: Decimal | None
+    residents: int | None
+    period: str | None
+    contracts: list[ContractOut]
+    tariff_history: list[TariffOut]
+    meters: list[MeterOut]
+    suppliers: list[RequisitesOut]
+
+
+def _link_out(link: AccountLink, balance: Decimal | None = None) -> LinkOut:
+    account = link.account
+    return LinkOut(
+        account_id=account.pk,
+        number=str(account),
+        supplier=account.supplier.short_name,
+        supplier_id=account.supplier_id,
+        branch=account.branch.name if account.branch else None,
+        address=account.premises.address if account.premises else "",
+        relation=link.relation,
+        alias=link.alias,
+        group=link.group,
+        note=link.note,
+        paperless=link.paperless,
+        balance=balance,
+    )
+
+
+@router.get("", response={200: list[LinkOut], **ERRORS}, summary="Ваши счета")
+def list_accounts(request: HttpRequest) -> list[LinkOut]:
+    links = selectors.linked_accounts(request_user(request))
+    balances = selectors.latest_bill_totals([link.account_id for link in links])
+    return [_link_out(link, balances.get(link.account_id)) for link in links]
+
+
+def _link_error(error: services.LinkError) -> ApiError:
+    status = 429 if error.code == "throttled" else 400
+    fields = {error.field: [error.message]} if error.field else {}
+    return ApiError(status, error.code, error.message, fields)
+
+
+@router.post(
+    "/link",
+    response={201: LinkOut, **ERRORS},
+    summary="Привязать лицевой счёт (с ответом на контрольный вопрос)",
+)
+def link_account(request: HttpRequest, payload: LinkIn) -> Status[LinkOut]:
+    user = request_user(request)
+    supplier = Supplier.objects.filter(pk=payload.supplier_id).first()
+    if supplier is None:
+        raise ApiError(
+            400,
+            "invalid_supplier",
+            _("Выберите поставщика."),
+            {"supplier_id": [_("Выберите поставщика.")]},
+        )
+    branch = None
+    if payload.branch_id is not None:
+        branch = Branch.objects.filter(pk=payload.branch_id, supplier=supplier).first()
+        if branch is None:
+            raise ApiError(
+                400,
+                "invalid_branch",
+                _("Выберите филиал этого поставщика."),
+                {"branch_id": [_("Выберите филиал этого поставщика.")]},
+            )
+    try:
+        link = services.link_account(
+            user=user,
+            supplier=supplier,
+            branch=branch,
+            number=payload.number,
+            relation=payload.relation,
+            answer=services.Answer(
+                question=payload.question,
+                code=payload.code,
+                bill_total=payload.bill_total,
+                surname=payload.surname,
+                flat=payload.flat,
+            ),
+            alias=payload.alias[:60],
+            group=payload.group[:60],
+            paperless=payload.paperless,
+        )
+    except services.LinkError as error:
+        raise _link_error(error) from None
+    link = selectors.linked_account(user, link.account_id)
+    return Status(201, _link_out(link))
+
+
+@router.delete("/{account_id}", response={200: Ok, **ERRORS}, summary="Отвязать лицевой счёт")
+def unlink_account(request: HttpRequest, account_id: int) -> Ok:
+    link = selectors.linked_account(request_user(request), account_id)
+    services.unlink_account(link)
+    return Ok()
+
+
+@router.patch(
+    "/{account_id}",
+    response={200: LinkOut, **ERRORS},
+    summary="Название, группа, заметка, электронные квитанции",
+)
+def update_account(request: HttpRequest, account_id: int, payload: LinkPatch) -> LinkOut:
+    link = selectors.linked_account(request_user(request), account_id)
+    limits = {"alias": 60, "group": 60, "note": 500}
+    for name, limit in limits.items():
+        value = getattr(payload, name)
+        if value is not None and len(value.strip()) > limit:
+            message = _("Не больше %(limit)d символов.") % {"limit": limit}
+            raise ApiError(400, "too_long", message, {name: [message]})
+    try:
+        services.update_link(link, **payload.dict(exclude_unset=True))
+    except services.LinkError as error:
+        raise _link_error(error) from None
+    return _link_out(link)
+
+
+@router.get("/{account_id}", response={200: OverviewOut, **ERRORS}, summary="Лицевой счёт")
+def account_overview(request: HttpRequest, account_id: int) -> OverviewOut:
+    link = selectors.linked_account(request_user(request), account_id)
+    data = selectors.account_overview(link)
+    return OverviewOut(
+        account=_link_out(link, data.balance),
+        period=format_period(data.bill.period) if data.bill else None,
+        balance=data.balance,
+        debt=data.debt,
+        overpayment=data.overpayment,
+        due_date=data.due_date,
+        days_left=data.days_left,
+        sections=[
+            SectionOut(
+                supplier_id=s.supplier_id,
+                supplier=s.supplier.short_name,
+                total=s.total,
+                due_date=s.due_date,
+            )
+            for s in data.sections
+        ],
+    )
+
+
+def _totals(values: dict[str, Decimal]) -> Totals:
+    return Totals(**values)
+
+
+@router.get("/{account_id}/charges", response={200: ChargesOut, **ERRORS}, summary="Начисления")
+def account_charges(request: HttpRequest, account_id: int, period: str = "") -> ChargesOut:
+    link = selectors.linked_account(request_user(request), account_id)
+    wanted = None
+    if period:
+        try:
+            wanted = parse_period(period)
+        except ValueError:
+            message = _("Период в формате ГГГГ-ММ, например 2026-09.")
+            raise ApiError(400, "invalid_period", message, {"period": [message]}) from None
+    page = selectors.account_charges(link, wanted)
+    return ChargesOut(
+        periods=[format_period(p) for p in page.periods],
+        period=format_period(page.period) if page.period else None,
+        suppliers=[
+            SupplierChargesOut(
+                supplier_id=group.supplier.pk,
+                supplier=group.supplier.short_name,
+                totals=_totals(group.totals),
+                lines=[
+                    ChargeOut(
+                        id=line.charge.pk,
+                        supplier_id=line.charge.supplier_id,
+                        service=line.charge.service.name,
+                        service_code=line.charge.service.code,
+                        zone=line.charge.zone,
+                        unit=line.charge.unit or line.charge.service.unit,
+                        tariff=line.charge.tariff,
+                        opening_balance=line.charge.opening_balance,
+                        paid=line.charge.paid,
+                        volume=line.charge.volume,
+                        charged=line.charged,
+                        recalculation=line.charge.recalculation,
+                        benefits=line.charge.benefits,
+                        penalties=line.penalties,
+                        total=line.charge.total,
+                    )
+                    for line in group.lines
+                ],
+            )
+            for group in page.suppliers
+        ],
+        totals=_totals(page.totals),
+    )
+
+
+@router.get("/{account_id}/details", response={200: DetailsOut, **ERRORS}, summary="Реквизиты ЛС")
+def account_details(request: HttpRequest, account_id: int) -> DetailsOut:
+    link = selectors.linked_account(request_user(request), account_id)
+    data = selectors.account_details(link)
+    premises = link.account.premises
+    return DetailsOut(
+        account=_link_out(link),
+        owner_name=link.account.owner_name,
+        address=premises.address if premises else "",
+        total_area=premises.total_area if premises else None,
+        living_area=premises.living_area if premises else None,
+        residents=premises.residents if premises else None,
+        period=format_period(data.period) if data.period else None,
+        contracts=[
+            ContractOut(
+                supplier_id=c.supplier.pk,
+                service=c.service.name,
+                zone=c.zone,
+                tariff_code=c.tariff_code,
+                tariff_name=c.tariff.name if c.tariff else None,
+                price=c.tariff.price if c.tariff else c.charged_price,
+            )
+            for c in data.contracts
+        ],
+        tariff_history=[
+            TariffOut(
+                supplier_id=t.supplier_id,
+                service=t.service.name,
+                code=t.code,
+                zone=t.zone,
+                name=t.name,
+                price=t.price,
+                valid_from=t.valid_from,
+                valid_to=t.valid_to,
+            )
+            for t in data.tariff_history
+        ],
+        meters=[
+            MeterOut(
+                id=m.pk,
+                serial_number=m.serial_number,
+                service=m.service.name,
+                zones=m.zones,
+                capacity=m.capacity,
+                installed_on=m.installed_on,
+                verification_due=m.verification_due,
+                location=m.location,
+            )
+            for m in data.meters
+        ],
+        suppliers=[
+            RequisitesOut(
+                supplier_id=s.pk,
+                name=s.name,
+                inn=s.inn,
+                kpp=s.kpp,
+                bank_name=s.bank_name,
+                bic=s.bic,
+                settlement_account=s.settlement_account,
+                correspondent_account=s.correspondent_account,
+            )
+            for s in data.suppliers
+        ],
+    )

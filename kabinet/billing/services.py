@@ -1,0 +1,280 @@
+"""Write operations on account links: link (with a control question), update, unlink.
+
+Linking answers one message for every failure that would otherwise tell an outsider something
+(unknown number, closed account, wrong code, wrong total, wrong surname or flat), so account
+numbers cannot be enumerated; attempts are rate-limited per user, per account number and in
+total, and refused when the limiter cannot count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from kabinet.billing.models import Account, AccountLink, Bill, Branch, Supplier
+from kabinet.core import ratelimit
+from kabinet.core.accounts import normalize_account_number
+from kabinet.core.models import AuditEntry
+from kabinet.core.periods import add_months, period_of
+
+LINK_WINDOW = 3600
+LINK_LIMIT_PER_USER = 10
+LINK_LIMIT_PER_ACCOUNT = 10
+LINK_LIMIT_GLOBAL = 1000
+BILL_TOTAL_MONTHS = 6
+
+
+class Question:
+    """Kinds of control question a supplier may allow (Supplier.link_by_*)."""
+
+    CODE = "code"
+    BILL_TOTAL = "bill_total"
+    SURNAME_FLAT = "surname_flat"
+
+
+def allowed_questions(supplier: Supplier) -> list[str]:
+    kinds = []
+    if supplier.link_by_code:
+        kinds.append(Question.CODE)
+    if supplier.link_by_bill_total:
+        kinds.append(Question.BILL_TOTAL)
+    if supplier.link_by_surname_flat:
+        kinds.append(Question.SURNAME_FLAT)
+    return kinds
+
+
+class LinkError(Exception):
+    """A refusal with a message for the customer; ``field`` names the form field, if any."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def _invalid() -> LinkError:
+    return LinkError("invalid_link_data", _("Неверные данные для привязки лицевого счёта"))
+
+
+def _throttled() -> LinkError:
+    return LinkError("throttled", _("Слишком много попыток. Попробуйте позже."))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the customer answered: the fields of the chosen question only are used."""
+
+    question: str
+    code: str = ""
+    bill_total: str = ""
+    surname: str = ""
+    flat: str = ""
+
+
+_AMOUNT_RE = re.compile(r"^-?\d{1,12}(?:[.,]\d{1,2})?$", re.ASCII)
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """«1234,56», «1234.56», «1 234,56» → Decimal('1234.56'); None when it is not an amount."""
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text)
+    if not _AMOUNT_RE.match(cleaned):
+        return None
+    try:
+        return Decimal(cleaned.replace(",", ".")).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+
+
+def _fold(text: str) -> str:
+    return text.strip().casefold().replace("ё", "е")
+
+
+_FLAT_PREFIX_RE = re.compile(r"^(?:кв\.?|квартира)\s*", re.IGNORECASE)
+
+
+def _flat(text: str) -> str:
+    return _FLAT_PREFIX_RE.sub("", text.strip()).replace(" ", "").casefold()
+
+
+def _answer_is_right(account: Account, answer: Answer, today: dt.date) -> bool:
+    if answer.question == Question.CODE:
+        given = answer.code.strip().replace(" ", "")
+        return bool(account.link_code) and constant_time_compare(
+            given.upper(), account.link_code.strip().upper()
+        )
+    if answer.question == Question.BILL_TOTAL:
+        amount = parse_amount(answer.bill_total)
+        if amount is None:
+            return False
+        since = add_months(period_of(today), -BILL_TOTAL_MONTHS)
+        # An overpayment is printed as «Итого переплата» without a minus: either sign matches.
+        return Bill.objects.filter(
+            account=account, period__gte=since, total__in=[amount, -amount]
+        ).exists()
+    if answer.question == Question.SURNAME_FLAT:
+        words = account.owner_name.split()
+        premises = account.premises
+        if not words or premises is None or not premises.flat:
+            return False
+        surname = answer.surname.split()[0] if answer.surname.split() else ""
+        return (
+            bool(surname)
+            and _fold(words[0]) == _fold(surname)
+            and _flat(premises.flat) == _flat(answer.flat)
+        )
+    return False
+
+
+def _check_limits(user_id: int, supplier_id: int, number: str) -> None:
+    try:
+        allowed = all(
+            [
+                ratelimit.hit(
+                    f"link:user:{user_id}", limit=LINK_LIMIT_PER_USER, window=LINK_WINDOW
+                ),
+                ratelimit.hit(
+                    f"link:account:{supplier_id}:{number}",
+                    limit=LINK_LIMIT_PER_ACCOUNT,
+                    window=LINK_WINDOW,
+                ),
+                ratelimit.hit("link:global", limit=LINK_LIMIT_GLOBAL, window=LINK_WINDOW),
+            ]
+        )
+    except ratelimit.LimiterUnavailable:
+        # Without a counter the control question could be brute-forced: refuse.
+        raise _throttled() from None
+    if not allowed:
+        raise _throttled()
+
+
+def link_account(
+    *,
+    user: Any,
+    supplier: Supplier,
+    branch: Branch | None,
+    number: str,
+    relation: str,
+    answer: Answer,
+    alias: str = "",
+    group: str = "",
+    paperless: bool = False,
+    today: dt.date | None = None,
+) -> AccountLink:
+    """Link the account ``number`` of ``supplier`` (and ``branch``) to ``user``.
+
+    Raises LinkError: the same «invalid» answer for an unknown or closed account and for a
+    wrong control answer; «throttled» when a limit is spent or cannot be counted.
+    """
+    today = today or timezone.localdate()
+    normalized = normalize_account_number(number)
+    if relation not in AccountLink.Relation.values:
+        raise LinkError("invalid_relation", _("Выберите отношение к счёту."), "relation")
+    if answer.question not in allowed_questions(supplier):
+        raise LinkError(
+            "question_not_allowed",
+            _("Этот поставщик не принимает такой контрольный вопрос."),
+            "question",
+        )
+    if branch is not None and branch.supplier_id != supplier.pk:
+        raise LinkError("invalid_branch", _("Выберите филиал этого поставщика."), "branch")
+    has_branches = supplier.branches.exists()
+    if has_branches and branch is None:
+        raise LinkError("branch_required", _("Выберите филиал."), "branch")
+    if not normalized:
+        raise LinkError("number_required", _("Введите номер лицевого счёта."), "number")
+
+    _check_limits(user.pk, supplier.pk, normalized)
+
+    account = (
+        Account.objects.select_related("premises")
+        .filter(supplier=supplier, branch=branch, number=normalized)
+        .first()
+    )
+    if account is None or account.status == Account.Status.CLOSED:
+        # Still evaluate a question-shaped amount of work so timing does not tell much.
+        raise _invalid()
+    if not _answer_is_right(account, answer, today):
+        AuditEntry.objects.create(
+            actor=user,
+            action="billing.link_failed",
+            object_type="billing.Account",
+            object_id=str(account.pk),
+            data={"question": answer.question},
+        )
+        raise _invalid()
+    if AccountLink.objects.filter(user=user, account=account).exists():
+        raise LinkError("already_linked", _("Этот лицевой счёт уже привязан к вашему кабинету."))
+    try:
+        with transaction.atomic():
+            link = AccountLink.objects.create(
+                user=user,
+                account=account,
+                relation=relation,
+                alias=alias.strip(),
+                group=group.strip(),
+                paperless=paperless,
+            )
+            AuditEntry.objects.create(
+                actor=user,
+                action="billing.account_linked",
+                object_type="billing.Account",
+                object_id=str(account.pk),
+                data={"question": answer.question, "relation": relation, "paperless": paperless},
+            )
+    except IntegrityError:
+        raise LinkError(
+            "already_linked", _("Этот лицевой счёт уже привязан к вашему кабинету.")
+        ) from None
+    return link
+
+
+UPDATABLE_FIELDS = ("alias", "group", "note", "paperless", "relation")
+
+
+@transaction.atomic
+def update_link(link: AccountLink, **changes: Any) -> AccountLink:
+    """Change alias, group, note, paperless or relation of the user's own link."""
+    changed: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in UPDATABLE_FIELDS or value is None:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        if name == "relation" and value not in AccountLink.Relation.values:
+            raise LinkError("invalid_relation", _("Выберите отношение к счёту."), "relation")
+        if getattr(link, name) != value:
+            setattr(link, name, value)
+            changed[name] = value
+    if changed:
+        link.save(update_fields=list(changed))
+        AuditEntry.objects.create(
+            actor=link.user,
+            action="billing.link_updated",
+            object_type="billing.Account",
+            object_id=str(link.account_id),
+            data={k: v for k, v in changed.items() if k != "note"},
+        )
+    return link
+
+
+@transaction.atomic
+def unlink_account(link: AccountLink) -> None:
+    """Remove the user's link; the account and its history stay, other users' links too."""
+    account_id = link.account_id
+    user = link.user
+    link.delete()
+    AuditEntry.objects.create(
+        actor=user,
+        action="billing.account_unlinked",
+        object_type="billing.Account",
+        object_id=str(account_id),
+    )

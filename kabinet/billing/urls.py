@@ -1,0 +1,15 @@
+from django.urls import path
+
+from kabinet.billing import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("", views.account_list, name="list"),
+    path("link/", views.link, name="link"),
+    path("<int:account_id>/", views.overview, name="overview"),
+    path("<int:account_id>/edit/", views.edit, name="edit"),
+    path("<int:account_id>/unlink/", views.unlink, name="unlink"),
+    path("<int:account_id>/charges/", views.charges, name="charges"),
+    path("<int:account_id>/charges/<int:charge_id>/", views.charge_detail, name="charge"),
+    path("<int:account_id>/details/", views.details, name="details"),
+]

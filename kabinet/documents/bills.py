@@ -1,0 +1,285 @@
+"""The bill PDF (ЕПД layout): data gathered here as JSON, laid out by templates/documents/bill.typ.
+
+Strings from the database never become typst source: the template reads everything from the JSON
+given in `sys_inputs`, so an owner called `#import "x"]` is printed as such.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typst
+from django.utils.translation import gettext as _
+
+from kabinet.billing.models import Bill, BillSection, Charge, Service
+from kabinet.core.money import ZERO, to_money
+from kabinet.documents import qr
+from kabinet.metering.models import Meter, Reading
+
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "documents" / "bill.typ"
+MONTHS = (
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+)
+NBSP = "\u00a0"
+
+
+def money(value: Decimal | None) -> str:
+    """«1 234,56»: two decimals, a comma and non-breaking thousands spaces, as bills print it."""
+    if value is None:
+        return ""
+    text = f"{to_money(value):,.2f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def number(value: Decimal | None) -> str:
+    """A volume, tariff or reading without trailing zeros: «130,14», «5,2613», «72 860»."""
+    if value is None:
+        return ""
+    normalized = value.normalize()
+    if normalized == normalized.to_integral_value():
+        normalized = normalized.quantize(Decimal(1))
+    text = f"{normalized:,f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def day(value: dt.date | None) -> str:
+    return f"{value:%d.%m.%Y}" if value else ""
+
+
+def period_title(period: dt.date) -> str:
+    return f"{MONTHS[period.month - 1]} {period.year}"
+
+
+def _charge_row(charge: Charge) -> dict[str, str]:
+    return {
+        "service": charge.service.name,
+        "unit": charge.unit or charge.service.unit,
+        "volume": number(charge.volume),
+        "tariff": number(charge.tariff),
+        "charged": money(charge.charged),
+        "recalculation": money(charge.recalculation) if charge.recalculation else "",
+        "benefits": money(charge.benefits) if charge.benefits else "",
+        "opening_balance": money(charge.opening_balance),
+        "paid": money(charge.paid),
+        "total": money(charge.total),
+    }
+
+
+def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[str, Any]:
+    account = bill.account
+    supplier = section.supplier
+    payment_string = ""
+    qr_image = ""
+    if qr.has_requisites(supplier):
+        payment_string = qr.section_payment_string(
+            bill=bill, account=account, supplier=supplier, total=section.total
+        )
+        qr_image = qr.qr_svg(payment_string)
+    lines = [c for c in charges if c.service.kind != Service.Kind.PENALTY]
+    penalty_lines = [c for c in charges if c.service.kind == Service.Kind.PENALTY]
+    penalties = section.penalties or sum((c.total for c in penalty_lines), ZERO)
+    return {
+        "name": supplier.name,
+        "short_name": supplier.short_name,
+        "inn": supplier.inn,
+        "kpp": supplier.kpp,
+        "address": supplier.address,
+        "phone": supplier.phone,
+        "email": supplier.email,
+        "website": supplier.website,
+        "has_requisites": bool(qr_image),
+        "bank_name": supplier.bank_name,
+        "bic": supplier.bic,
+        "settlement_account": supplier.settlement_account,
+        "correspondent_account": supplier.correspondent_account,
+        "number": section.number or bill.number,
+        "due_date": day(section.due_date or bill.due_date),
+        "qr": qr_image,
+        "payment_string": payment_string,
+        "charges": [_charge_row(c) for c in lines],
+        "opening_balance": money(section.opening_balance),
+        "charged": money(section.charged),
+        "recalculation": money(section.recalculation),
+        "benefits": money(section.benefits),
+        "penalties": money(penalties),
+        "paid": money(section.paid),
+        "total": money(section.total),
+    }
+
+
+def _meter_rows(bill: Bill) -> list[dict[str, str]]:
+    """Each meter's previous and current reading as of the bill's period."""
+    meters = (
+        Meter.objects.filter(account=bill.account)
+        .exclude(removed_on__lt=bill.period)
+        .select_related("service")
+        .order_by("service__sort_order", "serial_number")
+    )
+    rows = []
+    for meter in meters:
+        readings = list(
+            Reading.objects.filter(meter=meter, period__lte=bill.period)
+            .exclude(status=Reading.Status.REJECTED)
+            .order_by("-taken_on", "-submitted_at")[:2]
+        )
+        current = readings[0] if readings else None
+        previous = readings[1] if len(readings) > 1 else None
+        consumption = ""
+        if current and previous:
+            consumption = number(sum(current.values, Decimal(0)) - sum(previous.values, Decimal(0)))
+        rows.append(
+            {
+                "serial_number": meter.serial_number,
+                "service": meter.service.name,
+                "location": meter.location,
+                "previous": " / ".join(number(v) for v in previous.values) if previous else "",
+                "previous_date": day(previous.taken_on) if previous else "",
+                "current": " / ".join(number(v) for v in current.values) if current else "",
+                "current_date": day(current.taken_on) if current else "",
+                "consumption": consumption,
+                "verification_due": day(meter.verification_due),
+            }
+        )
+    return rows
+
+
+def bill_document_data(bill: Bill) -> dict[str, Any]:
+    """Everything the bill template prints, as JSON-ready strings (money already formatted)."""
+    bill = (
+        Bill.objects.select_related("account__premises", "account__supplier")
+        .prefetch_related("sections__supplier")
+        .get(pk=bill.pk)
+    )
+    account = bill.account
+    premises = account.premises
+    charges_by_supplier: dict[int, list[Charge]] = defaultdict(list)
+    for charge in (
+        Charge.objects.filter(account=account, period=bill.period)
+        .select_related("service")
+        .order_by("service__sort_order", "service__name", "zone")
+    ):
+        charges_by_supplier[charge.supplier_id].append(charge)
+    sections = [
+        _section(bill, section, charges_by_supplier.get(section.supplier_id, []))
+        for section in bill.sections.all()
+    ]
+    total = bill.total
+    return {
+        "labels": _labels(),
+        "title": _("Единый платёжный документ"),
+        "period": period_title(bill.period),
+        "number": bill.number,
+        "issued_on": day(bill.issued_on),
+        "due_date": day(bill.due_date),
+        "payer": {
+            "owner_name": account.owner_name,
+            "address": premises.address if premises else "",
+            "account_number": account.number_display or account.number,
+            "els": account.els,
+            "izhku": account.izhku,
+            "total_area": number(premises.total_area) if premises and premises.total_area else "",
+            "residents": str(premises.residents)
+            if premises and premises.residents is not None
+            else "",
+        },
+        "sections": sections,
+        "meters": _meter_rows(bill),
+        "totals": {
+            "opening_balance": money(bill.opening_balance),
+            "charged": money(bill.charged),
+            "recalculation": money(bill.recalculation),
+            "benefits": money(bill.benefits),
+            "penalties": money(bill.penalties),
+            "paid": money(bill.paid),
+            "total": money(total if total > 0 else ZERO),
+            "advance": money(-total) if total < 0 else "",
+        },
+    }
+
+
+def _labels() -> dict[str, str]:
+    """The printed words, translated here so the template holds no language."""
+    return {
+        "period": _("за"),
+        "document_id": _("Идентификатор платёжного документа (ИПД)"),
+        "issued_on": _("Дата формирования"),
+        "payer": _("Плательщик"),
+        "address": _("Адрес"),
+        "account": _("Лицевой счёт"),
+        "els": _("ЕЛС"),
+        "izhku": _("ИЖКУ"),
+        "area": _("Общая площадь, м²"),
+        "residents": _("Зарегистрировано"),
+        "recipient": _("Получатель платежа"),
+        "inn": _("ИНН"),
+        "kpp": _("КПП"),
+        "bank": _("Банк"),
+        "bic": _("БИК"),
+        "settlement_account": _("Р/с"),
+        "correspondent_account": _("К/с"),
+        "no_requisites": _("Реквизиты для оплаты не указаны — оплата по QR-коду недоступна"),
+        "service": _("Услуга"),
+        "unit": _("Ед. изм."),
+        "volume": _("Объём"),
+        "tariff": _("Тариф, ₽"),
+        "charged": _("Начислено, ₽"),
+        "recalculation": _("Перерасчёт, ₽"),
+        "benefits": _("Льготы, субсидии, ₽"),
+        "opening_balance": _("Долг (+) / аванс (−) на начало, ₽"),
+        "paid": _("Оплачено, ₽"),
+        "to_pay": _("К оплате, ₽"),
+        "penalties": _("Пени, ₽"),
+        "section_total": _("Итого к оплате получателю, ₽"),
+        "total": _("ИТОГО К ОПЛАТЕ, ₽"),
+        "advance": _("Переплата (аванс), ₽"),
+        "due_date": _("Оплатить до"),
+        "meters": _("Показания приборов учёта"),
+        "meter": _("Прибор учёта"),
+        "previous": _("Предыдущие показания"),
+        "current": _("Текущие показания"),
+        "consumption": _("Расход"),
+        "verification_due": _("Поверка до"),
+        "no_charges": _("Начислений за период нет"),
+        "qr_hint": _("Оплата по QR-коду в приложении банка"),
+    }
+
+
+def compile_bill(data: dict[str, Any]) -> bytes:
+    """Lay out `bill_document_data` as a PDF with typst's built-in fonts (they cover Cyrillic)."""
+    pdf = typst.compile(
+        str(TEMPLATE),
+        sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
+        format="pdf",
+        ignore_system_fonts=True,
+    )
+    if not isinstance(pdf, bytes):  # a list of pages only for image formats
+        raise TypeError("typst returned pages instead of a PDF")
+    return pdf
+
+
+def render_bill_pdf(bill: Bill) -> bytes:
+    """The bill as a PDF (one or more A4 pages)."""
+    return compile_bill(bill_document_data(bill))
+
+
+def bill_filename(bill: Bill) -> str:
+    """`kvitanciya_<account>_<YYYY-MM>.pdf`, ASCII only so every mail client keeps it."""
+    account_number = re.sub(r"[^0-9A-Za-z-]+", "_", bill.account.number).strip("_") or "account"
+    return f"kvitanciya_{account_number}_{bill.period:%Y-%m}.pdf"

@@ -1,0 +1,170 @@
+"""Payment QR codes (GOST R 56042-2014) for the recipient sections of a bill.
+
+The string is `ST0001` + `2` (UTF-8) + a separator, then `Key=Value` pairs joined by that
+separator: the mandatory block (Name, PersonalAcc, BankName, BIC, CorrespAcc) first and in that
+order, then the optional fields utilities use. Values are cut to the lengths the standard allows
+and the mandatory block to its 300 bytes. The image is made by segno, always with
+encoding="utf-8": its default for Cyrillic is Shift_JIS, which a banking app reads wrong.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+import segno
+
+from kabinet.billing.models import Account, Bill, Supplier
+from kabinet.core.money import to_kopecks
+
+HEADER = "ST00012"
+# "|" is the usual separator; the others are taken, in order, when a value contains it.
+SEPARATORS = ("|", "#", ";", ":", "^", "~", "!", "$", "*", "+", "%", "&", "@")
+MANDATORY_BLOCK_BYTES = 300
+MANDATORY_KEYS = ("Name", "PersonalAcc", "BankName", "BIC", "CorrespAcc")
+MAX_LENGTHS = {
+    "Name": 160,
+    "PersonalAcc": 20,
+    "BankName": 45,
+    "BIC": 9,
+    "CorrespAcc": 20,
+    "PayeeINN": 12,
+    "KPP": 9,
+    "Sum": 18,
+    "PersAcc": 30,
+    "Purpose": 210,
+    "PaymPeriod": 6,
+    "LastName": 60,
+    "FirstName": 60,
+    "MiddleName": 60,
+    "PayerAddress": 160,
+    "TechCode": 2,
+}
+TECH_CODE_UTILITIES = "02"
+
+_WHITESPACE_RE = re.compile(r"\s+")
+_DIGITS_RE = re.compile(r"^\d+$", re.ASCII)
+
+
+class RequisitesMissing(ValueError):
+    """The recipient has no complete bank requisites: no QR can be made for it."""
+
+
+def has_requisites(supplier: Supplier) -> bool:
+    """Whether the supplier has the mandatory block of a payment QR, well-formed."""
+    return (
+        bool(supplier.name.strip())
+        and bool(supplier.bank_name.strip())
+        and len(supplier.settlement_account) == 20
+        and bool(_DIGITS_RE.match(supplier.settlement_account))
+        and len(supplier.bic) == 9
+        and bool(_DIGITS_RE.match(supplier.bic))
+        and bool(_DIGITS_RE.match(supplier.correspondent_account))
+    )
+
+
+def _clean(value: str) -> str:
+    """One line, no surrounding spaces: a line break has no place in a QR field."""
+    return _WHITESPACE_RE.sub(" ", value).strip()
+
+
+def _cut_to_bytes(value: str, limit: int) -> str:
+    encoded = value.encode("utf-8")
+    if len(encoded) <= limit:
+        return value
+    return encoded[: max(limit, 0)].decode("utf-8", errors="ignore").rstrip()
+
+
+def build_payment_string(fields: Sequence[tuple[str, str]]) -> str:
+    """Join (key, value) pairs into a GOST R 56042-2014 string.
+
+    The mandatory keys must come first, in the standard's order. Empty optional values are left
+    out; values are cut to their maximum length, and Name further so that the mandatory block
+    fits in 300 bytes.
+    """
+    keys = [key for key, _value in fields]
+    if tuple(keys[: len(MANDATORY_KEYS)]) != MANDATORY_KEYS:
+        raise ValueError(f"the mandatory fields must come first, in order: {MANDATORY_KEYS}")
+    pairs: list[tuple[str, str]] = []
+    for key, raw in fields:
+        value = _clean(raw)
+        limit = MAX_LENGTHS.get(key)
+        if limit is not None:
+            value = value[:limit].rstrip()
+        if not value and key not in MANDATORY_KEYS:
+            continue
+        pairs.append((key, value))
+    values = [value for _key, value in pairs]
+    separator = next((s for s in SEPARATORS if not any(s in v for v in values)), None)
+    if separator is None:
+        raise ValueError("every separator the string could use occurs in a value")
+    # Header, separator and the other mandatory pairs take what they take; Name gets the rest.
+    others = sum(len(f"{separator}{k}={v}".encode()) for k, v in pairs[1 : len(MANDATORY_KEYS)])
+    room = MANDATORY_BLOCK_BYTES - len(HEADER) - len(f"{separator}Name=".encode()) - others
+    pairs[0] = ("Name", _cut_to_bytes(pairs[0][1], room))
+    return HEADER + "".join(f"{separator}{key}={value}" for key, value in pairs)
+
+
+def parse_payment_string(text: str) -> dict[str, str]:
+    """The fields of a GOST R 56042-2014 string (the header's separator is the 8th character)."""
+    if not text.startswith("ST0001") or len(text) < 8:
+        raise ValueError("not a GOST R 56042-2014 string")
+    separator = text[7]
+    fields: dict[str, str] = {}
+    for part in text[8:].split(separator):
+        key, _eq, value = part.partition("=")
+        fields[key] = value
+    return fields
+
+
+def _name_parts(owner_name: str) -> tuple[str, str, str]:
+    parts = _clean(owner_name).split(" ")
+    last = parts[0] if parts else ""
+    first = parts[1] if len(parts) > 1 else ""
+    middle = " ".join(parts[2:])
+    return last, first, middle
+
+
+def section_payment_string(
+    *, bill: Bill, account: Account, supplier: Supplier, total: Decimal
+) -> str:
+    """The QR string that pays `total` of one recipient's section of `bill`.
+
+    Raises RequisitesMissing when the supplier has no complete bank requisites.
+    """
+    if not has_requisites(supplier):
+        raise RequisitesMissing(supplier.code)
+    last, first, middle = _name_parts(account.owner_name)
+    period = f"{bill.period:%m%Y}"
+    premises = account.premises
+    purpose = f"Оплата ЖКУ за {bill.period:%m.%Y}, л/с {account.number}"
+    fields: list[tuple[str, str]] = [
+        ("Name", supplier.name),
+        ("PersonalAcc", supplier.settlement_account),
+        ("BankName", supplier.bank_name),
+        ("BIC", supplier.bic),
+        ("CorrespAcc", supplier.correspondent_account),
+        ("PayeeINN", supplier.inn),
+        ("KPP", supplier.kpp),
+        # Nothing to pay (an advance): the payer enters the amount.
+        ("Sum", str(to_kopecks(total)) if total > 0 else ""),
+        ("PersAcc", account.number),
+        ("Purpose", purpose),
+        ("PaymPeriod", period),
+        ("LastName", last),
+        ("FirstName", first),
+        ("MiddleName", middle),
+        ("PayerAddress", premises.address if premises else ""),
+        ("TechCode", TECH_CODE_UTILITIES),
+    ]
+    return build_payment_string(fields)
+
+
+def qr_svg(text: str) -> str:
+    """An SVG image of `text` as a QR code (UTF-8, error correction M, a 4-module quiet zone)."""
+    code = segno.make(text, encoding="utf-8", error="m", micro=False)
+    buffer = io.BytesIO()
+    code.save(buffer, kind="svg", border=4, scale=1, xmldecl=False, svgns=True)
+    return buffer.getvalue().decode("utf-8")

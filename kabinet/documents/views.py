@@ -1,0 +1,111 @@
+"""Bill history, bill PDF download and bill by e-mail. Every account id goes through
+`linked_account`, so someone else's account or bill is a 404."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kabinet.billing.models import Bill, Charge
+from kabinet.billing.selectors import linked_account
+from kabinet.core import ratelimit
+from kabinet.documents.bills import bill_filename, render_bill_pdf
+from kabinet.documents.forms import BillPeriodForm
+from kabinet.documents.services import email_bill, has_confirmed_email
+
+EMAIL_LIMIT_PER_HOUR = 10
+
+
+def _bill_of(request: HttpRequest, account_id: int, bill_id: int) -> Bill:
+    link = linked_account(request.user, account_id)
+    bill = (
+        Bill.objects.filter(pk=bill_id, account_id=link.account_id)
+        .select_related("account__premises")
+        .first()
+    )
+    if bill is None:
+        raise Http404
+    return bill
+
+
+@login_required
+def bill_history(request: HttpRequest, account_id: int) -> HttpResponse:
+    link = linked_account(request.user, account_id)
+    account = link.account
+    form = BillPeriodForm(request.GET or None)
+    start, end = form.period_range(timezone.localdate())
+    bills = list(
+        Bill.objects.filter(account=account, period__gte=start, period__lte=end).order_by("-period")
+    )
+    charges: dict[Any, list[Charge]] = defaultdict(list)
+    for charge in (
+        Charge.objects.filter(account=account, period__gte=start, period__lte=end)
+        .select_related("service", "supplier")
+        .order_by("service__sort_order", "service__name", "zone")
+    ):
+        charges[charge.period].append(charge)
+    rows = [
+        {
+            "bill": bill,
+            "charges": charges.get(bill.period, []),
+            "opening": abs(bill.opening_balance),
+            "overpayment": -bill.total if bill.total < 0 else None,
+        }
+        for bill in bills
+    ]
+    return render(
+        request,
+        "documents/bill_history.html",
+        {
+            "link": link,
+            "account": account,
+            "form": form,
+            "start": start,
+            "end": end,
+            "rows": rows,
+            "email_confirmed": has_confirmed_email(request.user),
+        },
+    )
+
+
+@login_required
+def bill_pdf(request: HttpRequest, account_id: int, bill_id: int) -> HttpResponse:
+    bill = _bill_of(request, account_id, bill_id)
+    response = HttpResponse(render_bill_pdf(bill), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{bill_filename(bill)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def bill_email(request: HttpRequest, account_id: int, bill_id: int) -> HttpResponse:
+    bill = _bill_of(request, account_id, bill_id)
+    back = redirect("documents:bill_history", account_id=account_id)
+    user: Any = request.user
+    if not has_confirmed_email(user):
+        messages.error(
+            request,
+            _("Укажите и подтвердите e-mail в профиле, чтобы получать квитанции на почту."),
+        )
+        return back
+    try:
+        allowed = ratelimit.hit(
+            f"documents:bill-email:{user.pk}", limit=EMAIL_LIMIT_PER_HOUR, window=3600
+        )
+    except ratelimit.LimiterUnavailable:
+        allowed = False
+    if not allowed:
+        messages.error(request, _("Слишком много писем с квитанциями. Попробуйте через час."))
+        return back
+    email_bill(bill=bill, user=user)
+    messages.success(request, _("Квитанция отправлена на %(email)s.") % {"email": user.email})
+    return back

@@ -1,0 +1,229 @@
+"""Customer API /api/v1/accounts: list, link, unlink, edit, overview, charges, details."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from kabinet.api.auth import issue_token
+from kabinet.billing.models import Account, AccountLink, Service, Supplier
+from kabinet.identity.models import User
+from tests.billing.test_account_pages import OCT, fill_charges
+from tests.factories import make_account, make_bill, make_meter, make_premises, make_supplier
+from tests.identity.test_profile import make_customer
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/accounts"
+INVALID = "Неверные данные для привязки лицевого счёта"
+
+
+@pytest.fixture
+def customer() -> User:
+    return make_customer()
+
+
+def auth(user: User) -> dict[str, Any]:
+    _, key = issue_token(user=user, label="test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+@pytest.fixture
+def headers(customer: User) -> dict[str, Any]:
+    return auth(customer)
+
+
+@pytest.fixture
+def energy() -> Supplier:
+    return make_supplier(short_name="ТЭСК")
+
+
+@pytest.fixture
+def waste() -> Supplier:
+    return make_supplier(short_name="ТКО Регион", kind=Supplier.Kind.WASTE)
+
+
+@pytest.fixture
+def electricity() -> Service:
+    from tests.factories import make_service
+
+    return make_service(name="Электроснабжение", sort_order=1)
+
+
+@pytest.fixture
+def account(energy: Supplier) -> Account:
+    account = make_account(
+        energy,
+        number="700123",
+        link_code="Q1W2E3",
+        owner_name="Петрова Анна",
+        premises=make_premises(flat="17"),
+    )
+    make_bill(account, period=OCT, sections=[(energy, Decimal("1500.00"))])
+    return account
+
+
+def post(client: Client, path: str, body: dict[str, Any], headers: dict[str, Any]) -> Any:
+    return client.post(f"{API}{path}", body, content_type="application/json", **headers)
+
+
+def test_anonymous_is_401(client: Client) -> None:
+    response = client.get(API)
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthorized"
+
+
+def test_link_list_patch_delete(
+    client: Client, customer: User, headers: dict[str, Any], energy: Supplier, account: Account
+) -> None:
+    body = {
+        "supplier_id": energy.pk,
+        "number": "л/с 700123",
+        "relation": "owner",
+        "question": "bill_total",
+        "bill_total": "1500,00",
+        "alias": "Дом",
+        "paperless": True,
+    }
+    response = post(client, "/link", body, headers)
+    assert response.status_code == 201, response.content
+    assert response.json()["account_id"] == account.pk
+    assert response.json()["paperless"] is True
+
+    again = post(client, "/link", body, headers)
+    assert again.status_code == 400
+    assert again.json()["code"] == "already_linked"
+
+    listed = client.get(API, **headers).json()
+    assert [(a["account_id"], a["alias"], a["balance"]) for a in listed] == [
+        (account.pk, "Дом", "1500.00")
+    ]
+
+    patched = client.patch(
+        f"{API}/{account.pk}",
+        {"note": "Введите заметку", "group": "Семья", "paperless": False},
+        content_type="application/json",
+        **headers,
+    )
+    assert patched.status_code == 200
+    assert (patched.json()["note"], patched.json()["group"], patched.json()["paperless"]) == (
+        "Введите заметку",
+        "Семья",
+        False,
+    )
+    assert AccountLink.objects.get(user=customer).alias == "Дом"
+
+    too_long = client.patch(
+        f"{API}/{account.pk}", {"alias": "x" * 61}, content_type="application/json", **headers
+    )
+    assert too_long.status_code == 400
+    assert "alias" in too_long.json()["fields"]
+
+    deleted = client.delete(f"{API}/{account.pk}", **headers)
+    assert deleted.status_code == 200
+    assert client.get(API, **headers).json() == []
+
+
+def test_link_errors(
+    client: Client, headers: dict[str, Any], energy: Supplier, account: Account
+) -> None:
+    wrong = {
+        "supplier_id": energy.pk,
+        "number": "700123",
+        "relation": "owner",
+        "question": "code",
+        "code": "nope",
+    }
+    response = post(client, "/link", wrong, headers)
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid_link_data", "message": INVALID, "fields": {}}
+    unknown = post(client, "/link", {**wrong, "number": "1", "code": "Q1W2E3"}, headers)
+    assert unknown.json()["message"] == INVALID
+    no_supplier = post(client, "/link", {**wrong, "supplier_id": 999999}, headers)
+    assert no_supplier.status_code == 400
+    assert "supplier_id" in no_supplier.json()["fields"]
+    missing = post(client, "/link", {"supplier_id": energy.pk}, headers)
+    assert missing.status_code == 422
+    assert "number" in missing.json()["fields"]
+    for _ in range(10):
+        post(client, "/link", wrong, headers)
+    throttled = post(client, "/link", {**wrong, "code": "Q1W2E3"}, headers)
+    assert throttled.status_code == 429
+    assert throttled.json()["code"] == "throttled"
+
+
+def test_overview_charges_details(
+    client: Client,
+    customer: User,
+    headers: dict[str, Any],
+    energy: Supplier,
+    waste: Supplier,
+    electricity: Service,
+) -> None:
+    account = make_account(energy, premises=make_premises())
+    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    fill_charges(account, energy, waste, electricity)
+    make_meter(account, electricity, fraction_digits=2, integer_digits=6)
+
+    overview = client.get(f"{API}/{account.pk}", **headers).json()
+    assert overview["balance"] == "1293.72"
+    assert overview["debt"] == "1293.72"
+    assert overview["due_date"] == "2026-11-25"
+    assert {s["supplier"] for s in overview["sections"]} == {"ТЭСК", "ТКО Регион"}
+
+    charges = client.get(f"{API}/{account.pk}/charges", **headers).json()
+    assert charges["period"] == "2026-10"
+    assert charges["periods"] == ["2026-10", "2026-09"]
+    assert charges["totals"]["total"] == "1293.72"
+    assert charges["totals"]["penalties"] == "3.17"
+    september = client.get(f"{API}/{account.pk}/charges?period=2026-09", **headers).json()
+    assert september["period"] == "2026-09"
+    empty = client.get(f"{API}/{account.pk}/charges?period=2020-01", **headers).json()
+    assert empty["suppliers"] == []
+    assert empty["totals"]["total"] == "0.00"
+    bad = client.get(f"{API}/{account.pk}/charges?period=junk", **headers)
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "invalid_period"
+
+    details = client.get(f"{API}/{account.pk}/details", **headers).json()
+    assert details["meters"][0]["capacity"] == "6.2"
+    assert any(c["tariff_name"] == "Одноставочный 2026" for c in details["contracts"])
+    assert len(details["tariff_history"]) == 2
+    assert {s["name"] for s in details["suppliers"]} == {energy.name, waste.name}
+
+
+def test_every_account_endpoint_is_404_for_another_user(
+    client: Client, customer: User, energy: Supplier, account: Account
+) -> None:
+    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    stranger = auth(make_customer())
+    calls = [
+        ("get", f"{API}/{account.pk}", None),
+        ("patch", f"{API}/{account.pk}", {"alias": "mine"}),
+        ("delete", f"{API}/{account.pk}", None),
+        ("get", f"{API}/{account.pk}/charges", None),
+        ("get", f"{API}/{account.pk}/details", None),
+    ]
+    for method, url, body in calls:
+        kwargs: dict[str, Any] = {"content_type": "application/json"} if body else {}
+        response = getattr(client, method)(url, body, **kwargs, **stranger)
+        assert response.status_code == 404, (method, url)
+        assert response.json()["code"] == "not_found"
+    assert AccountLink.objects.filter(user=customer, alias="").exists()
+    # The schema holds no other account-scoped operation than those walked above.
+    schema = client.get("/api/v1/openapi.json").json()
+    scoped = {
+        (method, path)
+        for path, item in schema["paths"].items()
+        if path.startswith("/api/v1/accounts/{")
+        for method in item
+    }
+    assert len(scoped) == len(calls)
+
+
+def test_session_auth_works_too(client: Client, customer: User) -> None:
+    client.force_login(customer)
+    assert client.get(API).status_code == 200

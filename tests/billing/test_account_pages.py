@@ -1,0 +1,346 @@
+"""Account overview, charges and details pages; ownership of every account-scoped URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kabinet.billing.models import Account, AccountLink, Service, Supplier
+from kabinet.identity.models import User
+from tests.factories import (
+    make_account,
+    make_bill,
+    make_charge,
+    make_meter,
+    make_premises,
+    make_service,
+    make_supplier,
+    make_tariff,
+)
+from tests.identity.test_profile import make_customer
+
+pytestmark = pytest.mark.django_db
+
+SEPT = dt.date(2026, 9, 1)
+OCT = dt.date(2026, 10, 1)
+
+
+@pytest.fixture
+def customer() -> User:
+    return make_customer()
+
+
+@pytest.fixture
+def client_in(client: Client, customer: User) -> Client:
+    client.force_login(customer)
+    return client
+
+
+@pytest.fixture
+def energy() -> Supplier:
+    return make_supplier(
+        short_name="ТЭСК", name="ПАО «Тамбовская энергосбытовая компания»", inn="6829012680"
+    )
+
+
+@pytest.fixture
+def waste() -> Supplier:
+    return make_supplier(short_name="ТКО Регион", kind=Supplier.Kind.WASTE, inn="6829000000")
+
+
+@pytest.fixture
+def electricity() -> Service:
+    return make_service(name="Электроснабжение", unit="кВт·ч", sort_order=1)
+
+
+@pytest.fixture
+def account(customer: User, energy: Supplier, waste: Supplier, electricity: Service) -> Account:
+    account = make_account(
+        energy,
+        number="700123",
+        owner_name="Петрова Анна Сергеевна",
+        premises=make_premises(
+            address="г. Тамбов, ул. Мичуринская, д. 5, кв. 17",
+            flat="17",
+            total_area=Decimal("54.30"),
+            living_area=Decimal("32.10"),
+            residents=3,
+        ),
+    )
+    AccountLink.objects.create(user=customer, account=account, relation="owner", alias="Дом")
+    return account
+
+
+def fill_charges(account: Account, energy: Supplier, waste: Supplier, electricity: Service) -> Any:
+    penalty = make_service(name="Пени", kind=Service.Kind.PENALTY, unit="", sort_order=99)
+    garbage = make_service(name="Обращение с ТКО", kind=Service.Kind.WASTE, unit="чел.")
+    for code, price, start, end, name in [
+        ("T1", "5.0000", dt.date(2025, 7, 1), dt.date(2025, 12, 31), "Одноставочный 2025"),
+        ("T1", "5.2613", dt.date(2026, 1, 1), None, "Одноставочный 2026"),
+        ("T9", "9.9900", dt.date(2026, 1, 1), None, "Чужой тариф"),
+    ]:
+        make_tariff(
+            energy,
+            electricity,
+            code=code,
+            price=Decimal(price),
+            valid_from=start,
+            valid_to=end,
+            name=name,
+        )
+    make_charge(account, electricity, period=SEPT, tariff_code="T1")
+    make_charge(
+        account,
+        electricity,
+        period=OCT,
+        tariff_code="T1",
+        volume=Decimal("210.5"),
+        tariff=Decimal("5.2613"),
+        opening_balance=Decimal("500.00"),
+        paid=Decimal("500.00"),
+        charged=Decimal("1107.50"),
+        recalculation=Decimal("-12.30"),
+        benefits=Decimal("100.00"),
+        total=Decimal("995.20"),
+    )
+    make_charge(
+        account,
+        penalty,
+        period=OCT,
+        volume=None,
+        tariff=None,
+        unit="",
+        charged=Decimal("3.17"),
+        total=Decimal("3.17"),
+    )
+    make_charge(
+        account,
+        garbage,
+        period=OCT,
+        supplier=waste,
+        volume=Decimal("3"),
+        unit="чел.",
+        tariff=Decimal("98.4500"),
+        charged=Decimal("295.35"),
+        total=Decimal("295.35"),
+    )
+    make_bill(
+        account,
+        period=OCT,
+        due_date=dt.date(2026, 11, 25),
+        sections=[(energy, Decimal("998.37")), (waste, Decimal("295.35"))],
+    )
+    return penalty
+
+
+# --- overview ---
+
+
+def test_overview_shows_debt_due_date_suppliers_and_honest_placeholders(
+    client_in: Client, account: Account, energy: Supplier, waste: Supplier, electricity: Service
+) -> None:
+    fill_charges(account, energy, waste, electricity)
+    html = client_in.get(reverse("accounts:overview", args=[account.pk])).content.decode()
+    assert "ул. Мичуринская" in html
+    assert "ТЭСК" in html
+    assert "ТКО Регион" in html
+    assert "Задолженность: 1293,72 ₽" in html
+    assert "Оплатить до 25.11.2026" in html
+    assert "появится в ближайшем обновлении" in html
+    assert "disabled" in html
+
+
+def test_overview_overpayment_and_no_bill(client_in: Client, account: Account) -> None:
+    url = reverse("accounts:overview", args=[account.pk])
+    assert "Квитанций по этому счёту пока нет." in client_in.get(url).content.decode()
+    make_bill(account, period=OCT, sections=[(account.supplier, Decimal("-40.10"))])
+    assert "Переплата: 40,10 ₽" in client_in.get(url).content.decode()
+
+
+def test_overview_queries_do_not_grow_with_rows(
+    client_in: Client,
+    customer: User,
+    account: Account,
+    energy: Supplier,
+    waste: Supplier,
+    electricity: Service,
+    django_assert_max_num_queries: Any,
+) -> None:
+    fill_charges(account, energy, waste, electricity)
+    for _ in range(5):
+        other = make_account(energy)
+        AccountLink.objects.create(user=customer, account=other, relation="owner")
+    with django_assert_max_num_queries(10):
+        assert client_in.get(reverse("accounts:overview", args=[account.pk])).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client_in.get(reverse("accounts:list")).status_code == 200
+
+
+# --- charges ---
+
+
+def test_charges_table_per_supplier_with_totals(
+    client_in: Client, account: Account, energy: Supplier, waste: Supplier, electricity: Service
+) -> None:
+    fill_charges(account, energy, waste, electricity)
+    response = client_in.get(reverse("accounts:charges", args=[account.pk]))
+    page = response.context["page"]
+    assert page.period == OCT
+    assert page.periods == [OCT, SEPT]
+    assert [g.supplier for g in page.suppliers] == [waste, energy]  # by name
+    assert page.suppliers[1].totals["penalties"] == Decimal("3.17")
+    assert page.suppliers[1].totals["charged"] == Decimal("1107.50")
+    assert page.totals["total"] == Decimal("1293.72")
+    html = response.content.decode()
+    for text in [
+        "Электроснабжение",
+        "210,500 кВт·ч",
+        "5,26",
+        "1107,50",
+        "-12,30",
+        "100,00",
+        "3,17",
+    ]:
+        assert text in html
+    assert "Итого к оплате: 1293,72 ₽" in html
+
+
+def test_charges_of_an_earlier_period_and_empty_or_bad_ones(
+    client_in: Client, account: Account, energy: Supplier, waste: Supplier, electricity: Service
+) -> None:
+    fill_charges(account, energy, waste, electricity)
+    url = reverse("accounts:charges", args=[account.pk])
+    page = client_in.get(url, {"period": "2026-09"}).context["page"]
+    assert page.period == SEPT
+    assert len(page.suppliers) == 1
+    assert len(page.suppliers[0].lines) == 1
+    response = client_in.get(url, {"period": "2025-01"})
+    assert response.status_code == 200
+    assert "начислений нет" in response.content.decode()
+    response = client_in.get(url, {"period": "2026-13"})
+    assert response.status_code == 200
+    assert response.context["page"].period == OCT
+
+
+def test_charges_without_any_charge(client_in: Client, account: Account) -> None:
+    response = client_in.get(reverse("accounts:charges", args=[account.pk]))
+    assert response.status_code == 200
+    assert "Начислений по этому счёту пока нет." in response.content.decode()
+
+
+def test_charge_detail(
+    client_in: Client, account: Account, energy: Supplier, waste: Supplier, electricity: Service
+) -> None:
+    fill_charges(account, energy, waste, electricity)
+    charge = account.charges.get(period=OCT, service=electricity)
+    html = client_in.get(reverse("accounts:charge", args=[account.pk, charge.pk])).content.decode()
+    assert "210,500 кВт·ч" in html
+    assert "995,20" in html
+
+
+def test_charges_queries_do_not_grow_with_rows(
+    client_in: Client,
+    account: Account,
+    energy: Supplier,
+    waste: Supplier,
+    electricity: Service,
+    django_assert_max_num_queries: Any,
+) -> None:
+    fill_charges(account, energy, waste, electricity)
+    for i in range(8):
+        make_charge(account, make_service(), period=OCT, supplier=waste if i % 2 else energy)
+    with django_assert_max_num_queries(10):
+        assert client_in.get(reverse("accounts:charges", args=[account.pk])).status_code == 200
+
+
+# --- details ---
+
+
+def test_details_owner_contracts_tariffs_meters_requisites(
+    client_in: Client, account: Account, energy: Supplier, waste: Supplier, electricity: Service
+) -> None:
+    fill_charges(account, energy, waste, electricity)
+    make_meter(
+        account,
+        electricity,
+        serial_number="011552148",
+        zones=2,
+        integer_digits=6,
+        fraction_digits=2,
+        location="Лестничная площадка",
+        installed_on=dt.date(2019, 3, 4),
+        verification_due=dt.date(2035, 3, 4),
+    )
+    response = client_in.get(reverse("accounts:details", args=[account.pk]))
+    details = response.context["details"]
+    current = next(c for c in details.contracts if c.service == electricity)
+    assert current.tariff is not None
+    assert current.tariff.name == "Одноставочный 2026"
+    assert {t.name for t in details.tariff_history} == {
+        "Одноставочный 2025",
+        "Одноставочный 2026",
+    }
+    html = response.content.decode()
+    for text in [
+        "Петрова Анна Сергеевна",
+        "54,3",
+        "32,1",
+        "011552148",
+        "6.2",
+        "04.03.2019",
+        "04.03.2035",
+        "Лестничная площадка",
+        "6829012680",
+        "044525225",
+        "40702810938000000001",
+        "ТКО Регион",
+        "5,2613",
+        "История тарифов",
+    ]:
+        assert text in html, text
+    assert "Чужой тариф" not in html
+
+
+# --- ownership: every account-scoped page answers 404 to someone else ---
+
+
+def account_urls(account: Account) -> list[str]:
+    charge = account.charges.first()
+    assert charge is not None
+    return [
+        reverse("accounts:overview", args=[account.pk]),
+        reverse("accounts:edit", args=[account.pk]),
+        reverse("accounts:unlink", args=[account.pk]),
+        reverse("accounts:charges", args=[account.pk]),
+        reverse("accounts:charge", args=[account.pk, charge.pk]),
+        reverse("accounts:details", args=[account.pk]),
+    ]
+
+
+def test_every_account_page_is_404_for_another_user(
+    client: Client, account: Account, energy: Supplier, waste: Supplier, electricity: Service
+) -> None:
+    fill_charges(account, energy, waste, electricity)
+    stranger = make_customer()
+    own = make_account(energy)
+    AccountLink.objects.create(user=stranger, account=own, relation="owner")
+    client.force_login(stranger)
+    for url in account_urls(account):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url).status_code in {404, 405}, url
+    # A charge of someone else's account under one's own account id is not found either.
+    foreign_charge = account.charges.first()
+    assert foreign_charge is not None
+    url = reverse("accounts:charge", args=[own.pk, foreign_charge.pk])
+    assert client.get(url).status_code == 404
+    assert AccountLink.objects.filter(account=account).count() == 1
+    # The URLs list covers every account-scoped route of the app.
+    from kabinet.billing import urls
+
+    scoped = [p for p in urls.urlpatterns if "account_id" in str(p.pattern)]
+    assert len(scoped) == len(account_urls(account))

@@ -1,0 +1,108 @@
+"""The bill PDF: read back with pdftotext, and every QR decoded with zbarimg and checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kabinet.billing.models import Bill, BillSection
+from kabinet.core.money import to_kopecks
+from kabinet.documents import qr
+from kabinet.documents.bills import bill_document_data, money, render_bill_pdf
+from tests.documents.conftest import decode_qr_codes, pdf_text
+from tests.documents.sample import make_two_recipient_bill
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_recipient_qr_decodes_to_the_bill_data(
+    two_recipient_bill: Bill, tmp_path: Path
+) -> None:
+    bill = two_recipient_bill
+    account = bill.account
+    pdf = render_bill_pdf(bill)
+    assert pdf.startswith(b"%PDF")
+
+    codes = decode_qr_codes(pdf, tmp_path)
+
+    assert len(codes) == 2
+    decoded = {fields["PayeeINN"]: fields for fields in map(qr.parse_payment_string, codes)}
+    sections = BillSection.objects.filter(bill=bill).select_related("supplier")
+    assert set(decoded) == {section.supplier.inn for section in sections}
+    for section in sections:
+        supplier = section.supplier
+        fields = decoded[supplier.inn]
+        assert fields["Name"] == supplier.name
+        assert fields["PersonalAcc"] == supplier.settlement_account
+        assert fields["BankName"] == supplier.bank_name
+        assert fields["BIC"] == supplier.bic
+        assert fields["CorrespAcc"] == supplier.correspondent_account
+        assert fields["KPP"] == supplier.kpp
+        assert fields["Sum"] == str(to_kopecks(section.total))
+        assert fields["PersAcc"] == account.number
+        assert fields["PaymPeriod"] == "092026"
+        assert fields["LastName"] == "Петрова"
+        assert account.premises is not None
+        assert fields["PayerAddress"] == account.premises.address
+        assert fields["TechCode"] == "02"
+    # The housing company's name holds "|": its string uses another separator.
+    assert any(code.startswith("ST00012|") for code in codes)
+    assert any(not code.startswith("ST00012|") for code in codes)
+
+
+def test_the_pdf_text_has_the_payer_the_account_and_the_total(
+    two_recipient_bill: Bill, tmp_path: Path
+) -> None:
+    text = pdf_text(render_bill_pdf(two_recipient_bill), tmp_path)
+
+    assert "ЕДИНЫЙ ПЛАТЁЖНЫЙ ДОКУМЕНТ" in text
+    assert "сентябрь 2026" in text
+    assert "Петрова Мария Сергеевна" in text
+    assert "680123456" in text
+    assert "68АБ123456-01" in text  # ИЖКУ
+    assert "68АБ123456-09-2026" in text  # ИПД
+    assert "ИТОГО К ОПЛАТЕ" in text
+    assert money(two_recipient_bill.total).replace("\u00a0", " ") in text  # 2 097,04
+    assert "Электроснабжение" in text
+    assert "72 990,14" in text  # current reading
+    assert "72 860" in text  # previous reading
+    assert "12,34" in text  # penalties
+
+
+def test_a_recipient_without_requisites_gets_a_note_instead_of_a_qr(
+    two_recipient_bill: Bill, tmp_path: Path
+) -> None:
+    section = two_recipient_bill.sections.select_related("supplier").get(
+        supplier__short_name="УК Жилсервис"
+    )
+    supplier = section.supplier
+    supplier.bank_name = supplier.bic = ""
+    supplier.settlement_account = supplier.correspondent_account = ""
+    supplier.save()
+
+    pdf = render_bill_pdf(two_recipient_bill)
+
+    codes = decode_qr_codes(pdf, tmp_path)
+    assert len(codes) == 1
+    assert qr.parse_payment_string(codes[0])["PayeeINN"] != supplier.inn
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert "Реквизиты для оплаты не указаны — оплата по QR-коду недоступна" in text
+
+
+def test_database_strings_never_become_typst_source(tmp_path: Path) -> None:
+    evil = '#import "x"] #panic("boom") $ x $ \\ *bold* <label> @ref // comment'
+    bill = make_two_recipient_bill(owner_name=evil)
+
+    text = pdf_text(render_bill_pdf(bill), tmp_path)
+
+    assert '#import "x"]' in text
+    assert '#panic("boom")' in text
+    assert "// comment" in text
+
+
+def test_the_document_data_is_plain_json_strings(two_recipient_bill: Bill) -> None:
+    data = bill_document_data(two_recipient_bill)
+    assert data["totals"]["total"] == "2\u00a0097,04"
+    assert [s["total"] for s in data["sections"]] == ["684,70", "1\u00a0412,34"]
+    assert data["meters"][0]["consumption"] == "130,14"

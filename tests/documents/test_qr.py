@@ -1,0 +1,132 @@
+"""The GOST R 56042-2014 payment string: field order, kopecks, separators, lengths."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import segno
+
+from kabinet.documents import qr
+from tests.factories import make_account, make_bill, make_supplier
+
+pytestmark = pytest.mark.django_db
+
+MANDATORY = [
+    ("Name", "ООО «Ромашка»"),
+    ("PersonalAcc", "40702810938000000001"),
+    ("BankName", "ПАО Сбербанк"),
+    ("BIC", "044525225"),
+    ("CorrespAcc", "30101810400000000225"),
+]
+
+
+def test_a_section_string_has_the_mandatory_fields_first_then_the_utility_fields() -> None:
+    supplier = make_supplier(name="АО «Энергосбыт»", inn="6829012680", kpp="682901001")
+    account = make_account(supplier, number="680123456", owner_name="Петрова Мария Сергеевна")
+    bill = make_bill(account, period=dt.date(2026, 9, 1))
+
+    text = qr.section_payment_string(
+        bill=bill, account=account, supplier=supplier, total=Decimal("1234.5")
+    )
+
+    assert text.startswith("ST00012|Name=АО «Энергосбыт»|PersonalAcc=40702810938000000001|")
+    keys = [part.partition("=")[0] for part in text.split("|")[1:]]
+    assert keys == [
+        "Name",
+        "PersonalAcc",
+        "BankName",
+        "BIC",
+        "CorrespAcc",
+        "PayeeINN",
+        "KPP",
+        "Sum",
+        "PersAcc",
+        "Purpose",
+        "PaymPeriod",
+        "LastName",
+        "FirstName",
+        "MiddleName",
+        "PayerAddress",
+        "TechCode",
+    ]
+    fields = qr.parse_payment_string(text)
+    assert fields["Sum"] == "123450"
+    assert fields["PersAcc"] == "680123456"
+    assert fields["PaymPeriod"] == "092026"
+    assert fields["LastName"] == "Петрова"
+    assert fields["PayeeINN"] == "6829012680"
+    assert fields["TechCode"] == "02"
+
+
+def test_an_advance_leaves_the_sum_to_the_payer() -> None:
+    supplier = make_supplier()
+    account = make_account(supplier)
+    bill = make_bill(account)
+    text = qr.section_payment_string(
+        bill=bill, account=account, supplier=supplier, total=Decimal("-10.00")
+    )
+    assert "Sum" not in qr.parse_payment_string(text)
+
+
+def test_a_value_with_a_bar_switches_the_separator() -> None:
+    text = qr.build_payment_string([("Name", "ООО «А|Б»"), *MANDATORY[1:], ("Purpose", "x#y")])
+    assert text.startswith("ST00012;Name=ООО «А|Б»;")
+    assert qr.parse_payment_string(text)["Name"] == "ООО «А|Б»"
+    assert qr.parse_payment_string(text)["Purpose"] == "x#y"
+
+
+def test_values_are_cut_to_the_standard_lengths_and_the_mandatory_block_to_300_bytes() -> None:
+    long_name = "Общество с ограниченной ответственностью " * 6
+    text = qr.build_payment_string(
+        [
+            ("Name", long_name),
+            *MANDATORY[1:],
+            ("Purpose", "П" * 300),
+            ("PayeeINN", "6829012680123"),
+        ]
+    )
+    fields = qr.parse_payment_string(text)
+    assert len(fields["Name"]) <= 160
+    assert len(fields["Purpose"]) == 210
+    assert fields["PayeeINN"] == "682901268012"
+    mandatory_block = text.split("|PayeeINN")[0].split("|Purpose")[0]
+    assert len(mandatory_block.encode("utf-8")) <= 300
+    assert long_name.startswith(fields["Name"])
+
+
+def test_line_breaks_and_empty_optional_values_are_dropped() -> None:
+    text = qr.build_payment_string([*MANDATORY, ("KPP", ""), ("PayerAddress", "ул. Мира,\n д. 1")])
+    assert "KPP" not in text
+    assert text.endswith("|PayerAddress=ул. Мира, д. 1")
+
+
+def test_the_mandatory_fields_must_come_first() -> None:
+    with pytest.raises(ValueError, match="mandatory fields must come first"):
+        qr.build_payment_string([MANDATORY[1], MANDATORY[0], *MANDATORY[2:]])
+
+
+def test_a_supplier_without_bank_requisites_has_no_qr() -> None:
+    supplier = make_supplier(bank_name="", settlement_account="", bic="", correspondent_account="")
+    account = make_account(supplier)
+    bill = make_bill(account)
+    assert not qr.has_requisites(supplier)
+    with pytest.raises(qr.RequisitesMissing):
+        qr.section_payment_string(
+            bill=bill, account=account, supplier=supplier, total=Decimal("1.00")
+        )
+
+
+def test_the_image_is_encoded_as_utf8(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+    make = segno.make
+
+    def spy(content: str, **kwargs: object) -> segno.QRCode:
+        seen.update(kwargs)
+        return make(content, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(segno, "make", spy)
+    svg = qr.qr_svg("ST00012|Name=Тест")
+    assert seen["encoding"] == "utf-8"
+    assert svg.startswith("<svg")

@@ -1,0 +1,188 @@
+"""Bill history, PDF download and bill by e-mail: ownership, filter, rate limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from kabinet.billing.models import AccountLink, Bill
+from kabinet.identity.models import User
+from kabinet.messaging.models import OutgoingMessage
+from tests.factories import make_account, make_bill, make_charge
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Secret-Pass-2024x"
+
+
+def make_user(username: str, *, email: str | None = None, confirmed: bool = True) -> User:
+    return User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        email=email,
+        email_confirmed_at=timezone.now() if email and confirmed else None,
+        last_name="Петрова",
+        first_name="Мария",
+    )
+
+
+def link(user: User, bill: Bill, **kwargs: Any) -> AccountLink:
+    return AccountLink.objects.create(
+        user=user, account=bill.account, relation=AccountLink.Relation.OWNER, **kwargs
+    )
+
+
+@pytest.fixture
+def owner(two_recipient_bill: Bill) -> User:
+    user = make_user("owner", email="owner@example.org")
+    link(user, two_recipient_bill)
+    return user
+
+
+@pytest.fixture
+def client_of(owner: User) -> Client:
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+def history_url(bill: Bill) -> str:
+    return f"/documents/accounts/{bill.account_id}/bills/"
+
+
+def pdf_url(bill: Bill, account_id: int | None = None) -> str:
+    return f"/documents/accounts/{account_id or bill.account_id}/bills/{bill.pk}.pdf"
+
+
+def email_url(bill: Bill) -> str:
+    return f"/documents/accounts/{bill.account_id}/bills/{bill.pk}/email/"
+
+
+def test_the_history_shows_each_bill_with_its_summary_and_services(
+    client_of: Client, two_recipient_bill: Bill
+) -> None:
+    response = client_of.get(
+        history_url(two_recipient_bill),
+        {"range": "custom", "date_from": "2026-01", "date_to": "2026-12"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Квитанция за Сентябрь 2026" in html or "Квитанция за сентябрь 2026" in html
+    assert "2 097,04" in html or "2\xa0097,04" in html
+    assert "Электроснабжение" in html
+    assert "Содержание жилого помещения" in html
+    assert "Печать квитанции" in html
+    assert pdf_url(two_recipient_bill) in html
+
+
+def test_the_period_filter_keeps_bills_in_range(
+    client_of: Client, two_recipient_bill: Bill
+) -> None:
+    account = two_recipient_bill.account
+    make_bill(account, period=dt.date(2025, 1, 1), total=Decimal("-15.00"))
+    make_charge(account, period=dt.date(2025, 1, 1))
+
+    html = client_of.get(
+        history_url(two_recipient_bill),
+        {"range": "custom", "date_from": "2024-12", "date_to": "2025-02"},
+    ).content.decode()
+
+    assert "2025" in html
+    assert "Квитанция за" in html
+    assert "2 097,04" not in html
+    assert "2\xa0097,04" not in html
+    assert "Переплата" in html
+    assert "15,00" in html
+
+
+def test_a_bad_custom_range_shows_an_error_next_to_the_field(
+    client_of: Client, two_recipient_bill: Bill
+) -> None:
+    response = client_of.get(
+        history_url(two_recipient_bill),
+        {"range": "custom", "date_from": "2026-09", "date_to": "2026-01"},
+    )
+    assert response.status_code == 200
+    assert "Конец периода раньше его начала." in response.content.decode()
+
+
+def test_the_last_months_are_the_default(client_of: Client, two_recipient_bill: Bill) -> None:
+    response = client_of.get(history_url(two_recipient_bill), {"range": "3"})
+    assert response.status_code == 200
+
+
+def test_the_pdf_is_an_attachment_named_by_account_and_period(
+    client_of: Client, two_recipient_bill: Bill
+) -> None:
+    response = client_of.get(pdf_url(two_recipient_bill))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="kvitanciya_680123456_2026-09.pdf"'
+    )
+    assert response.content.startswith(b"%PDF")
+
+
+def test_another_users_account_or_bill_is_a_404(
+    client_of: Client, two_recipient_bill: Bill
+) -> None:
+    stranger_bill = make_bill(make_account())
+    assert client_of.get(history_url(stranger_bill)).status_code == 404
+    assert client_of.get(pdf_url(stranger_bill)).status_code == 404
+    # Someone else's bill under the user's own account id.
+    assert client_of.get(pdf_url(stranger_bill, two_recipient_bill.account_id)).status_code == 404
+    assert client_of.post(email_url(stranger_bill)).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_log_in(two_recipient_bill: Bill) -> None:
+    response = Client().get(pdf_url(two_recipient_bill))
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_e_mail_sends_the_pdf_as_an_attachment(
+    client_of: Client, two_recipient_bill: Bill, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_of.post(email_url(two_recipient_bill), follow=True)
+
+    assert "Квитанция отправлена на owner@example.org." in response.content.decode()
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == ["owner@example.org"]
+    assert "680123456" in sent.subject
+    ((filename, content, mimetype),) = sent.attachments
+    assert filename == "kvitanciya_680123456_2026-09.pdf"
+    assert mimetype == "application/pdf"
+    assert bytes(content).startswith(b"%PDF")
+
+
+def test_without_a_confirmed_e_mail_the_user_is_sent_to_the_profile(
+    two_recipient_bill: Bill,
+) -> None:
+    user = make_user("unconfirmed", email="new@example.org", confirmed=False)
+    link(user, two_recipient_bill)
+    client = Client()
+    client.force_login(user)
+
+    response = client.post(email_url(two_recipient_bill), follow=True)
+
+    html = response.content.decode()
+    assert "подтвердите e-mail в профиле" in html
+    assert 'href="/profile/"' in html
+    assert not OutgoingMessage.objects.exists()
+
+
+def test_e_mail_is_rate_limited(client_of: Client, two_recipient_bill: Bill) -> None:
+    for _ in range(10):
+        client_of.post(email_url(two_recipient_bill))
+    response = client_of.post(email_url(two_recipient_bill), follow=True)
+
+    assert "Попробуйте через час" in response.content.decode()
+    assert OutgoingMessage.objects.count() == 10
