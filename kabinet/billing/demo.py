@@ -32,7 +32,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from kabinet.billing.models import Branch, Service, Supplier
+from kabinet.billing.models import Account, AccountLink, Branch, Service, Supplier
 from kabinet.core.periods import add_months, format_period, period_of
 from kabinet.identity.models import Consent
 from kabinet.identity.services.consents import accept_consent
@@ -350,6 +350,42 @@ def ensure_demo_customers() -> list[dict[str, str]]:
     if created:
         _write_private_json(path, known)
     return created
+
+
+# Which suppliers' accounts each demo customer has linked, as if they had done it themselves.
+DEMO_CUSTOMER_ACCOUNTS = {"+79000000001": (ENERGY, HEAT_WATER), "demo@example.org": (WASTE,)}
+
+
+def link_demo_customers() -> int:
+    """Link each demo customer to an open account of their suppliers (idempotent).
+
+    The e-mail customer receives bills on paper-free terms. Returns how many links were made.
+    """
+    user_model = get_user_model()
+    made = 0
+    for login, suppliers in DEMO_CUSTOMER_ACCOUNTS.items():
+        user = user_model.objects.filter(phone=login).first() or (
+            user_model.objects.filter(email=login).first()
+        )
+        if user is None or AccountLink.objects.filter(user=user).exists():
+            continue
+        for code in suppliers:
+            account = (
+                Account.objects.filter(supplier__code=code, status=Account.Status.OPEN)
+                .exclude(bills=None)
+                .order_by("pk")
+                .first()
+            )
+            if account is None:
+                continue
+            AccountLink.objects.create(
+                user=user,
+                account=account,
+                relation=AccountLink.Relation.OWNER,
+                paperless="@" in login,
+            )
+            made += 1
+    return made
 
 
 def _write_private_json(path: Path, payload: object) -> None:

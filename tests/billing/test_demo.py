@@ -274,6 +274,14 @@ def test_demo_customers_log_in_and_keep_their_passwords(seeded: Path) -> None:
 
     assert ensure_demo_customers() == []
     assert json.loads(customers_path().read_text(encoding="utf-8")) == customers
+    # Each has accounts to look at, with bills; linking again adds nothing.
+    from kabinet.billing.demo import link_demo_customers
+    from kabinet.billing.models import AccountLink
+
+    links = AccountLink.objects.filter(user__is_staff=False)
+    assert links.count() == 3
+    assert all(link.account.bills.exists() for link in links)
+    assert link_demo_customers() == 0
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
     assert all(c["password"] in out.getvalue() for c in customers)

@@ -14,6 +14,7 @@ from kabinet.billing.demo import (
     ensure_demo_admin,
     ensure_demo_customers,
     ensure_reference_data,
+    link_demo_customers,
 )
 from kabinet.billing.models import Account
 
@@ -81,6 +82,8 @@ class Command(BaseCommand):
             # import_billing exits 1 when a file was rejected; the errors are printed above.
             if exit_.code:
                 raise CommandError("Демо-файлы не загружены: см. ошибки выше.") from None
+        if linked := link_demo_customers():
+            self.stdout.write(f"Демо-клиентам привязано лицевых счетов: {linked}.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Готово: загрузка {time.monotonic() - loading:.1f} с, "
