@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from kabinet.api import errors
 from kabinet.api.accounts import router as accounts_router
 from kabinet.api.auth import BearerTokenAuth, CustomerSessionAuth
+from kabinet.api.bills import router as bills_router
 from kabinet.api.customer import auth_router, profile_router
 from kabinet.api.registration import router as registration_router
 
@@ -27,3 +28,4 @@ api.add_router("/auth", auth_router)
 api.add_router("/auth", registration_router)
 api.add_router("/profile", profile_router)
 api.add_router("/accounts", accounts_router)
+api.add_router("/accounts", bills_router)

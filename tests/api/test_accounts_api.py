@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -199,6 +200,7 @@ def test_every_account_endpoint_is_404_for_another_user(
     client: Client, customer: User, energy: Supplier, account: Account
 ) -> None:
     AccountLink.objects.create(user=customer, account=account, relation="owner")
+    bill = make_bill(account)
     stranger = auth(make_customer())
     calls = [
         ("get", f"{API}/{account.pk}", None),
@@ -206,6 +208,8 @@ def test_every_account_endpoint_is_404_for_another_user(
         ("delete", f"{API}/{account.pk}", None),
         ("get", f"{API}/{account.pk}/charges", None),
         ("get", f"{API}/{account.pk}/details", None),
+        ("get", f"{API}/{account.pk}/bills", None),
+        ("get", f"{API}/{account.pk}/bills/{bill.pk}/pdf", None),
     ]
     for method, url, body in calls:
         kwargs: dict[str, Any] = {"content_type": "application/json"} if body else {}
@@ -227,3 +231,25 @@ def test_every_account_endpoint_is_404_for_another_user(
 def test_session_auth_works_too(client: Client, customer: User) -> None:
     client.force_login(customer)
     assert client.get(API).status_code == 200
+
+
+def test_bills_list_and_pdf(client: Client, customer: User, account: Account) -> None:
+    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    october = account.bills.get()  # the fixture's October bill
+    make_bill(account, period=dt.date(2026, 8, 1))
+    other = make_bill(make_account())
+
+    listed = client.get(f"{API}/{account.pk}/bills?period_from=2026-09", **auth(customer))
+
+    assert listed.status_code == 200
+    assert [b["period"] for b in listed.json()] == ["2026-10"]
+    assert listed.json()[0]["total"] == str(october.total)
+    pdf = client.get(listed.json()[0]["pdf_url"], **auth(customer))
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    # A bill of another account under this account's id is not found.
+    foreign = client.get(f"{API}/{account.pk}/bills/{other.pk}/pdf", **auth(customer))
+    assert foreign.status_code == 404
+    bad = client.get(f"{API}/{account.pk}/bills?period_from=2026-13", **auth(customer))
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_period")
