@@ -129,6 +129,7 @@ fmt: deps
 bench: deps
 	$(PY) python bench/import_billing.py
 	$(PY) python bench/bills_pdf.py
+	$(PY) python bench/pages.py
 
 clean:
 	rm -rf var/kabinet.sqlite3* var/huey.sqlite3* var/static var/imports var/exports

@@ -5,4 +5,5 @@ from kabinet.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,0 +1,212 @@
+"""Customer pages under load: overview, charges and bill list against a trivial view.
+
+    uv run --frozen python bench/pages.py [--accounts N] [--requests N] [--keep]
+
+Builds a PostgreSQL database with N accounts (default 100,000) and two months of bills through
+the real importer, links a customer to a two-supplier account, serves the project with gunicorn
+(production settings, 2 sync workers) and sends each page the same bounded load from a few
+local threads. It prints requests/s and p99 latency per page, the ratio of each page's
+requests/s to the trivial /healthz on the same server in the same run (target >= 0.5) and the
+SQL queries each page makes (target <= 10). Timings on these machines are noisy; ratios hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))
+
+from import_billing import drop_database, line, load, recreate_database  # noqa: E402
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_pages"
+THREADS = 4
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=400, help="per page, default 400")
+    parser.add_argument("--keep", action="store_true", help="keep the database and the files")
+    return parser.parse_args()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(port: int, path: str, cookie: str) -> tuple[int, float]:
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "ru"})
+        response = conn.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def hammer(port: int, path: str, cookie: str, total: int) -> tuple[float, float]:
+    """``total`` requests from THREADS threads; returns (requests/s, p99 seconds)."""
+    for _ in range(10):  # warm the workers' connections and caches
+        get(port, path, cookie)
+    latencies: list[float] = []
+    failures: list[int] = []
+    lock = threading.Lock()
+    per_thread = total // THREADS
+
+    def worker() -> None:
+        for _ in range(per_thread):
+            status, seconds = get(port, path, cookie)
+            with lock:
+                latencies.append(seconds)
+                if status != 200:
+                    failures.append(status)
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        sys.exit(f"{path}: {len(failures)} responses were not 200, e.g. {failures[0]}")
+    p99 = statistics.quantiles(latencies, n=100)[98]
+    return len(latencies) / elapsed, p99
+
+
+def main() -> None:
+    args = parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    work = ROOT / "var" / "bench-pages"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kabinet.settings",
+        "DATABASE_URL": url,
+        "KABINET_VAR_DIR": str(work),
+        "IMPORT_ARCHIVE_DIR": str(work / "archive"),
+        # One key for this process (which creates the session) and the servers (which check it).
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update({**env, "DEBUG": "1"})
+
+    database = recreate_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from kabinet.billing.demo import DemoUtility, ensure_reference_data
+    from kabinet.billing.models import Account, AccountLink, Bill
+    from kabinet.identity.models import User
+
+    print(f"Kabinet pages benchmark: {args.accounts:,} accounts, database {database}")
+    call_command("migrate", verbosity=0)
+    ensure_reference_data()
+    started = time.perf_counter()
+    utility = DemoUtility(args.accounts, 2, 42, today=dt.date.today())  # noqa: DTZ011
+    files = utility.write(work / "files")
+    line("generate files", f"{time.perf_counter() - started:8.2f} s")
+    load(list(files.paths), "import (set-up)")
+
+    latest = Bill.objects.order_by("-period").values_list("period", flat=True).first()
+    assert latest is not None, "the import loaded no bills"
+    account = (
+        Account.objects.filter(bills__period=latest, bills__sections__isnull=False)
+        .order_by("-bills__sections__supplier")
+        .first()
+    )
+    assert account is not None
+    user = User.objects.create_user(
+        username="bench", phone="+79000000099", password=secrets.token_urlsafe(12) + "Aa1",
+        last_name="Нагрузкин", first_name="Тест",
+    )  # fmt: skip
+    AccountLink.objects.create(user=user, account=account, relation=AccountLink.Relation.OWNER)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    pages = {
+        "trivial view /healthz": "/healthz",
+        "overview": f"/accounts/{account.pk}/",
+        "charges": f"/accounts/{account.pk}/charges/",
+        "bill list": f"/documents/accounts/{account.pk}/bills/",
+    }
+    queries: dict[str, int] = {}
+    for name, path in pages.items():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        # The session and user lookups are the same on every logged-in page; they count too.
+        queries[name] = len(captured)
+    connections.close_all()
+
+    # Production settings: DEBUG off (no query log kept), hashed static files, 2 sync workers.
+    server_env = {**env, "DEBUG": "0"}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=ROOT, env=server_env, check=True,
+    )  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "kabinet.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
+        cwd=ROOT, env=server_env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if get(port, "/healthz", "")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit("gunicorn did not start")
+            time.sleep(0.2)
+        print(f"gunicorn, 2 sync workers; {args.requests} requests per page from {THREADS} threads")
+        print(f"{'page':<24}{'req/s':>9}{'p99, ms':>10}{'ratio':>8}{'queries':>9}")
+        baseline = 0.0
+        for name, path in pages.items():
+            rps, p99 = hammer(port, path, cookie, args.requests)
+            baseline = baseline or rps
+            print(
+                f"{name:<24}{rps:>9.1f}{p99 * 1000:>10.1f}{rps / baseline:>8.2f}{queries[name]:>9}"
+            )
+        print("targets: ratio >= 0.5 against the trivial view; queries <= 10 per page")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if args.keep:
+        print(f"kept: database {url}, files in {work}")
+    else:
+        drop_database(url)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
