@@ -20,6 +20,7 @@ from kabinet.api.schemas import (
     ProfilePatch,
     TokenOut,
 )
+from kabinet.core.http import client_ip
 from kabinet.core.models import AuditEntry
 from kabinet.identity.models import User
 from kabinet.identity.services import personal_data, profile
@@ -46,7 +47,7 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
             request=request,
             identifier=payload.identifier,
             password=payload.password,
-            client_ip=request.META.get("REMOTE_ADDR", ""),
+            client_ip=client_ip(request),
         )
     except LoginThrottled as throttled:
         raise ApiError(429, "throttled", throttled.message) from None

@@ -21,6 +21,7 @@ from pydantic import Field
 from kabinet.api.auth import issue_token
 from kabinet.api.errors import ApiError
 from kabinet.api.schemas import Error, Ok, TokenOut
+from kabinet.core.http import client_ip
 from kabinet.identity import captcha
 from kabinet.identity.forms import (
     CodeForm,
@@ -124,10 +125,6 @@ class RecoveryLinkIn(Schema):
     password2: str = Field(max_length=4096)
 
 
-def _ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _clean(form: forms.Form) -> dict[str, Any]:
     """Run a web form; its field errors become the API's 422 with the same Russian messages."""
     if form.is_valid():
@@ -173,7 +170,7 @@ def register_phone(request: HttpRequest, payload: PhoneRegistrationIn) -> Status
     data = _clean(form)
     try:
         verification = registration.start_phone_registration(
-            phone=data["phone"], consents=form.accepted_consents(), client_ip=_ip(request)
+            phone=data["phone"], consents=form.accepted_consents(), client_ip=client_ip(request)
         )
     except (VerificationFailed, DeliveryRefused) as error:
         raise _refused(error) from None
@@ -211,7 +208,7 @@ def register_phone_complete(request: HttpRequest, payload: PhoneCompletionIn) ->
             verification_id=verification_id,
             password=data["password1"],
             details=form.personal_details(),
-            client_ip=_ip(request),
+            client_ip=client_ip(request),
         )
     except registration.RegistrationFailed as error:
         raise ApiError(400, "registration_failed", error.message) from None
@@ -232,7 +229,7 @@ def register_email(request: HttpRequest, payload: EmailRegistrationIn) -> Status
             email=data["email"],
             password=data["password1"],
             consents=form.accepted_consents(),
-            client_ip=_ip(request),
+            client_ip=client_ip(request),
         )
     except (VerificationFailed, DeliveryRefused) as error:
         raise _refused(error) from None
@@ -247,7 +244,9 @@ def register_email(request: HttpRequest, payload: EmailRegistrationIn) -> Status
 )
 def register_email_confirm(request: HttpRequest, payload: LinkIn) -> Status[TokenOut]:
     try:
-        user = registration.confirm_email_registration(token=payload.token, client_ip=_ip(request))
+        user = registration.confirm_email_registration(
+            token=payload.token, client_ip=client_ip(request)
+        )
     except registration.RegistrationFailed as error:
         raise ApiError(400, "invalid_link", error.message) from None
     _token, key = issue_token(user=user, label=payload.device)
@@ -262,7 +261,9 @@ def register_email_confirm(request: HttpRequest, payload: LinkIn) -> Status[Toke
 def register_resend(request: HttpRequest, payload: HandleIn) -> Ok:
     verification_id = _verification_id("register", payload.handle)
     try:
-        registration.resend_registration(verification_id=verification_id, client_ip=_ip(request))
+        registration.resend_registration(
+            verification_id=verification_id, client_ip=client_ip(request)
+        )
     except (VerificationFailed, DeliveryRefused) as error:
         raise _refused(error) from None
     return Ok()
@@ -277,7 +278,7 @@ def recover(request: HttpRequest, payload: RecoveryIn) -> Status[RecoveryOut]:
     data = _clean(RecoveryForm(_data(payload)))
     identifier = data["identifier"]
     try:
-        verification = recovery.start_recovery(identifier=identifier, client_ip=_ip(request))
+        verification = recovery.start_recovery(identifier=identifier, client_ip=client_ip(request))
     except (VerificationFailed, DeliveryRefused) as error:
         raise _refused(error) from None
     # Known or not, the answer is the same; only the real owner receives a code or a letter.
@@ -298,7 +299,7 @@ def recover_confirm(request: HttpRequest, payload: RecoveryCodeIn) -> Ok:
             verification_id=verification_id,
             code=data["code"],
             password=data["password1"],
-            client_ip=_ip(request),
+            client_ip=client_ip(request),
         )
     except VerificationFailed as error:
         raise ApiError(400, "invalid_code", error.message, {"code": [error.message]}) from None
@@ -318,7 +319,7 @@ def recover_link(request: HttpRequest, payload: RecoveryLinkIn) -> Ok:
     data = _clean(NewPasswordForm(_data(payload)))
     try:
         recovery.recover_by_link(
-            token=payload.token, password=data["password1"], client_ip=_ip(request)
+            token=payload.token, password=data["password1"], client_ip=client_ip(request)
         )
     except recovery.RecoveryFailed as error:
         raise ApiError(400, "invalid_link", error.message) from None

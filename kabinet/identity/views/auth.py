@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kabinet.core.http import client_ip
 from kabinet.identity import captcha
 from kabinet.identity.forms import (
     CodeForm,
@@ -39,13 +40,6 @@ RECOVER_KEY = "identity.recover"
 BACKEND = "kabinet.identity.backends.PhoneOrEmailBackend"
 
 GET_POST = require_http_methods(["GET", "POST"])
-
-
-def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client wrote unless a trusted proxy
-    # rewrites it, and a forged one would dodge the per-IP limits. Behind a proxy, configure
-    # the proxy (or a middleware it trusts) to set REMOTE_ADDR.
-    return str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104
 
 
 def _pending(request: HttpRequest, key: str) -> Verification | None:

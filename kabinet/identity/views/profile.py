@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kabinet.core.http import client_ip
 from kabinet.identity.models import User
 from kabinet.identity.profile_forms import (
     DeleteUserForm,
@@ -31,10 +32,6 @@ def _user(request: HttpRequest) -> User:
     # login_required has run, so this is a real User, not AnonymousUser.
     assert isinstance(request.user, User)
     return request.user
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 @login_required
@@ -98,7 +95,7 @@ def phone(request: HttpRequest) -> HttpResponse:
                 user=user,
                 current_password=form.cleaned_data["current_password"],
                 new_phone=form.cleaned_data["phone"],
-                client_ip=_client_ip(request),
+                client_ip=client_ip(request),
             )
         except ProfileError as error:
             add_service_error(form, error)
