@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from unittest import mock
 
 import pytest
@@ -13,13 +13,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from kabinet.core import ratelimit
 from kabinet.core.ratelimit import LimiterUnavailable, count, hit, reset
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 class Clock:

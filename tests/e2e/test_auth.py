@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -20,12 +18,9 @@ PASSWORD = "Secret-Pass1"
 
 
 @pytest.fixture(autouse=True)
-def _auth_settings(settings: Any, live_server: LiveServer) -> Iterator[None]:
+def _auth_settings(settings: Any, live_server: LiveServer) -> None:
     settings.ALTCHA_MAX_NUMBER = 5000
     settings.SITE_URL = live_server.url
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def pass_captcha(page: Page) -> None:

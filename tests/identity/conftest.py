@@ -5,12 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from altcha.v1 import Challenge, solve_challenge
-from django.core.cache import cache
 from django.test import Client
 
 from kabinet.messaging.models import OutgoingMessage
@@ -68,10 +66,8 @@ def solve_captcha(client: Client) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_limits_and_cheap_captcha(settings: Any) -> Iterator[None]:
-    """Counters do not leak between tests; a small proof of work keeps them fast (still real)."""
+def _cheap_captcha(settings: Any) -> None:
+    """A small proof of work keeps the tests fast (still real; tests/conftest.py clears the
+    cache, so counters do not leak between tests)."""
     settings.ALTCHA_MAX_NUMBER = 2000
     settings.SITE_URL = "http://testserver"
-    cache.clear()
-    yield
-    cache.clear()

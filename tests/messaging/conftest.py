@@ -12,15 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache() -> Iterator[None]:
-    """Rate-limit counters live in the process-wide locmem cache; no test may inherit them."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @dataclass
