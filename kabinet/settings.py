@@ -281,6 +281,9 @@ STORAGES = {
 # through views that check ownership.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# Customer and staff uploads (kabinet.core.uploads): never under a URL the web server serves.
+UPLOADS_ROOT = Path(env_str("UPLOADS_ROOT", str(VAR_DIR / "uploads")))
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 # Where import_billing keeps a copy of every file it loaded, for support.
 IMPORT_ARCHIVE_DIR = Path(env_str("IMPORT_ARCHIVE_DIR", str(VAR_DIR / "imports")))

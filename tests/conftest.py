@@ -11,6 +11,7 @@ def _isolated_var_dirs(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
     """Files a test writes (import archive, exports, uploads) go to its own temporary folder."""
     settings.IMPORT_ARCHIVE_DIR = tmp_path / "imports"  # type: ignore[attr-defined]
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+    settings.UPLOADS_ROOT = tmp_path / "uploads"  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
