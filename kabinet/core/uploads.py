@@ -113,11 +113,11 @@ class PrivateStorage(FileSystemStorage):
         super().__init__(base_url=None)
 
     @property
-    def base_location(self) -> str:  # type: ignore[override]
+    def base_location(self) -> str:
         return str(settings.UPLOADS_ROOT)
 
     @property
-    def location(self) -> str:  # type: ignore[override]
+    def location(self) -> str:
         return os.path.abspath(self.base_location)
 
 
@@ -171,7 +171,7 @@ def private_file_response(
     file: FieldFile | str, *, content_type: str, download_name: str, inline: bool = True
 ) -> FileResponse:
     """Serve a stored file to someone the caller has already checked may see it."""
-    name = file if isinstance(file, str) else file.name
+    name = file if isinstance(file, str) else str(file.name)
     handle = private_storage.open(name, "rb")
     response = FileResponse(
         handle,
