@@ -30,6 +30,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from kabinet.billing.models import Account, AccountLink, Branch, Service, Supplier
@@ -42,6 +43,11 @@ Log = Callable[[str], None]
 # --------------------------------------------------------------------------------------------
 # Reference data (what an admin configures)
 # --------------------------------------------------------------------------------------------
+
+# Sent by seed_demo after the billing files are loaded, with suppliers={code: Supplier}. Apps
+# above billing connect to it in AppConfig.ready() to add their own demo data; a receiver may
+# return a line for the command to print. Receivers must be idempotent: seed_demo may run again.
+demo_loaded = Signal()
 
 ENERGY = "energosbyt"
 HEAT_WATER = "teplovodokanal"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kabinet.billing.demo import (
     DemoUtility,
+    demo_loaded,
     ensure_demo_admin,
     ensure_demo_customers,
     ensure_reference_data,
@@ -84,6 +85,10 @@ class Command(BaseCommand):
                 raise CommandError("Демо-файлы не загружены: см. ошибки выше.") from None
         if linked := link_demo_customers():
             self.stdout.write(f"Демо-клиентам привязано лицевых счетов: {linked}.")
+        # Apps above billing (catalog, FAQ, payments …) add their demo data here.
+        for _receiver, message in demo_loaded.send(sender=self.__class__, suppliers=suppliers):
+            if message:
+                self.stdout.write(str(message))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Готово: загрузка {time.monotonic() - loading:.1f} с, "
