@@ -130,6 +130,8 @@ bench: deps
 	$(PY) python bench/import_billing.py
 	$(PY) python bench/bills_pdf.py
 	$(PY) python bench/pages.py
+	$(PY) python bench/readings.py
+	$(PY) python bench/payments.py
 
 clean:
 	rm -rf var/kabinet.sqlite3* var/huey.sqlite3* var/static var/imports var/exports

@@ -9,7 +9,12 @@ from kabinet.api.accounts import router as accounts_router
 from kabinet.api.auth import BearerTokenAuth, CustomerSessionAuth
 from kabinet.api.bills import router as bills_router
 from kabinet.api.customer import auth_router, profile_router
+from kabinet.api.payments import account_router as payments_account_router
+from kabinet.api.payments import router as payments_router
+from kabinet.api.readings import router as readings_router
 from kabinet.api.registration import router as registration_router
+from kabinet.api.support import documents_router as support_documents_router
+from kabinet.api.support import router as support_router
 
 api = NinjaAPI(
     title="Kabinet API",
@@ -29,3 +34,8 @@ api.add_router("/auth", registration_router)
 api.add_router("/profile", profile_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/accounts", bills_router)
+api.add_router("/accounts", readings_router)
+api.add_router("/accounts", payments_account_router)
+api.add_router("/payments", payments_router)
+api.add_router("/support", support_router)
+api.add_router("/accounts", support_documents_router)

@@ -40,8 +40,9 @@ def error_response(
 
 
 def _field_name(loc: Any) -> str:
-    # ninja reports ("body", "payload", "birth_date"); the client knows only "birth_date".
-    parts = [str(p) for p in loc if p not in {"body", "query", "path", "payload"}]
+    # ninja reports ("body", "payload", "birth_date") — or ("form", "reason") for multipart —
+    # and the client knows only "birth_date".
+    parts = [str(p) for p in loc if p not in {"body", "query", "path", "payload", "form"}]
     return ".".join(parts) or "__all__"
 
 

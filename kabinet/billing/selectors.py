@@ -22,16 +22,38 @@ from kabinet.billing.models import (
     Tariff,
 )
 
+# Every account page needs both the link it shows (the ownership check) and the sidebar of all
+# the user's links. One query answers both: the links are fetched once per request and kept on the
+# request's user object (a user has a handful of links), and the services that change links drop
+# the memo. Measured on the overview page: one compiled three-join query instead of two.
+_LINKS_MEMO = "_kabinet_linked_accounts"
+
+
+def _user_links(user: Any) -> list[AccountLink]:
+    links: list[AccountLink] | None = getattr(user, _LINKS_MEMO, None)
+    if links is None:
+        links = list(
+            AccountLink.objects.filter(user=user)
+            .select_related("account__premises", "account__supplier", "account__branch")
+            .order_by("group", "alias", "created_at")
+        )
+        for link in links:
+            link.user = user  # services reach the same object through link.user and drop the memo
+        setattr(user, _LINKS_MEMO, links)
+    return links
+
+
+def forget_links(user: Any) -> None:
+    """Called by the services that add, change or remove a link of ``user``."""
+    if hasattr(user, _LINKS_MEMO):
+        delattr(user, _LINKS_MEMO)
+
 
 def linked_accounts(user: Any) -> list[AccountLink]:
     """The user's links with their accounts, premises and suppliers, in display order."""
     if not user.is_authenticated:
         return []
-    return list(
-        AccountLink.objects.filter(user=user)
-        .select_related("account__premises", "account__supplier", "account__branch")
-        .order_by("group", "alias", "created_at")
-    )
+    return list(_user_links(user))
 
 
 def linked_account(user: Any, account_id: int) -> AccountLink:
@@ -39,14 +61,10 @@ def linked_account(user: Any, account_id: int) -> AccountLink:
     and for one that does not exist, so ids cannot be probed."""
     if not user.is_authenticated:
         raise Http404
-    link = (
-        AccountLink.objects.filter(user=user, account_id=account_id)
-        .select_related("account__premises", "account__supplier", "account__branch")
-        .first()
-    )
-    if link is None:
-        raise Http404
-    return link
+    for link in _user_links(user):
+        if link.account_id == account_id:
+            return link
+    raise Http404
 
 
 def account_of(user: Any, account_id: int) -> Account:
@@ -74,14 +92,29 @@ class Overview:
         return -self.balance if self.balance is not None and self.balance < 0 else None
 
 
+_SECTION_FIELDS = [f.name for f in BillSection._meta.concrete_fields] + [
+    f"bill__{f.name}" for f in Bill._meta.concrete_fields
+]
+
+
 def account_overview(link: AccountLink, today: dt.date | None = None) -> Overview:
     """The latest bill of the linked account: balance (its total), sections, due date."""
     today = today or timezone.localdate()
-    bill = Bill.objects.filter(account_id=link.account_id).order_by("-period").first()
-    sections: list[BillSection] = []
+    # The latest bill's sections with the bill and supplier joined: one query for the common case.
+    latest = Bill.objects.filter(account_id=link.account_id).order_by("-period").values("pk")[:1]
+    sections = list(
+        BillSection.objects.filter(bill_id=Subquery(latest))
+        .select_related("bill", "supplier")
+        # A section shows its supplier by name only; the supplier's other thirty columns
+        # (requisites, settings) would cost more to compile and build than the rest of the query.
+        .only(*_SECTION_FIELDS, "supplier__short_name", "supplier__name")
+        .order_by("supplier__short_name")
+    )
+    bill = sections[0].bill if sections else None
+    if bill is None:  # a bill without sections, or none at all
+        bill = Bill.objects.filter(account_id=link.account_id).order_by("-period").first()
     due_date = None
     if bill is not None:
-        sections = list(bill.sections.select_related("supplier").order_by("supplier__short_name"))
         due_date = bill.due_date or min(
             (s.due_date for s in sections if s.due_date is not None), default=None
         )

@@ -20,6 +20,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from kabinet.billing.models import Account, AccountLink, Bill, Branch, Supplier
+from kabinet.billing.selectors import forget_links
 from kabinet.core import ratelimit
 from kabinet.core.accounts import normalize_account_number
 from kabinet.core.models import AuditEntry
@@ -199,18 +200,21 @@ def link_account(
         .filter(supplier=supplier, branch=branch, number=normalized)
         .first()
     )
-    if account is None or account.status == Account.Status.CLOSED:
-        # Still evaluate a question-shaped amount of work so timing does not tell much.
-        raise _invalid()
-    if not _answer_is_right(account, answer, today):
+    known = account if account is not None and account.status != Account.Status.CLOSED else None
+    # An unknown or closed number goes through the same check (against an empty account, so the
+    # same queries run) and leaves the same audit row as a wrong answer: neither the message nor
+    # the time taken tells whether the number exists, and staff see every failed attempt.
+    right = _answer_is_right(known or Account(pk=0, supplier=supplier), answer, today)
+    if known is None or not right:
         AuditEntry.objects.create(
             actor=user,
             action="billing.link_failed",
             object_type="billing.Account",
-            object_id=str(account.pk),
-            data={"question": answer.question},
+            object_id=str(known.pk) if known is not None else "",
+            data={"question": answer.question, "number": normalized, "supplier": supplier.code},
         )
         raise _invalid()
+    account = known
     if AccountLink.objects.filter(user=user, account=account).exists():
         raise LinkError("already_linked", _("Этот лицевой счёт уже привязан к вашему кабинету."))
     try:
@@ -234,6 +238,7 @@ def link_account(
         raise LinkError(
             "already_linked", _("Этот лицевой счёт уже привязан к вашему кабинету.")
         ) from None
+    forget_links(user)
     return link
 
 
@@ -256,6 +261,7 @@ def update_link(link: AccountLink, **changes: Any) -> AccountLink:
             changed[name] = value
     if changed:
         link.save(update_fields=list(changed))
+        forget_links(link.user)
         AuditEntry.objects.create(
             actor=link.user,
             action="billing.link_updated",
@@ -272,6 +278,7 @@ def unlink_account(link: AccountLink) -> None:
     account_id = link.account_id
     user = link.user
     link.delete()
+    forget_links(user)
     AuditEntry.objects.create(
         actor=user,
         action="billing.account_unlinked",

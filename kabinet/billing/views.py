@@ -103,7 +103,9 @@ def edit(request: HttpRequest, account_id: int) -> HttpResponse:
     current = selectors.linked_account(request.user, account_id)
     form = LinkEditForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        # The ModelForm has already set the values on the instance; the service saves and audits.
+        # The ModelForm has already set the values on the instance; the service compares them
+        # with a fresh copy, then saves and audits.
+        selectors.forget_links(request.user)
         fresh = selectors.linked_account(request.user, account_id)
         services.update_link(fresh, **form.cleaned_data)
         messages.success(request, _("Изменения сохранены."))

@@ -17,7 +17,7 @@ from typing import Any
 import typst
 from django.utils.translation import gettext as _
 
-from kabinet.billing.models import Bill, BillSection, Charge, Service
+from kabinet.billing.models import Bill, BillSection, Charge, Service, VolumeBasis
 from kabinet.core.money import ZERO, to_money
 from kabinet.documents import qr
 from kabinet.metering.models import Meter, Reading
@@ -67,11 +67,62 @@ def period_title(period: dt.date) -> str:
     return f"{MONTHS[period.month - 1]} {period.year}"
 
 
+# How each volume was determined, printed beside it as a mark explained under the table (the
+# ЕПД shows the basis of every volume: meter, norm, average, building meter).
+BASIS_MARKS = {
+    VolumeBasis.METER: "П",
+    VolumeBasis.NORM: "Н",
+    VolumeBasis.AVERAGE: "С",
+    VolumeBasis.BUILDING_METER: "ОД",
+    VolumeBasis.CAPACITY: "М",
+}
+
+
+def _volume(charge: Charge) -> str:
+    text = number(charge.volume)
+    if charge.volume_common:
+        text = f"{text} + {number(charge.volume_common)} " + str(_("ОДН"))
+    mark = BASIS_MARKS.get(VolumeBasis(charge.volume_basis)) if charge.volume_basis else None
+    return f"{text} ({mark})" if text and mark else text
+
+
+def _basis_legend(charges: list[Charge]) -> str:
+    used = {c.volume_basis for c in charges if c.volume_basis}
+    return "; ".join(
+        f"{mark} — {basis.label}" for basis, mark in BASIS_MARKS.items() if basis.value in used
+    )
+
+
+def _recalculations(charges: list[Charge]) -> list[dict[str, str]]:
+    return [
+        {
+            "service": c.service.name,
+            "amount": money(c.recalculation),
+            "reason": c.recalculation_reason or str(_("основание не указано")),
+        }
+        for c in charges
+        if c.recalculation
+    ]
+
+
+def _norms(charges: list[Charge]) -> list[dict[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    for c in charges:
+        if c.norm is None:
+            continue
+        key = (c.service.name, number(c.norm))
+        if key not in seen:
+            seen.add(key)
+            rows.append({"service": key[0], "norm": key[1], "unit": c.unit or c.service.unit})
+    return rows
+
+
 def _charge_row(charge: Charge) -> dict[str, str]:
     return {
         "service": charge.service.name,
         "unit": charge.unit or charge.service.unit,
-        "volume": number(charge.volume),
+        "volume": _volume(charge),
         "tariff": number(charge.tariff),
         "charged": money(charge.charged),
         "recalculation": money(charge.recalculation) if charge.recalculation else "",
@@ -114,6 +165,9 @@ def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[st
         "qr": qr_image,
         "payment_string": payment_string,
         "charges": [_charge_row(c) for c in lines],
+        "basis_legend": _basis_legend(lines),
+        "recalculations": _recalculations(charges),
+        "norms": _norms(lines),
         "opening_balance": money(section.opening_balance),
         "charged": money(section.charged),
         "recalculation": money(section.recalculation),
@@ -258,6 +312,12 @@ def _labels() -> dict[str, str]:
         "verification_due": _("Поверка до"),
         "no_charges": _("Начислений за период нет"),
         "qr_hint": _("Оплата по QR-коду в приложении банка"),
+        "basis": _("Объём определён"),
+        "recalculations": _("Перерасчёты"),
+        "reason": _("Основание"),
+        "amount": _("Сумма, ₽"),
+        "norms": _("Справочно: нормативы потребления"),
+        "norm": _("Норматив"),
     }
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
@@ -14,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kabinet.billing.models import Bill, Charge
-from kabinet.billing.selectors import linked_account
+from kabinet.billing.models import Bill
+from kabinet.billing.selectors import linked_account, linked_accounts
 from kabinet.core import ratelimit
 from kabinet.documents.bills import bill_filename, render_bill_pdf
 from kabinet.documents.forms import BillPeriodForm
@@ -45,17 +44,9 @@ def bill_history(request: HttpRequest, account_id: int) -> HttpResponse:
     bills = list(
         Bill.objects.filter(account=account, period__gte=start, period__lte=end).order_by("-period")
     )
-    charges: dict[Any, list[Charge]] = defaultdict(list)
-    for charge in (
-        Charge.objects.filter(account=account, period__gte=start, period__lte=end)
-        .select_related("service", "supplier")
-        .order_by("service__sort_order", "service__name", "zone")
-    ):
-        charges[charge.period].append(charge)
     rows = [
         {
             "bill": bill,
-            "charges": charges.get(bill.period, []),
             "opening": abs(bill.opening_balance),
             "overpayment": -bill.total if bill.total < 0 else None,
         }
@@ -67,6 +58,9 @@ def bill_history(request: HttpRequest, account_id: int) -> HttpResponse:
         {
             "link": link,
             "account": account,
+            "tab": "bills",
+            "links": linked_accounts(request.user),
+            "current_link": link,
             "form": form,
             "start": start,
             "end": end,

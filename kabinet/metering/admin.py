@@ -10,12 +10,17 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.metering.models import Meter, Reading
+from kabinet.metering.views import photo_response
 from kabinet.staff.columns import account_link, changelist_link, period_column, reading
 from kabinet.staff.filters import PeriodListFilter
 from kabinet.staff.model_admins import AccountSearchModelAdmin
@@ -175,16 +180,58 @@ class ReadingAdmin(AccountSearchModelAdmin):
     autocomplete_fields = ("meter",)
     raw_id_fields = ("submitted_by",)
     list_select_related = ("meter", "meter__account")
-    readonly_fields = ("values_display", "submitted_at")
+    readonly_fields = (
+        "values_display",
+        "submitted_at",
+        "photo_link",
+        "rollover_confirmed",
+        "jump_confirmed",
+    )
     fieldsets = (
         (None, {"fields": ("meter", "account_number", "period", "taken_on", "source")}),
-        (_("Значения"), {"fields": ("value_1", "value_2", "value_3", "values_display")}),
+        (
+            _("Значения"),
+            {
+                "fields": (
+                    "value_1",
+                    "value_2",
+                    "value_3",
+                    "values_display",
+                    ("rollover_confirmed", "jump_confirmed"),
+                )
+            },
+        ),
         (
             _("Обработка"),
             {"fields": ("status", "reject_reason", "billed_period", "external_id")},
         ),
-        (_("Получено"), {"fields": ("submitted_at", "submitted_by")}),
+        (_("Получено"), {"fields": ("submitted_at", "submitted_by", "photo_link")}),
     )
+
+    def get_urls(self) -> list[URLPattern]:
+        # The photo is in private storage with no public URL: staff open it through the admin,
+        # which has already checked that they are staff with the right to view readings.
+        photo = path(
+            "<int:reading_id>/photo/",
+            self.admin_site.admin_view(self.photo_view),
+            name="metering_reading_photo",
+        )
+        return [photo, *super().get_urls()]
+
+    def photo_view(self, request: HttpRequest, reading_id: int) -> HttpResponseBase:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        reading = Reading.objects.filter(pk=reading_id).exclude(photo="").first()
+        if reading is None:
+            raise Http404
+        return photo_response(reading)
+
+    @admin.display(description=_("фото"))
+    def photo_link(self, obj: Reading) -> str:
+        if obj.pk is None or not obj.photo:
+            return self.get_empty_value_display()
+        url = reverse("admin:metering_reading_photo", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Открыть"))
 
     @admin.display(description=_("прибор учёта"), ordering="meter__serial_number")
     def meter_column(self, obj: Reading) -> str:

@@ -131,6 +131,11 @@ SOURCES = {
 }
 
 
+def _rank(column: str) -> str:
+    """SQL for how far a status is along received → accepted/rejected → billed."""
+    return f"CASE {column} WHEN 'received' THEN 0 WHEN 'billed' THEN 2 ELSE 1 END"
+
+
 @register
 class ReadingsKind(Kind):
     name = "readings"
@@ -300,10 +305,13 @@ class ReadingsKind(Kind):
         keep_id = (
             "CASE WHEN s.external_id = '' THEN metering_reading.external_id ELSE s.external_id END"
         )
+        # Statuses only move forward (received → accepted | rejected → billed): an old answer
+        # file loaded again, or out of order, never takes back what the customer already saw.
         updated = lo.execute(
             f"UPDATE metering_reading SET status = s.status, reject_reason = s.reject_reason, "
             f"billed_period = s.billed_period, external_id = {keep_id} "
             f"FROM {self.answer_stage.name} s WHERE metering_reading.id = s.portal_id "
+            f"AND {_rank('s.status')} >= {_rank('metering_reading.status')} "
             f"AND ({changed} OR {lo.distinct('metering_reading.external_id', keep_id)})"
         )
         counts.updated += updated

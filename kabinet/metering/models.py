@@ -8,10 +8,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Account, Service, Supplier, Zone, first_of_month
 from kabinet.core.fields import quantity_field
+from kabinet.core.uploads import get_private_storage
 
 # The zones a meter with 1, 2 or 3 tariff zones reports, in the order of value_1..value_3.
 ZONES_BY_COUNT: dict[int, tuple[Zone, ...]] = {
@@ -92,6 +95,17 @@ class Meter(models.Model):
     def zone_list(self) -> tuple[Zone, ...]:
         return ZONES_BY_COUNT[self.zones]
 
+    def show(self, value: Decimal) -> str:
+        """A value as the customer reads it: «1 234,50» with this meter's fraction digits."""
+        return number_format(value, self.fraction_digits, use_l10n=True, force_grouping=True)
+
+    def show_values(self, values: list[Decimal]) -> str:
+        """All zones of a reading: «1 234» or «День 1 234 / Ночь 567»."""
+        if self.zones == 1 or len(values) == 1:
+            return " / ".join(self.show(v) for v in values)
+        labels = [str(z.label) for z in self.zone_list]
+        return " / ".join(f"{labels[i]} {self.show(v)}" for i, v in enumerate(values))
+
     @property
     def capacity(self) -> str:
         """Digit capacity as printed in meter passports: «6.3»."""
@@ -144,6 +158,29 @@ class Reading(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # What the customer confirmed when the value looked wrong: billing sees a lower value that
+    # is a roll-over past the digit capacity, or a jump far above the usual consumption.
+    # Database defaults too: the importer writes readings with plain SQL and leaves these out.
+    rollover_confirmed = models.BooleanField(
+        _("подтверждён переход через ноль"), default=False, db_default=False
+    )
+    jump_confirmed = models.BooleanField(
+        _("подтверждён большой расход"), default=False, db_default=False
+    )
+    photo = models.FileField(
+        _("фото счётчика или квитанции"),
+        storage=get_private_storage,
+        max_length=255,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    photo_content_type = models.CharField(
+        _("тип файла фото"), max_length=32, blank=True, default="", db_default=""
+    )
+    # Filled by photo recognition (a later issue): the values it read, per zone, for staff to
+    # compare with what the customer typed.
+    recognized_values = models.JSONField(_("распознано на фото"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("показание")
@@ -178,3 +215,16 @@ class Reading(models.Model):
     @property
     def values(self) -> list[Decimal]:
         return [v for v in (self.value_1, self.value_2, self.value_3) if v is not None]
+
+    @property
+    def status_text(self) -> str:
+        """What the customer reads: «Принято», «Отклонено: <причина>», «Учтено в счёте за …»."""
+        if self.status == self.Status.REJECTED and self.reject_reason:
+            return _("Отклонено: %(reason)s") % {"reason": self.reject_reason}
+        if self.status == self.Status.BILLED and self.billed_period is not None:
+            month = date_format(self.billed_period, "F Y")
+            # Russian writes a month in the middle of a sentence in lower case; English does not.
+            if (get_language() or "ru").startswith("ru"):
+                month = month[:1].lower() + month[1:]
+            return _("Учтено в счёте за %(period)s") % {"period": month}
+        return str(self.get_status_display())

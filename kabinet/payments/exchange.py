@@ -138,6 +138,8 @@ class PaymentsKind(Kind):
             columns=["payment_id", "supplier_id", "amount"],
             select=f"SELECT p.id, s.supplier_id, s.amount {join} WHERE true",
             key=["payment_id", "supplier_id"],
+            # The partial unique index of splits without a service line (billing's kind).
+            key_where="service_id IS NULL",
             compare=["amount"],
             exists=(
                 f"SELECT count(*) {join} JOIN payments_paymentsplit t "

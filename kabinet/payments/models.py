@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +54,44 @@ class Payment(models.Model):
     external_id = models.CharField(_("код в биллинге"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("создан"), auto_now_add=True)
 
+    # Portal card payments only. Billing's importer writes payments with raw SQL naming its own
+    # columns, so every column added here has a database default.
+    provider = models.CharField(
+        _("платёжный сервис"), max_length=16, blank=True, default="", db_default=""
+    )
+    provider_payment_id = models.CharField(
+        _("id платежа в платёжном сервисе"), max_length=64, blank=True, default="", db_default=""
+    )
+    # Sent as the acquirer's Idempotence-Key: a retried start can never become a second charge.
+    idempotency_key = models.UUIDField(_("ключ идемпотентности"), null=True, blank=True)
+    confirmation_url = models.CharField(
+        _("страница оплаты"), max_length=500, blank=True, default="", db_default=""
+    )
+    failure_code = models.CharField(
+        _("код отказа"), max_length=64, blank=True, default="", db_default=""
+    )
+    failure_message = models.CharField(
+        _("причина отказа"), max_length=255, blank=True, default="", db_default=""
+    )
+    receipt_email = models.CharField(
+        _("e-mail для чека"), max_length=254, blank=True, default="", db_default=""
+    )
+    receipt_phone = models.CharField(
+        _("телефон для чека"), max_length=20, blank=True, default="", db_default=""
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто оплатил"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The bill lines this payment paid, as they were: a later re-import never changes them.
+    lines = models.JSONField(_("оплаченные строки квитанции"), null=True, blank=True)
+    refunded_amount = money_field(_("возвращено, ₽"), db_default=Decimal("0.00"))
+    updated_at = models.DateTimeField(_("изменён"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("платёж")
         verbose_name_plural = _("платежи")
@@ -62,8 +103,22 @@ class Payment(models.Model):
                 name="payment_external_unique",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["provider", "provider_payment_id"],
+                condition=~Q(provider_payment_id=""),
+                name="payment_provider_id_unique",
+            ),
+            models.UniqueConstraint(fields=["idempotency_key"], name="payment_idempotency_unique"),
         ]
-        indexes = [models.Index(fields=["account", "-paid_at"], name="payment_account_date_idx")]
+        indexes = [
+            models.Index(fields=["account", "-paid_at"], name="payment_account_date_idx"),
+            # The poll job and the reconciliation look for portal payments by state and age.
+            models.Index(
+                fields=["status", "created_at"],
+                condition=Q(source="portal"),
+                name="payment_portal_status_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} ₽ {self.get_channel_display()}"
@@ -96,9 +151,94 @@ class PaymentSplit(models.Model):
         verbose_name = _("часть платежа")
         verbose_name_plural = _("части платежа")
         constraints = [
-            models.UniqueConstraint(fields=["payment", "supplier"], name="payment_split_unique"),
+            # Billing's payments name only the recipient; a portal payment has a part per
+            # recipient and service line of the bill. Billing's upsert keys on the first one.
+            models.UniqueConstraint(
+                fields=["payment", "supplier"],
+                condition=Q(service__isnull=True),
+                name="payment_split_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["payment", "supplier", "service"],
+                condition=Q(service__isnull=False),
+                name="payment_split_service_unique",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_split_positive"),
         ]
 
     def __str__(self) -> str:
         return f"{self.payment_id} → {self.supplier_id}: {self.amount}"
+
+
+class PaymentEvent(models.Model):
+    """One thing that happened to a portal payment: a start, a notification, a poll, a move.
+
+    Written for every notification and poll whether or not it changed anything, so support can
+    see what the acquirer said and when, and a replayed notification is visible as a no-op.
+    """
+
+    class Kind(models.TextChoices):
+        START = "start", _("Начало оплаты")
+        NOTIFICATION = "notification", _("Уведомление")
+        POLL = "poll", _("Опрос статуса")
+        RECONCILE = "reconcile", _("Сверка")
+        REFUND = "refund", _("Возврат")
+        ERROR = "error", _("Ошибка")
+
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("платёж"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("когда"), auto_now_add=True)
+    kind = models.CharField(_("что"), max_length=16, choices=Kind.choices)
+    status_before = models.CharField(_("статус до"), max_length=12, blank=True)
+    status_after = models.CharField(_("статус после"), max_length=12, blank=True)
+    provider_status = models.CharField(_("статус у платёжного сервиса"), max_length=32, blank=True)
+    note = models.CharField(_("примечание"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("событие платежа")
+        verbose_name_plural = _("события платежей")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} {self.kind} {self.status_before}→{self.status_after}"
+
+    @property
+    def changed(self) -> bool:
+        return self.status_before != self.status_after
+
+
+class SandboxPayment(models.Model):
+    """A payment at the built-in test acquirer (PAYMENT_PROVIDER=sandbox): its side of the story.
+
+    The sandbox keeps this record the way a bank keeps its own; Kabinet's Payment learns the
+    status only by reading it here (like GET /v3/payments/{id}), never from a notification body.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Ожидает оплаты")
+        SUCCEEDED = "succeeded", _("Оплачен")
+        CANCELED = "canceled", _("Отменён")
+
+    token = models.CharField(_("id в тестовом банке"), max_length=64, unique=True)
+    idempotency_key = models.CharField(_("ключ идемпотентности"), max_length=64, unique=True)
+    amount = money_field(_("сумма, ₽"))
+    description = models.CharField(_("назначение"), max_length=255, blank=True)
+    return_url = models.CharField(_("адрес возврата"), max_length=500)
+    status = models.CharField(
+        _("статус"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    failure_code = models.CharField(_("код отказа"), max_length=64, blank=True)
+    card_last4 = models.CharField(_("карта"), max_length=4, blank=True)
+    awaiting_3ds = models.BooleanField(_("ждёт код 3-D Secure"), default=False)
+    refunded_amount = money_field(_("возвращено, ₽"))
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("оплачен"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("платёж в тестовом банке")
+        verbose_name_plural = _("платежи в тестовом банке")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.token} {self.amount} {self.status}"

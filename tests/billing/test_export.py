@@ -341,6 +341,7 @@ def test_it_prints_every_path_with_its_row_count(
     assert output.splitlines() == [
         f"{tmp_path / READINGS_FILE}.csv: 1 строк [readings]",
         f"{tmp_path / PAYMENTS_FILE}.csv: 0 строк [payments]",
+        f"{tmp_path / 'payments_registry_2026-10-01_2026-11-01'}.csv: 0 строк [payments_registry]",
     ]
     assert not list(tmp_path.glob(".*.part"))
 

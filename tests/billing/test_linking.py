@@ -8,7 +8,9 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kabinet.billing import services
@@ -109,6 +111,27 @@ def test_a_wrong_answer_and_an_unknown_number_get_the_same_message(
     assert error.value.message == INVALID
     assert error.value.field is None
     assert not AccountLink.objects.exists()
+    # Both leave the same trace for staff, so a failed attempt is visible whichever it was.
+    entry = AuditEntry.objects.get(action="billing.link_failed")
+    assert entry.actor == customer
+    assert entry.data["number"] == number
+    assert entry.data["question"] == answer.question
+
+
+@pytest.mark.parametrize("question", [Question.BILL_TOTAL, Question.SURNAME_FLAT, Question.CODE])
+def test_an_unknown_number_costs_the_same_queries_as_a_wrong_answer(
+    customer: User,
+    supplier: Supplier,
+    account: Account,
+    question: str,
+) -> None:
+    wrong = Answer(question, code="WRONG1", bill_total="1,00", surname="Нет", flat="0")
+    counts = []
+    for number in ("123456", "999999"):
+        with CaptureQueriesContext(connection) as captured, pytest.raises(LinkError):
+            link(customer, supplier, number, wrong)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
 
 
 def test_a_bill_older_than_six_months_does_not_count(

@@ -63,6 +63,8 @@ def make_two_recipient_bill(*, owner_name: str = "Петрова Мария Се
         electricity,
         period=PERIOD,
         volume=Decimal("130.14"),
+        volume_basis="meter",
+        norm=Decimal("110"),
         tariff=Decimal("5.2613"),
         charged=Decimal("684.70"),
         opening_balance=Decimal("120.00"),
@@ -79,6 +81,7 @@ def make_two_recipient_bill(*, owner_name: str = "Петрова Мария Се
         tariff=Decimal("28.5000"),
         charged=Decimal("1547.55"),
         recalculation=Decimal("-47.55"),
+        recalculation_reason="Временное отсутствие жильцов 12–25.08.2026",
         benefits=Decimal("100.00"),
         total=Decimal("1400.00"),
     )

@@ -70,6 +70,19 @@ def test_the_pdf_text_has_the_payer_the_account_and_the_total(
     assert "12,34" in text  # penalties
 
 
+def test_the_pdf_says_how_volumes_were_found_and_why_recalculated(
+    two_recipient_bill: Bill, tmp_path: Path
+) -> None:
+    text = " ".join(pdf_text(render_bill_pdf(two_recipient_bill), tmp_path).split())
+
+    assert "130,14 (П)" in text
+    assert "П — по показаниям прибора учёта" in text
+    assert "Перерасчёты" in text
+    assert "Временное отсутствие жильцов 12–25.08.2026" in text
+    assert "-47,55" in text or "−47,55" in text
+    assert "Электроснабжение — 110 кВт·ч" in text  # the reference norm
+
+
 def test_a_recipient_without_requisites_gets_a_note_instead_of_a_qr(
     two_recipient_bill: Bill, tmp_path: Path
 ) -> None:

@@ -75,10 +75,32 @@ def test_the_history_shows_each_bill_with_its_summary_and_services(
     html = response.content.decode()
     assert "Квитанция за Сентябрь 2026" in html or "Квитанция за сентябрь 2026" in html
     assert "2 097,04" in html or "2\xa0097,04" in html
-    assert "Электроснабжение" in html
-    assert "Содержание жилого помещения" in html
+    # Detail by service: the charges table of the bill's period, one click away.
+    charges_url = f"/accounts/{two_recipient_bill.account_id}/charges/?period=2026-09"
+    assert charges_url in html
+    detail = client_of.get(charges_url).content.decode()
+    assert "Электроснабжение" in detail
+    assert "Содержание жилого помещения" in detail
     assert "Печать квитанции" in html
     assert pdf_url(two_recipient_bill) in html
+    # The page sits in the account layout: the «Квитанции» tab is current, the sidebar lists
+    # the customer's accounts.
+    assert 'aria-current="page"' in html
+    assert f'href="/accounts/{two_recipient_bill.account_id}/charges/"' in html
+    assert "Пока нет привязанных лицевых счетов" not in html
+
+
+def test_the_history_costs_a_fixed_number_of_queries(
+    client_of: Client, two_recipient_bill: Bill, django_assert_max_num_queries: Any
+) -> None:
+    account = two_recipient_bill.account
+    for month in range(1, 9):
+        make_bill(account, period=dt.date(2026, month, 1))
+        make_charge(account, period=dt.date(2026, month, 1))
+    # Session, user, links, bills, the e-mail check and the menu's unread-answers badge.
+    with django_assert_max_num_queries(6):
+        response = client_of.get(history_url(two_recipient_bill), {"range": "12"})
+    assert response.status_code == 200
 
 
 def test_the_period_filter_keeps_bills_in_range(

@@ -46,9 +46,6 @@ def test_a_customer_filters_prints_and_mails_a_bill(page: Page) -> None:
     section = page.locator("section.card").first
     expect(section).to_contain_text("2026")
     expect(section).to_contain_text("2 097,04")
-    section.get_by_text("Начисления по услугам").click()
-    expect(section).to_contain_text("Содержание жилого помещения")
-
     with page.expect_download() as download_info:
         section.get_by_role("link", name="Печать квитанции").click()
     download = download_info.value
@@ -60,3 +57,8 @@ def test_a_customer_filters_prints_and_mails_a_bill(page: Page) -> None:
     )
     assert len(mail.outbox) == 1
     assert mail.outbox[0].attachments[0][0] == "kvitanciya_680123456_2026-09.pdf"
+
+    # The detail by service of a bill is the charges table of its period.
+    page.locator("section.card").first.get_by_role("link", name="Начисления по услугам").click()
+    expect(page.get_by_role("cell", name="Содержание жилого помещения")).to_be_visible()
+    assert "period=2026-09" in page.url

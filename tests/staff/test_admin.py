@@ -32,6 +32,7 @@ from kabinet.core.models import AuditEntry
 from kabinet.messaging.models import OutgoingMessage
 from kabinet.metering.models import Meter, Reading
 from kabinet.payments.models import Payment
+from kabinet.staff.models import StaffMember
 from tests.factories import (
     make_account,
     make_bill,
@@ -46,12 +47,22 @@ from tests.factories import (
     make_supplier,
     make_tariff,
 )
+from tests.staff.builders import make_staff
 
 pytestmark = pytest.mark.django_db
 
 # Shown only as inlines of their parent (BillSection on Bill, PaymentSplit on Payment).
 INLINE_ONLY = {"billsection", "paymentsplit"}
-BACK_OFFICE_APPS = ("core", "identity", "messaging", "billing", "metering", "payments")
+BACK_OFFICE_APPS = (
+    "core",
+    "identity",
+    "messaging",
+    "billing",
+    "metering",
+    "payments",
+    "support",
+    "staff",
+)
 
 
 @dataclass
@@ -380,3 +391,10 @@ def test_it_lists_with_a_constant_number_of_queries(
     assert with_30 == with_3
     # Facet counts would add a COUNT per filter choice over the whole table.
     assert changelist_queries(admin_client, model, _facets="True") == with_30
+
+
+def test_superusers_manage_staff_members_in_the_admin(admin_client: Client) -> None:
+    member = StaffMember.objects.get(user=make_staff(make_supplier()))
+    assert member in changelist_rows(admin_client, StaffMember)
+    assert admin_client.get(admin_url(StaffMember, "change", member.pk)).status_code == 200
+    assert admin_client.get(admin_url(StaffMember, "add")).status_code == 200

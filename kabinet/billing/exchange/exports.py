@@ -34,6 +34,10 @@ class ExportKind:
     name: str
     columns: tuple[str, ...]
     rows: Callable[[dt.datetime, dt.datetime], Iterable[Sequence[str]]]
+    # CSV only: the file's encoding (characters it lacks become "?"), and "#" comment lines
+    # written before the header (a bank registry's totals; the importer skips them too).
+    encoding: str = "utf-8"
+    comments: Callable[[dt.datetime, dt.datetime], Sequence[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,10 +87,10 @@ def write_export(
 ) -> ExportResult:
     """Write the rows of ``kind`` submitted in ``[since, until)`` into ``out_dir``.
 
-    CSV is UTF-8 without BOM, ``;``-separated, with a header row; JSON lines hold one object per
-    row with ``null`` for an empty value. The file appears under its final name only once it is
-    complete, so a billing system that polls the folder never reads half a file. An existing file
-    of the same name is replaced.
+    CSV is UTF-8 without BOM (or the kind's encoding), ``;``-separated, with a header row; JSON
+    lines hold one object per row with ``null`` for an empty value. The file appears under its
+    final name only once it is complete, so a billing system that polls the folder never reads
+    half a file. An existing file of the same name is replaced.
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
@@ -95,7 +99,11 @@ def write_export(
     # The pid keeps two exports of the same range started at once from sharing a half-file.
     part = out_dir / f".{path.name}.{os.getpid()}.part"
     try:
-        with part.open("w", encoding="utf-8", newline="") as handle:
+        encoding = kind.encoding if fmt == "csv" else "utf-8"
+        with part.open("w", encoding=encoding, errors="replace", newline="") as handle:
+            if fmt == "csv" and kind.comments is not None:
+                for comment in kind.comments(since, until):
+                    handle.write(f"#{comment}\r\n")
             count = _write_rows(handle, kind, kind.rows(since, until), fmt)
         os.replace(part, path)
     except BaseException:

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from kabinet.billing.demo import credentials_path, customers_path
+from kabinet.staff.demo import operator_path
 
 
 class Command(BaseCommand):
@@ -27,6 +28,17 @@ class Command(BaseCommand):
         self.stdout.write(f"  логин:     {credentials['username']}")
         self.stdout.write(f"  пароль:    {credentials['password']}")
         self.stdout.write(f"  (хранится в {path})")
+        operator_file = operator_path()
+        if operator_file.exists():
+            operator = json.loads(operator_file.read_text(encoding="utf-8"))
+            self.stdout.write(self.style.SUCCESS("Рабочее место сотрудника"))
+            self.stdout.write(f"  вход:      {operator['url']}")
+            self.stdout.write(
+                f"  оператор ({operator.get('supplier', '')}): логин {operator['username']}, "
+                f"пароль {operator['password']}"
+            )
+            self.stdout.write(f"  администратор тоже входит сюда: логин {credentials['username']}")
+            self.stdout.write(f"  (хранится в {operator_file})")
         customers_file = customers_path()
         if customers_file.exists():
             self.stdout.write(self.style.SUCCESS("Личный кабинет клиента"))

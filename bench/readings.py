@@ -1,0 +1,263 @@
+"""Readings submissions under load against a trivial POST view, through gunicorn on PostgreSQL.
+
+    uv run --frozen python bench/readings.py [--accounts N] [--requests N] [--keep]
+
+Builds a PostgreSQL database with N accounts (default 100,000), their meters and readings through
+the real importer, links one customer per load thread to an account of its own with a meter read
+by hand, opens the suppliers' windows for the whole month, serves the project with gunicorn
+(production settings, 2 sync workers) and sends the same bounded load from those threads to:
+
+* a trivial POST view (session, CSRF check and auth middleware, then a redirect) — the baseline,
+  served only by this bench (bench/readings_urls.py);
+* the readings form's «Продолжить» POST: a full, valid submission with its CSRF token, parsed,
+  validated against the meter's history, saved with its audit row, answered with a redirect.
+  From the second request on each one replaces the period's submission, as a customer
+  correcting a value does.
+
+It prints requests/s and p99 per target and the ratio of submissions/s to the trivial POST/s
+in the same run (target >= 0.4), and the SQL queries one submission makes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
+
+from import_billing import drop_database, line, load, recreate_database  # noqa: E402
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_readings"
+THREADS = 4
+TARGET = 0.4
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=400, help="per target, default 400")
+    parser.add_argument("--keep", action="store_true", help="keep the database and the files")
+    return parser.parse_args()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def request(port: int, method: str, path: str, cookie: str, body: str = "") -> tuple[int, float]:
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": cookie, "Accept-Language": "ru"}
+    if method == "POST":
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        conn.request(method, path, body=body.encode() if body else None, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+Sender = tuple[str, str, str]  # path, cookie, body
+
+
+def hammer(senders: list[Sender], port: int, total: int) -> tuple[float, float]:
+    """``total`` POSTs from one thread per sender (a customer: path, cookie, body), each to be
+    answered 302; returns (requests/s, p99 seconds)."""
+    for path, cookie, body in senders:  # warm the workers' connections and caches
+        for _ in range(3):
+            request(port, "POST", path, cookie, body)
+    latencies: list[float] = []
+    failures: list[int] = []
+    lock = threading.Lock()
+    per_thread = total // len(senders)
+
+    def worker(path: str, cookie: str, body: str) -> None:
+        for _ in range(per_thread):
+            status, seconds = request(port, "POST", path, cookie, body)
+            with lock:
+                latencies.append(seconds)
+                if status != 302:
+                    failures.append(status)
+
+    threads = [threading.Thread(target=worker, args=sender) for sender in senders]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        sys.exit(f"{len(failures)} responses were not 302, e.g. {failures[0]}")
+    p99 = statistics.quantiles(latencies, n=100)[98]
+    return len(latencies) / elapsed, p99
+
+
+def main() -> None:
+    args = parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    work = ROOT / "var" / "bench-readings"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kabinet.settings",
+        "DATABASE_URL": url,
+        "KABINET_VAR_DIR": str(work),
+        "IMPORT_ARCHIVE_DIR": str(work / "archive"),
+        "UPLOADS_ROOT": str(work / "uploads"),
+        # One key for this process (which creates the session) and the servers (which check it).
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update({**env, "DEBUG": "1"})
+
+    database = recreate_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from kabinet.billing.demo import DemoUtility, ensure_reference_data
+    from kabinet.billing.models import AccountLink, Supplier
+    from kabinet.identity.models import User
+    from kabinet.metering.models import Meter
+    from kabinet.metering.selectors import last_accepted
+
+    print(f"Kabinet readings benchmark: {args.accounts:,} accounts, database {database}")
+    call_command("migrate", verbosity=0)
+    ensure_reference_data()
+    started = time.perf_counter()
+    utility = DemoUtility(args.accounts, 2, 42, today=dt.date.today())  # noqa: DTZ011
+    files = utility.write(work / "files")
+    line("generate files", f"{time.perf_counter() - started:8.2f} s")
+    load(list(files.paths), "import (set-up)")
+
+    # One customer per thread, each with an account of its own: customers submit for their own
+    # meters, so the meters' row locks do not make them wait for one another.
+    meters = list(
+        Meter.objects.filter(
+            removed_on__isnull=True,
+            is_automatic=False,
+            account__automatic_readings=False,
+            zones=2,
+            readings__status="accepted",
+        )
+        .select_related("account", "supplier")
+        .order_by("account_id")
+        .distinct("account_id")[:THREADS]
+    )
+    assert len(meters) == THREADS, "the import loaded too few two-zone meters with readings"
+    # Open the window whatever the day the bench runs on.
+    Supplier.objects.filter(pk__in={m.supplier_id for m in meters}).update(
+        readings_first_day=1, readings_last_day=31, readings_close_time=None
+    )
+    submissions: list[Sender] = []
+    trivial: list[Sender] = []
+    queries = 0
+    for n, meter in enumerate(meters):
+        previous = last_accepted([meter.pk])[meter.pk]
+        values = {
+            f"m{meter.pk}_z{zone}": format(value + 1, f".{meter.fraction_digits}f")
+            for zone, value in enumerate(previous.values, start=1)
+        }
+        user = User.objects.create_user(
+            username=f"bench{n}", phone=f"+790000000{n + 10}",
+            password=secrets.token_urlsafe(12) + "Aa1", last_name="Нагрузкин", first_name="Тест",
+        )  # fmt: skip
+        AccountLink.objects.create(
+            user=user, account=meter.account, relation=AccountLink.Relation.OWNER
+        )
+        client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+        client.force_login(user)
+        form_path = f"/accounts/{meter.account_id}/readings/"
+        page = client.get(form_path).content.decode()
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert match is not None, "the form has no CSRF token"
+        csrf = match.group(1)
+        cookie = (
+            f"sessionid={client.cookies['sessionid'].value}; "
+            f"csrftoken={client.cookies['csrftoken'].value}"
+        )
+        form = {"csrfmiddlewaretoken": csrf, **values, "send": "1"}
+        submissions.append((form_path, cookie, urlencode(form)))
+        trivial.append(("/bench/trivial-post/", cookie, urlencode({"csrfmiddlewaretoken": csrf})))
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(form_path, form)
+        assert response.status_code == 302, (response.status_code, response.content[:500])
+        queries = len(captured)
+    connections.close_all()
+
+    # Production settings: DEBUG off (no query log kept), hashed static files, 2 sync workers.
+    server_env = {
+        **env,
+        "DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "readings_settings",
+        "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)]),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=ROOT, env={**server_env, "DJANGO_SETTINGS_MODULE": "kabinet.settings"}, check=True,
+    )  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "kabinet.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
+        cwd=ROOT, env=server_env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if request(port, "GET", "/healthz", "")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit("gunicorn did not start")
+            time.sleep(0.2)
+        print(f"gunicorn, 2 sync workers; {args.requests} POSTs per target from {THREADS} threads")
+        print(f"{'target':<28}{'req/s':>9}{'p99, ms':>10}{'ratio':>8}")
+        base, base_p99 = hammer(trivial, port, args.requests)
+        print(f"{'trivial POST view':<28}{base:>9.1f}{base_p99 * 1000:>10.1f}{1:>8.2f}")
+        rps, p99 = hammer(submissions, port, args.requests)
+        print(f"{'readings submission':<28}{rps:>9.1f}{p99 * 1000:>10.1f}{rps / base:>8.2f}")
+        print(f"SQL queries per submission: {queries}")
+        verdict = "met" if rps / base >= TARGET else "NOT met"
+        print(f"target: submissions/s >= {TARGET} x trivial POST/s — {verdict}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if args.keep:
+        print(f"kept: database {url}, files in {work}")
+    else:
+        drop_database(url)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

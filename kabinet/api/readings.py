@@ -1,0 +1,280 @@
+"""Customer API: an account's meters with the readings window, submitting readings, history.
+
+Validation is the page's (``metering.services``); every problem comes back in ``fields`` keyed
+``meters.<meter id>.value_<zone>`` (a zone), ``meters.<meter id>`` (a meter) or ``photo``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+from pydantic import ValidationError as PydanticValidationError
+
+from kabinet.api.auth import request_user
+from kabinet.api.errors import ApiError
+from kabinet.api.schemas import Error
+from kabinet.billing.selectors import linked_account
+from kabinet.core.periods import add_months, format_period, parse_period
+from kabinet.metering import selectors, services, windows
+from kabinet.metering.models import Meter, Reading
+from kabinet.metering.services import Problem, ReadingsError
+from kabinet.metering.windows import WindowState, supplier_zone, window_state
+
+router = Router(tags=["readings"])
+
+ERRORS = {400: Error, 401: Error, 404: Error}
+
+
+class WindowOut(Schema):
+    is_open: bool = Field(description="Приём показаний открыт сейчас")
+    accepts: bool = Field(description="Показания принимаются сейчас (вне окна — если не строго)")
+    period: str = Field(description="Период, за который будут приняты показания, ГГГГ-ММ")
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    days_until_open: int
+    first_day: int
+    last_day: int
+    close_time: dt.time | None
+    message: str = Field(description="Что показать клиенту, если приём закрыт")
+
+
+class ReadingOut(Schema):
+    id: int
+    meter_id: int
+    period: str
+    taken_on: dt.date
+    values: list[Decimal]
+    source: str
+    status: str = Field(description="received / accepted / rejected / billed")
+    status_text: str = Field(description="Статус для клиента: «Отклонено: причина» …")
+    reject_reason: str
+    billed_period: str | None
+    has_photo: bool
+    submitted_at: dt.datetime
+
+
+class MeterOut(Schema):
+    id: int
+    service: str
+    unit: str
+    serial_number: str
+    zones: list[str] = Field(description="Подписи зон: «День», «Ночь» …")
+    integer_digits: int
+    fraction_digits: int
+    verification_due: dt.date | None
+    location: str
+    is_automatic: bool
+    last_accepted: ReadingOut | None
+    entered: ReadingOut | None = Field(description="Показание, переданное в этом периоде")
+
+
+class MetersOut(Schema):
+    window: WindowOut
+    automatic_readings: bool
+    meters: list[MeterOut]
+
+
+class MeterValuesIn(Schema):
+    meter_id: int
+    values: list[str] = Field(
+        description="Показания по зонам, строками: «12345», «123,45»", max_length=3
+    )
+
+
+class SubmissionIn(Schema):
+    readings: list[MeterValuesIn] = Field(max_length=50)
+    confirm_rollover: bool = Field(
+        False, description="Клиент подтвердил переход счётчика через ноль"
+    )
+    confirm_jump: bool = Field(False, description="Клиент подтвердил большой расход")
+
+
+class SubmissionOut(Schema):
+    period: str
+    replaced: int
+    readings: list[ReadingOut]
+
+
+def reading_out(reading: Reading) -> ReadingOut:
+    return ReadingOut(
+        id=reading.pk,
+        meter_id=reading.meter_id,
+        period=format_period(reading.period),
+        taken_on=reading.taken_on,
+        values=reading.values,
+        source=reading.source,
+        status=reading.status,
+        status_text=reading.status_text,
+        reject_reason=reading.reject_reason,
+        billed_period=format_period(reading.billed_period) if reading.billed_period else None,
+        has_photo=bool(reading.photo),
+        submitted_at=reading.submitted_at,
+    )
+
+
+def window_out(window: WindowState) -> WindowOut:
+    return WindowOut(
+        is_open=window.is_open,
+        accepts=window.accepts,
+        period=format_period(window.period),
+        opens_at=window.opens_at,
+        closes_at=window.closes_at,
+        days_until_open=window.days_until_open,
+        first_day=window.first_day,
+        last_day=window.last_day,
+        close_time=window.close_time,
+        message="" if window.accepts else services.closed_message(window),
+    )
+
+
+def _field(problem: Problem) -> str:
+    if problem.field == "photo":
+        return "photo"
+    if problem.meter_id is None:
+        return "__all__"
+    if problem.zone is None:
+        return f"meters.{problem.meter_id}"
+    return f"meters.{problem.meter_id}.value_{problem.zone}"
+
+
+def api_error(error: ReadingsError) -> ApiError:
+    fields: dict[str, list[str]] = {}
+    for problem in error.problems:
+        fields.setdefault(_field(problem), []).append(problem.message)
+    return ApiError(400, error.code, error.message, fields)
+
+
+def _zone_labels(meter: Meter) -> list[str]:
+    return [str(z.label) for z in meter.zone_list]
+
+
+@router.get(
+    "/{account_id}/meters",
+    response={200: MetersOut, **ERRORS},
+    summary="Приборы учёта лицевого счёта и окно приёма показаний",
+)
+def list_meters(request: HttpRequest, account_id: int) -> MetersOut:
+    link = linked_account(request_user(request), account_id)
+    window = window_state(link.account.supplier)
+    today = windows.now().astimezone(supplier_zone(link.account.supplier)).date()
+    rows = selectors.submission_rows(link.account_id, window.period, today)
+    return MetersOut(
+        window=window_out(window),
+        automatic_readings=link.account.automatic_readings,
+        meters=[
+            MeterOut(
+                id=row.meter.pk,
+                service=row.meter.service.name,
+                unit=row.meter.service.unit,
+                serial_number=row.meter.serial_number,
+                zones=_zone_labels(row.meter),
+                integer_digits=row.meter.integer_digits,
+                fraction_digits=row.meter.fraction_digits,
+                verification_due=row.meter.verification_due,
+                location=row.meter.location,
+                is_automatic=row.meter.is_automatic,
+                last_accepted=reading_out(row.last) if row.last else None,
+                entered=reading_out(row.entered) if row.entered else None,
+            )
+            for row in rows
+        ],
+    )
+
+
+def _submit(
+    request: HttpRequest, account_id: int, payload: SubmissionIn, photo: UploadedFile | None
+) -> Status[SubmissionOut]:
+    link = linked_account(request_user(request), account_id)
+    values: dict[int, list[str]] = {}
+    for item in payload.readings:
+        if item.meter_id in values:
+            message = _("Прибор учёта указан дважды.")
+            raise ApiError(400, "duplicate_meter", message, {f"meters.{item.meter_id}": [message]})
+        values[item.meter_id] = item.values
+    try:
+        submission = services.submit_readings(
+            user=request_user(request),
+            link=link,
+            values=values,
+            confirm_rollover=payload.confirm_rollover,
+            confirm_jump=payload.confirm_jump,
+            photo=photo,
+        )
+    except ReadingsError as error:
+        raise api_error(error) from None
+    return Status(
+        201,
+        SubmissionOut(
+            period=format_period(submission.period),
+            replaced=submission.replaced,
+            readings=[reading_out(r) for r in submission.readings],
+        ),
+    )
+
+
+@router.post(
+    "/{account_id}/readings",
+    response={201: SubmissionOut, **ERRORS},
+    summary="Передать показания (JSON); повторная передача в периоде заменяет предыдущую",
+)
+def submit_readings(
+    request: HttpRequest, account_id: int, payload: SubmissionIn
+) -> Status[SubmissionOut]:
+    return _submit(request, account_id, payload, None)
+
+
+@router.post(
+    "/{account_id}/readings/with-photo",
+    response={201: SubmissionOut, **ERRORS, 422: Error},
+    summary="Передать показания с фото (multipart: data — JSON как в /readings, photo — файл)",
+)
+def submit_readings_with_photo(
+    request: HttpRequest,
+    account_id: int,
+    data: Form[str],
+    photo: File[UploadedFile],
+) -> Status[SubmissionOut]:
+    linked_account(request_user(request), account_id)
+    try:
+        payload = SubmissionIn.model_validate_json(data)
+    except PydanticValidationError:
+        message = _("Поле data должно содержать JSON с показаниями, как в /readings.")
+        raise ApiError(422, "validation_error", message, {"data": [message]}) from None
+    return _submit(request, account_id, payload, photo)
+
+
+def _period(text: str, field: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return parse_period(text)
+    except ValueError:
+        message = _("Укажите месяц в виде ГГГГ-ММ, например 2026-09.")
+        raise ApiError(400, "invalid_period", message, {field: [message]}) from None
+
+
+@router.get(
+    "/{account_id}/readings",
+    response={200: list[ReadingOut], **ERRORS},
+    summary="История показаний (по умолчанию за 3 месяца; период: с — по, ГГГГ-ММ)",
+)
+def reading_history(
+    request: HttpRequest,
+    account_id: int,
+    period_from: str = "",
+    period_to: str = "",
+    meter_id: int | None = None,
+) -> list[ReadingOut]:
+    link = linked_account(request_user(request), account_id)
+    today = windows.now().astimezone(supplier_zone(link.account.supplier)).date()
+    end = _period(period_to, "period_to") or today.replace(day=1)
+    start = _period(period_from, "period_from") or add_months(end, -2)
+    last_day = add_months(end, 1) - dt.timedelta(days=1)
+    history = selectors.reading_history(link.account_id, start, last_day, meter_id)
+    return [reading_out(r) for item in history for r in item.readings]

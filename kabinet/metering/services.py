@@ -1,0 +1,486 @@
+"""Submitting meter readings: parsing, validation against the meter and its history, saving.
+
+The page and the API share ``check_readings`` (what the confirmation step shows) and
+``submit_readings`` (the save). Both raise ``ReadingsError`` with one ``Problem`` per meter zone
+(or per meter, or for the whole submission), each with a stable code and a Russian message, so
+the page shows it next to the input and the API returns it in ``fields``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kabinet.billing.models import AccountLink
+from kabinet.core.models import AuditEntry
+from kabinet.core.uploads import IMAGES_AND_PDF, check_upload, private_storage, store_upload
+from kabinet.metering import selectors, windows
+from kabinet.metering.models import Meter, Reading
+from kabinet.metering.windows import WindowState, supplier_zone, window_state
+
+# A lower value counts as a roll-over past the digit capacity only if what it implies was used
+# since the last reading is less than this share of the capacity: 999 950 → 30 on a six-digit
+# meter is 80 units, 1 500 → 1 400 would be 999 900.
+ROLLOVER_SHARE = Decimal("0.1")
+DAYS_PER_MONTH = Decimal("30.4375")
+PHOTO_FOLDER = "readings"
+PHOTO_KINDS = IMAGES_AND_PDF
+
+# Codes a customer can clear by confirming; everything else needs a different value.
+CONFIRMABLE = frozenset({"needs_rollover_confirmation", "needs_jump_confirmation"})
+
+_NUMBER_RE = re.compile(r"^(\d+)(?:[.,](\d+))?$", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    meter_id: int | None = None
+    zone: int | None = None  # 1..3, the position of value_1..value_3
+
+    @property
+    def field(self) -> str:
+        """The input it belongs to on the page: ``m12_z1``, ``m12``, ``photo`` or ``__all__``."""
+        if self.code.startswith("photo"):
+            return "photo"
+        if self.meter_id is None:
+            return "__all__"
+        if self.zone is None:
+            return f"m{self.meter_id}"
+        return f"m{self.meter_id}_z{self.zone}"
+
+
+class ReadingsError(Exception):
+    """A refused submission; nothing was saved."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(problems[0].message)
+        self.problems = list(problems)
+
+    @property
+    def code(self) -> str:
+        return self.problems[0].code
+
+    @property
+    def message(self) -> str:
+        return self.problems[0].message
+
+    @property
+    def only_confirmations(self) -> bool:
+        return all(p.code in CONFIRMABLE for p in self.problems)
+
+    def by_field(self) -> dict[str, list[str]]:
+        fields: dict[str, list[str]] = {}
+        for problem in self.problems:
+            fields.setdefault(problem.field, []).append(problem.message)
+        return fields
+
+
+@dataclass
+class PlannedReading:
+    """One meter's values as they will be saved, with what was found about them."""
+
+    meter: Meter
+    values: list[Decimal]
+    previous: Reading | None
+    replaces: Reading | None
+    rollover: bool = False
+    jump: bool = False
+
+
+@dataclass
+class Plan:
+    window: WindowState
+    taken_on: dt.date
+    readings: list[PlannedReading] = field(default_factory=list)
+
+
+def show(value: Decimal, meter: Meter) -> str:
+    """A value as the customer reads it: «1 234,50» with the meter's fraction digits."""
+    return meter.show(value)
+
+
+def parse_value(text: str, meter: Meter) -> Decimal:
+    """A typed reading: digits, at most one «.» or «,» with digits after it, within capacity.
+
+    Raises ``ReadingsError`` with a single problem (without meter/zone; the caller adds them).
+    """
+    text = text.strip()
+    if not text:
+        raise ReadingsError([Problem("required", _("Введите показание."))])
+    if text.startswith("-") and _NUMBER_RE.match(text[1:]):
+        raise ReadingsError([Problem("negative", _("Показание не может быть отрицательным."))])
+    match = _NUMBER_RE.match(text)
+    if not match:
+        raise ReadingsError(
+            [
+                Problem(
+                    "not_a_number",
+                    _(
+                        "Введите число: только цифры и, если нужно, одна запятая "
+                        "и цифры дробной части после неё."
+                    ),
+                )
+            ]
+        )
+    integer, fraction = match.group(1), match.group(2) or ""
+    # Leading zeros are how the register shows the number; trailing zeros add nothing.
+    if len(integer.lstrip("0")) > meter.integer_digits:
+        raise ReadingsError(
+            [
+                Problem(
+                    "too_many_digits",
+                    _("У прибора %(n)s разрядов до запятой: столько цифр не помещается.")
+                    % {"n": meter.integer_digits},
+                )
+            ]
+        )
+    if len(fraction.rstrip("0")) > meter.fraction_digits:
+        if meter.fraction_digits == 0:
+            message = _(
+                "Прибор показывает только целые числа: введите показание без дробной части."
+            )
+        else:
+            message = _("После запятой не больше %(n)s цифр(ы), как на приборе.") % {
+                "n": meter.fraction_digits
+            }
+        raise ReadingsError([Problem("too_many_digits", message)])
+    return Decimal(f"{integer}.{fraction or '0'}")
+
+
+def _locate(error: ReadingsError, meter: Meter, zone: int) -> Problem:
+    problem = error.problems[0]
+    return Problem(problem.code, problem.message, meter.pk, zone)
+
+
+def average_monthly_use(history: Sequence[Reading], zone: int, today: dt.date) -> Decimal | None:
+    """Mean use a month over the last 12 months from accepted readings, or None if unknown."""
+    since = today - dt.timedelta(days=366)
+    points = [
+        (r.taken_on, r.values[zone - 1])
+        for r in history
+        if r.taken_on >= since and len(r.values) >= zone
+    ]
+    if len(points) < 2:
+        return None
+    (first_day, first), (last_day, last) = points[0], points[-1]
+    months = Decimal((last_day - first_day).days) / DAYS_PER_MONTH
+    if months < Decimal("0.9") or last <= first:
+        return None
+    return (last - first) / months
+
+
+def _compare(
+    planned: PlannedReading,
+    history: Sequence[Reading],
+    *,
+    jump_factor: Decimal,
+    today: dt.date,
+    confirm_rollover: bool,
+    confirm_jump: bool,
+) -> list[Problem]:
+    meter, previous = planned.meter, planned.previous
+    if previous is None:
+        return []
+    problems: list[Problem] = []
+    capacity = Decimal(10) ** meter.integer_digits
+    months_since = max(Decimal(1), Decimal((today - previous.taken_on).days) / DAYS_PER_MONTH)
+    for zone, value in enumerate(planned.values, start=1):
+        if zone > len(previous.values):
+            continue
+        before = previous.values[zone - 1]
+        use = value - before
+        if value < before:
+            use = capacity - before + value
+            if use >= capacity * ROLLOVER_SHARE:
+                problems.append(
+                    Problem(
+                        "lower_than_previous",
+                        _("Показание не может быть меньше предыдущего принятого (%(prev)s).")
+                        % {"prev": show(before, meter)},
+                        meter.pk,
+                        zone,
+                    )
+                )
+                continue
+            planned.rollover = True
+            if not confirm_rollover:
+                problems.append(
+                    Problem(
+                        "needs_rollover_confirmation",
+                        _(
+                            "Показание меньше предыдущего (%(prev)s). Если счётчик перешёл "
+                            "через ноль после %(max)s, подтвердите это."
+                        )
+                        % {"prev": show(before, meter), "max": "9" * meter.integer_digits},
+                        meter.pk,
+                        zone,
+                    )
+                )
+                continue
+        average = average_monthly_use(history, zone, today) if jump_factor > 0 else None
+        if average is not None and use > average * jump_factor * months_since:
+            planned.jump = True
+            if not confirm_jump:
+                problems.append(
+                    Problem(
+                        "needs_jump_confirmation",
+                        _(
+                            "Расход %(use)s %(unit)s намного больше обычного (в среднем "
+                            "%(avg)s в месяц). Проверьте показание или подтвердите его."
+                        )
+                        % {
+                            "use": show(use, meter),
+                            "unit": meter.service.unit,
+                            "avg": show(average, meter),
+                        },
+                        meter.pk,
+                        zone,
+                    )
+                )
+    return problems
+
+
+def check_readings(
+    *,
+    link: AccountLink,
+    values: Mapping[int, Sequence[str]],
+    confirm_rollover: bool = False,
+    confirm_jump: bool = False,
+    moment: dt.datetime | None = None,
+    lock: bool = False,
+) -> Plan:
+    """Validate ``values`` (meter id → typed value per zone) for the linked account.
+
+    Returns what would be saved; raises ``ReadingsError`` listing every problem. A meter with all
+    zones empty is left out (a customer may send some meters now and others later); a meter that
+    is not an active meter of this account is ``meter_not_found`` whoever it belongs to.
+    """
+    account = link.account
+    moment = moment or windows.now()
+    window = window_state(account.supplier, moment)
+    taken_on = moment.astimezone(supplier_zone(account.supplier)).date()
+    plan = Plan(window=window, taken_on=taken_on)
+    if account.automatic_readings:
+        raise ReadingsError([Problem("automatic_meter", automatic_message())])
+    if not window.accepts:
+        raise ReadingsError([Problem("window_closed", closed_message(window))])
+    meters = {m.pk: m for m in selectors.active_meters(account.pk, taken_on, lock=lock)}
+    problems: list[Problem] = []
+    wanted: list[tuple[Meter, list[Decimal]]] = []
+    for meter_id, typed in values.items():
+        meter = meters.get(meter_id)
+        if meter is None:
+            problems.append(
+                Problem(
+                    "meter_not_found",
+                    _("Такого прибора учёта нет среди приборов этого лицевого счёта."),
+                    meter_id,
+                )
+            )
+            continue
+        texts = [str(t or "") for t in typed]
+        if not any(t.strip() for t in texts):
+            continue
+        if meter.is_automatic:
+            problems.append(Problem("automatic_meter", automatic_message(), meter.pk))
+            continue
+        if any(t.strip() for t in texts[meter.zones :]):
+            problems.append(
+                Problem(
+                    "too_many_values",
+                    _("У прибора %(n)s тарифн. зон(ы): лишние значения.") % {"n": meter.zones},
+                    meter.pk,
+                )
+            )
+            continue
+        texts += [""] * (meter.zones - len(texts))
+        parsed: list[Decimal] = []
+        for zone, text in enumerate(texts[: meter.zones], start=1):
+            if not text.strip():
+                problems.append(
+                    Problem(
+                        "zones_incomplete",
+                        _("Введите показания всех зон прибора: они передаются вместе."),
+                        meter.pk,
+                        zone,
+                    )
+                )
+                continue
+            try:
+                parsed.append(parse_value(text, meter))
+            except ReadingsError as error:
+                problems.append(_locate(error, meter, zone))
+        if len(parsed) == meter.zones:
+            wanted.append((meter, parsed))
+    if not wanted and not problems:
+        problems.append(
+            Problem("nothing_to_send", _("Введите показания хотя бы одного прибора учёта."))
+        )
+    facts = selectors.meter_facts(
+        [meter.pk for meter, _values in wanted],
+        since=taken_on - dt.timedelta(days=400),
+        period=window.period,
+    )
+    for meter, parsed in wanted:
+        planned = PlannedReading(
+            meter=meter,
+            values=parsed,
+            previous=facts.last.get(meter.pk),
+            replaces=facts.open.get(meter.pk),
+        )
+        problems += _compare(
+            planned,
+            facts.history.get(meter.pk, []),
+            jump_factor=account.supplier.readings_jump_factor,
+            today=taken_on,
+            confirm_rollover=confirm_rollover,
+            confirm_jump=confirm_jump,
+        )
+        plan.readings.append(planned)
+    if problems:
+        raise ReadingsError(problems)
+    return plan
+
+
+def automatic_message() -> str:
+    return _(
+        "Показания этого прибора снимаются дистанционно и передаются поставщику "
+        "автоматически: вводить их не нужно."
+    )
+
+
+def closed_message(window: WindowState) -> str:
+    until = (
+        _(" (до %(time)s)") % {"time": window.close_time.strftime("%H:%M")}
+        if window.close_time
+        else ""
+    )
+    return _(
+        "Приём показаний закрыт. Показания принимаются с %(first)s по %(last)s число%(until)s. "
+        "До открытия приёма осталось дней: %(days)s."
+    ) % {
+        "first": window.first_day,
+        "last": window.last_day,
+        "until": until,
+        "days": window.days_until_open,
+    }
+
+
+@dataclass(frozen=True)
+class Submission:
+    period: dt.date
+    readings: list[Reading]
+    replaced: int
+
+
+def _store_photo(photo: UploadedFile | None) -> tuple[str, str]:
+    if photo is None:
+        return "", ""
+    try:
+        stored = store_upload(photo, folder=PHOTO_FOLDER, allowed=PHOTO_KINDS)
+    except ValidationError as error:
+        raise ReadingsError([Problem("photo_invalid", " ".join(error.messages))]) from None
+    return stored.name, stored.kind.content_type
+
+
+def check_photo(photo: UploadedFile | None) -> None:
+    """Size and type of an attached photo, by content; ``photo_invalid`` if not acceptable."""
+    if photo is None:
+        return
+    try:
+        check_upload(photo, allowed=PHOTO_KINDS)
+    except ValidationError as error:
+        raise ReadingsError([Problem("photo_invalid", " ".join(error.messages))]) from None
+
+
+def submit_readings(
+    *,
+    user: Any,
+    link: AccountLink,
+    values: Mapping[int, Sequence[str]],
+    confirm_rollover: bool = False,
+    confirm_jump: bool = False,
+    photo: UploadedFile | None = None,
+    moment: dt.datetime | None = None,
+) -> Submission:
+    """Save the readings of one submission in one transaction, or raise ``ReadingsError``.
+
+    A meter that already has this period's submission which billing has not answered yet gets
+    that row replaced (same id, so billing sees one reading per meter and period); the meters
+    are locked first, so two submissions at once also leave one row.
+    """
+    check_photo(photo)
+    photo_name = ""
+    try:
+        with transaction.atomic():
+            # The meters' row locks serialise submissions for the same account (PostgreSQL;
+            # SQLite serialises every write anyway): the second one then sees the first's row.
+            plan = check_readings(
+                link=link,
+                values=values,
+                confirm_rollover=confirm_rollover,
+                confirm_jump=confirm_jump,
+                moment=moment,
+                lock=True,
+            )
+            photo_name, photo_type = _store_photo(photo)
+            saved: list[Reading] = []
+            replaced = 0
+            now = timezone.now()
+            for planned in plan.readings:
+                reading = planned.replaces or Reading(
+                    meter=planned.meter,
+                    period=plan.window.period,
+                    source=Reading.Source.PORTAL,
+                    status=Reading.Status.RECEIVED,
+                )
+                reading.meter = planned.meter  # already loaded, with its service
+                replaced += planned.replaces is not None
+                padded = [*planned.values, None, None][:3]
+                reading.value_1, reading.value_2, reading.value_3 = padded
+                reading.account_number = link.account.number_display or link.account.number
+                reading.taken_on = plan.taken_on
+                reading.submitted_at = now
+                reading.submitted_by = user
+                reading.rollover_confirmed = planned.rollover
+                reading.jump_confirmed = planned.jump
+                if photo_name:
+                    reading.photo.name = photo_name
+                    reading.photo_content_type = photo_type
+                reading.save()
+                saved.append(reading)
+            AuditEntry.objects.create(
+                actor=user,
+                action="metering.readings_submitted",
+                object_type="billing.Account",
+                object_id=str(link.account_id),
+                data={
+                    "period": plan.window.period.isoformat(),
+                    "readings": {
+                        str(r.pk): [format(v, f".{r.meter.fraction_digits}f") for v in r.values]
+                        for r in saved
+                    },
+                    "replaced": replaced,
+                    "rollover": [r.pk for r in saved if r.rollover_confirmed],
+                    "jump": [r.pk for r in saved if r.jump_confirmed],
+                    "photo": bool(photo_name),
+                },
+            )
+    except BaseException:
+        # The rows are rolled back; the stored file must not outlive them.
+        if photo_name:
+            private_storage.delete(photo_name)
+        raise
+    return Submission(period=plan.window.period, readings=saved, replaced=replaced)

@@ -1,0 +1,647 @@
+"""Card payments in the portal: start, follow the acquirer, refund, poll and reconcile.
+
+A payment moves only forward — created → pending → succeeded | canceled, succeeded → refunded —
+and only under a row lock (``select_for_update``), so the same notification delivered twenty
+times at once, in any order, moves it once and sends one confirmation. Its status comes only
+from the acquirer's answer to our own request (``provider.fetch``), never from a notification
+body or a return URL.
+
+The acquirer is always called outside a transaction: a slow bank must not hold row locks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kabinet.billing.models import AccountLink
+from kabinet.billing.selectors import linked_account
+from kabinet.core.models import AuditEntry
+from kabinet.core.money import ZERO
+from kabinet.identity.backends import normalize_phone
+from kabinet.messaging.services import DeliveryRefused, send_email, send_sms
+from kabinet.payments.models import Payment, PaymentEvent, PaymentSplit
+from kabinet.payments.providers import (
+    ProviderError,
+    ProviderStatus,
+    ReceiptItem,
+    StartRequest,
+    get_provider,
+)
+from kabinet.payments.selectors import PaymentLines, payment_lines
+
+logger = logging.getLogger(__name__)
+
+Status = Payment.Status
+FORWARD: dict[str, set[str]] = {
+    Status.CREATED: {Status.PENDING, Status.SUCCEEDED, Status.CANCELED},
+    Status.PENDING: {Status.SUCCEEDED, Status.CANCELED},
+    Status.SUCCEEDED: {Status.REFUNDED},
+}
+# A payment pending this long is asked about (the notification may have been lost).
+POLL_AFTER = dt.timedelta(minutes=10)
+# A payment the acquirer never registered (it timed out on start) was never shown a bank page,
+# so no money can have moved: after this long it is closed.
+ABANDON_CREATED_AFTER = dt.timedelta(hours=1)
+MAX_LINE_AMOUNT = Decimal("1000000.00")
+
+_AMOUNT_RE = re.compile(r"^\d{1,7}(?:[.,]\d{1,2})?$", re.ASCII)
+_MANY_DECIMALS_RE = re.compile(r"^\d+[.,]\d{3,}$", re.ASCII)
+
+
+def failure_text(code: str) -> str:
+    """The customer's words for an acquirer's reason (YooKassa's cancellation reasons too)."""
+    texts = {
+        "card_declined": _("Банк отклонил операцию. Попробуйте другую карту."),
+        "general_decline": _("Банк отклонил операцию. Попробуйте другую карту."),
+        "call_issuer": _("Банк отклонил операцию. Обратитесь в банк, выпустивший карту."),
+        "insufficient_funds": _("Недостаточно средств на карте."),
+        "3d_secure_failed": _("Не пройдена проверка 3-D Secure."),
+        "card_expired": _("Истёк срок действия карты."),
+        "invalid_card_number": _("Неверный номер карты."),
+        "invalid_csc": _("Неверный код CVC/CVV."),
+        "canceled_by_user": _("Оплата отменена."),
+        "expired_on_confirmation": _("Время на оплату истекло."),
+        "start_failed": _("Не удалось начать оплату: банк не ответил."),
+        "fraud_suspected": _("Платёж заблокирован банком из соображений безопасности."),
+    }
+    return texts.get(code, _("Платёж не прошёл."))
+
+
+class PaymentError(Exception):
+    """A payment was refused before money could move; ``fields`` holds messages per field.
+
+    ``code`` is machine-readable (``invalid``, ``provider_unavailable``, ``provider_error``,
+    ``unavailable``, ``conflict``); ``message`` is a Russian sentence for the customer.
+    """
+
+    def __init__(self, code: str, message: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    """What the customer submitted: amount per line key (as typed), receipt contact, consent."""
+
+    amounts: Mapping[str, str]
+    receipt_channel: str = "email"  # "email" or "sms"
+    receipt_email: str = ""
+    receipt_phone: str = ""
+    agreed: bool = False
+    idempotency_key: str = ""
+
+
+@dataclass
+class CheckedPayment:
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+    receipt_email: str = ""
+    receipt_phone: str = ""
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts.values(), ZERO)
+
+
+def parse_amount(raw: str) -> Decimal:
+    """A rouble amount as typed ("1500", "1 500,50"); empty is zero. ValueError with a message."""
+    text = raw.strip().replace(" ", "").replace("\u00a0", "").removesuffix("₽")
+    if not text:
+        return ZERO
+    if text.startswith("-"):
+        raise ValueError(_("Сумма не может быть отрицательной."))
+    if _MANY_DECIMALS_RE.match(text):
+        raise ValueError(_("Не больше двух знаков после запятой."))
+    if not _AMOUNT_RE.match(text):
+        raise ValueError(_("Введите сумму числом, например 1500 или 1500,50."))
+    value = Decimal(text.replace(",", ".")).quantize(Decimal("0.01"))
+    if value > MAX_LINE_AMOUNT:
+        raise ValueError(_("Слишком большая сумма."))
+    return value
+
+
+def _rubles(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def check_payment(lines: PaymentLines, data: PaymentInput) -> CheckedPayment:
+    """Validate what the customer submitted against the account's payable lines.
+
+    Raises PaymentError("invalid", …) with a message per field: a line key, ``receipt_email``,
+    ``receipt_phone``, ``agree`` or ``total``. Returns the amounts of non-zero lines.
+    """
+    errors: dict[str, list[str]] = {}
+    known = lines.by_key()
+    if not known:
+        raise PaymentError("unavailable", _("Онлайн-оплата по этому счёту недоступна."))
+    checked = CheckedPayment()
+    for key, raw in data.amounts.items():
+        if key not in known:
+            errors.setdefault(key, []).append(_("Такой строки нет в квитанции."))
+            continue
+        try:
+            amount = parse_amount(str(raw))
+        except ValueError as problem:
+            errors.setdefault(key, []).append(str(problem))
+            continue
+        if amount > 0:
+            checked.amounts[key] = amount
+    per_supplier: dict[int, Decimal] = {}
+    for key, amount in checked.amounts.items():
+        supplier = known[key].supplier
+        per_supplier[supplier.pk] = per_supplier.get(supplier.pk, ZERO) + amount
+    for key in checked.amounts:
+        supplier = known[key].supplier
+        if per_supplier[supplier.pk] < supplier.min_payment:
+            errors.setdefault(key, []).append(
+                _("Минимальная сумма платежа — не менее %(min)s ₽.")
+                % {"min": _rubles(supplier.min_payment)}
+            )
+    if not errors and checked.total <= 0:
+        errors["total"] = [_("Укажите сумму к оплате.")]
+    if data.receipt_channel == "sms":
+        phone = normalize_phone(data.receipt_phone or "")
+        if phone is None:
+            errors["receipt_phone"] = [
+                _("Укажите номер телефона для чека, например +7 916 123-45-67.")
+            ]
+        else:
+            checked.receipt_phone = phone
+    else:
+        email = (data.receipt_email or "").strip()
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["receipt_email"] = [_("Укажите e-mail для чека, например name@example.ru.")]
+        else:
+            checked.receipt_email = email
+    if not data.agreed:
+        errors["agree"] = [_("Подтвердите согласие с правилами оплаты.")]
+    if errors:
+        raise PaymentError("invalid", _("Проверьте суммы и данные для чека."), errors)
+    return checked
+
+
+def _event(
+    payment: Payment,
+    kind: str,
+    before: str,
+    after: str,
+    provider_status: str = "",
+    note: str = "",
+) -> None:
+    PaymentEvent.objects.create(
+        payment=payment,
+        kind=kind,
+        status_before=before,
+        status_after=after,
+        provider_status=provider_status[:32],
+        note=note[:255],
+    )
+
+
+def _key(raw: str) -> uuid.UUID:
+    if not raw:
+        return uuid.uuid4()
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise PaymentError(
+            "invalid",
+            _("Обновите страницу и повторите оплату."),
+            {"idempotency_key": [_("Неверный ключ.")]},
+        ) from None
+
+
+def start_payment(
+    *, user: Any, account_id: int, data: PaymentInput, site_url: str, client_ip: str = ""
+) -> Payment:
+    """Create a card payment for the user's linked account and register it with the acquirer.
+
+    ``data.idempotency_key`` is the key of the form the customer submitted (or of the API
+    call): submitting it again (a double click, a retry after the bank timed out) continues the
+    same payment and never creates a second one. Raises Http404 for an account not linked to
+    the user, PaymentError for bad input (nothing is saved) or when the acquirer cannot start
+    the payment (the payment stays «created» and a retry with the same key is safe).
+    Returns the payment, «pending» with ``confirmation_url`` where the customer pays.
+    """
+    link: AccountLink = linked_account(user, account_id)
+    key = _key(data.idempotency_key)
+    existing = Payment.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return _continue_existing(existing, user, account_id, site_url)
+    lines = payment_lines(link.account)
+    checked = check_payment(lines, data)
+    known = lines.by_key()
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                account=link.account,
+                source=Payment.Source.PORTAL,
+                channel=Payment.Channel.PORTAL_CARD,
+                status=Status.CREATED,
+                amount=checked.total,
+                provider=settings.PAYMENT_PROVIDER,
+                idempotency_key=key,
+                receipt_email=checked.receipt_email,
+                receipt_phone=checked.receipt_phone,
+                user=user,
+                lines=[known[k].snapshot(amount) for k, amount in checked.amounts.items()],
+                updated_at=timezone.now(),
+            )
+            PaymentSplit.objects.bulk_create(
+                PaymentSplit(
+                    payment=payment,
+                    supplier=known[k].supplier,
+                    service=known[k].service,
+                    amount=amount,
+                )
+                for k, amount in checked.amounts.items()
+            )
+            _event(payment, PaymentEvent.Kind.START, "", Status.CREATED)
+            AuditEntry.objects.create(
+                actor=user,
+                actor_label=str(user)[:150],
+                action="payment.start",
+                object_type="payment",
+                object_id=str(payment.pk),
+                data={"account_id": account_id, "amount": f"{checked.total:.2f}", "ip": client_ip},
+            )
+    except IntegrityError:
+        # The same form submitted twice at once: the other request created the payment.
+        existing = Payment.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _continue_existing(existing, user, account_id, site_url)
+    return _register(payment, site_url)
+
+
+def _continue_existing(payment: Payment, user: Any, account_id: int, site_url: str) -> Payment:
+    if payment.user_id != user.pk or payment.account_id != account_id:
+        raise PaymentError("conflict", _("Обновите страницу и повторите оплату."))
+    return _register(payment, site_url)
+
+
+def return_url(payment_id: int, site_url: str) -> str:
+    return f"{site_url.rstrip('/')}{reverse('payments:return', args=[payment_id])}"
+
+
+def _start_request(payment: Payment, site_url: str) -> StartRequest:
+    account = payment.account
+    items = []
+    for line in payment.lines or []:
+        name = line["service"] or _("Оплата услуг")
+        items.append(
+            ReceiptItem(
+                description=f"{name}, ЛС {account}",
+                amount=Decimal(line["amount"]),
+                supplier_name=line["supplier"],
+                supplier_inn=line["supplier_inn"],
+            )
+        )
+    return StartRequest(
+        payment_id=payment.pk,
+        idempotency_key=str(payment.idempotency_key),
+        amount=payment.amount,
+        description=_("Оплата по лицевому счёту %(account)s") % {"account": account},
+        return_url=return_url(payment.pk, site_url),
+        receipt_email=payment.receipt_email,
+        receipt_phone=payment.receipt_phone,
+        items=tuple(items),
+    )
+
+
+def _register(payment: Payment, site_url: str) -> Payment:
+    """Ask the acquirer for the payment page of a «created» payment (idempotent by its key)."""
+    if payment.status != Status.CREATED:
+        return payment
+    provider = get_provider(payment.provider)
+    try:
+        result = provider.start(_start_request(payment, site_url))
+    except ProviderError as exc:
+        logger.warning("Payment #%s: the acquirer did not start it: %s", payment.pk, exc)
+        with transaction.atomic():
+            locked = Payment.objects.select_for_update().get(pk=payment.pk)
+            _event(locked, PaymentEvent.Kind.ERROR, locked.status, locked.status, note=str(exc))
+        if exc.permanent:
+            _close_unstarted(payment.pk, "start_failed")
+            raise PaymentError(
+                "provider_error",
+                _("Оплата картой сейчас недоступна. Попробуйте позже или оплатите по квитанции."),
+            ) from None
+        raise PaymentError(
+            "provider_unavailable",
+            _(
+                "Банк не ответил. Нажмите «Оплатить» ещё раз: повторная попытка не приведёт "
+                "к двойному списанию."
+            ),
+        ) from None
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().select_related("account").get(pk=payment.pk)
+        if locked.status == Status.CREATED:
+            locked.provider_payment_id = result.provider_id
+            locked.confirmation_url = result.confirmation_url
+            locked.status = Status.PENDING
+            locked.updated_at = timezone.now()
+            locked.save(
+                update_fields=["provider_payment_id", "confirmation_url", "status", "updated_at"]
+            )
+            _event(locked, PaymentEvent.Kind.START, Status.CREATED, Status.PENDING, result.status)
+    return locked
+
+
+def _close_unstarted(payment_id: int, code: str) -> None:
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment_id)
+        if locked.status != Status.CREATED:
+            return
+        locked.status = Status.CANCELED
+        locked.failure_code = code
+        locked.failure_message = failure_text(code)
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["status", "failure_code", "failure_message", "updated_at"])
+        _event(locked, PaymentEvent.Kind.ERROR, Status.CREATED, Status.CANCELED, note=code)
+
+
+def apply_provider_status(
+    *, payment_id: int, status: ProviderStatus, kind: str, note: str = ""
+) -> Payment:
+    """Move a payment to what the acquirer says, forward only, under a row lock.
+
+    Called with the acquirer's answer to our own ``fetch``. A status that would move the payment
+    back (a late «pending» after «succeeded») changes nothing; a success for another amount
+    than ours is refused and logged (never a credit the acquirer did not give). Every call
+    writes a PaymentEvent; the move to «succeeded» queues one confirmation to the receipt
+    contact in the same transaction, so it is sent once whatever the number of notifications.
+    """
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        before = payment.status
+        target = status.status
+        if payment.provider_payment_id and status.provider_id != payment.provider_payment_id:
+            _event(
+                payment, PaymentEvent.Kind.ERROR, before, before, status.raw_status, "id mismatch"
+            )
+            logger.error("Payment #%s: the acquirer answered for another payment", payment.pk)
+            return payment
+        if target == Status.SUCCEEDED and status.amount != payment.amount:
+            _event(
+                payment,
+                PaymentEvent.Kind.ERROR,
+                before,
+                before,
+                status.raw_status,
+                f"amount mismatch: {status.amount} != {payment.amount}",
+            )
+            logger.error(
+                "Payment #%s: the acquirer reports %s, ours is %s; not credited",
+                payment.pk,
+                status.amount,
+                payment.amount,
+            )
+            return payment
+        fields = ["status", "updated_at"]
+        if target in FORWARD.get(before, set()):
+            payment.status = target
+            if target == Status.SUCCEEDED:
+                payment.paid_at = status.paid_at or timezone.now()
+                payment.failure_code = payment.failure_message = ""
+                fields += ["paid_at", "failure_code", "failure_message"]
+            elif target == Status.CANCELED:
+                payment.failure_code = status.failure_code[:64] or "canceled"
+                payment.failure_message = failure_text(status.failure_code)
+                fields += ["failure_code", "failure_message"]
+        if payment.status == Status.SUCCEEDED and status.refunded_amount > payment.refunded_amount:
+            # Refunded in the acquirer's own back office.
+            payment.refunded_amount = min(status.refunded_amount, payment.amount)
+            fields.append("refunded_amount")
+            if payment.refunded_amount >= payment.amount:
+                payment.status = Status.REFUNDED
+        if payment.status != before or "refunded_amount" in fields:
+            payment.updated_at = timezone.now()
+            payment.save(update_fields=fields)
+            AuditEntry.objects.create(
+                actor_label=f"payments:{payment.provider}"[:150],
+                action=f"payment.{payment.status}",
+                object_type="payment",
+                object_id=str(payment.pk),
+                data={"from": before, "source": kind},
+            )
+        _event(payment, kind, before, payment.status, status.raw_status, note)
+        if before != Status.SUCCEEDED and payment.status == Status.SUCCEEDED:
+            _send_confirmation(payment)
+    return payment
+
+
+def _send_confirmation(payment: Payment) -> None:
+    context = {
+        "amount": _rubles(payment.amount),
+        "account": str(payment.account),
+        "lines": [
+            {
+                "title": line["service"] or line["supplier"],
+                "supplier": line["supplier"],
+                "amount": _rubles(Decimal(line["amount"])),
+            }
+            for line in payment.lines or []
+        ],
+        "paid_at": timezone.localtime(payment.paid_at) if payment.paid_at else None,
+        "payment_id": payment.pk,
+    }
+    if payment.receipt_email:
+        send_email(to=payment.receipt_email, template="payment_succeeded", context=context)
+    elif payment.receipt_phone:
+        try:
+            send_sms(to=payment.receipt_phone, template="payment_succeeded", context=context)
+        except DeliveryRefused as refused:
+            # The money is ours either way; the fiscal receipt comes from the acquirer.
+            logger.warning("Payment #%s: confirmation SMS refused: %s", payment.pk, refused.reason)
+
+
+def sync_payment(payment_id: int, *, kind: str, note: str = "") -> Payment:
+    """Read the payment from its acquirer and apply what it says. Raises ProviderError."""
+    payment = Payment.objects.only("pk", "provider", "provider_payment_id").get(pk=payment_id)
+    status = get_provider(payment.provider).fetch(payment.provider_payment_id)
+    return apply_provider_status(payment_id=payment.pk, status=status, kind=kind, note=note)
+
+
+def receive_notification(*, provider_name: str, body: bytes) -> str:
+    """Handle an acquirer's notification: find our payment, re-read it, apply.
+
+    The body is trusted only to name a payment. Returns "applied", "unknown" (no such payment
+    of ours: a safe no-op) or "ignored" (a body that names no payment). Raises ProviderError
+    when the acquirer cannot be asked (the caller answers so the acquirer retries).
+    """
+    provider = get_provider(provider_name)
+    notification = provider.parse_notification(body)
+    if notification is None:
+        return "ignored"
+    payment = (
+        Payment.objects.filter(provider=provider_name, provider_payment_id=notification.provider_id)
+        .only("pk")
+        .first()
+    )
+    if payment is None:
+        logger.warning(
+            "%s notification for unknown payment %r", provider_name, notification.provider_id
+        )
+        return "unknown"
+    sync_payment(payment.pk, kind=PaymentEvent.Kind.NOTIFICATION, note=notification.event)
+    return "applied"
+
+
+def resume_payment(*, user: Any, payment_id: int, site_url: str) -> Payment:
+    """Try again to register a «created» payment (the bank timed out), with the same key."""
+    payment = Payment.objects.filter(pk=payment_id, user=user).first()
+    if payment is None:
+        from django.http import Http404
+
+        raise Http404
+    return _register(payment, site_url)
+
+
+def poll_pending(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Ask the acquirer about payments pending over POLL_AFTER; close unstarted old ones."""
+    now = now or timezone.now()
+    counts = {"polled": 0, "moved": 0, "errors": 0, "abandoned": 0}
+    pending = (
+        Payment.objects.filter(
+            source=Payment.Source.PORTAL,
+            status=Status.PENDING,
+            created_at__lt=now - POLL_AFTER,
+        )
+        .exclude(provider_payment_id="")
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for payment_id in list(pending):
+        counts["polled"] += 1
+        try:
+            payment = sync_payment(payment_id, kind=PaymentEvent.Kind.POLL)
+        except ProviderError as exc:
+            counts["errors"] += 1
+            logger.warning("Polling payment #%s failed: %s", payment_id, exc)
+            continue
+        if payment.status != Status.PENDING:
+            counts["moved"] += 1
+    unstarted = Payment.objects.filter(
+        source=Payment.Source.PORTAL,
+        status=Status.CREATED,
+        provider_payment_id="",
+        created_at__lt=now - ABANDON_CREATED_AFTER,
+    ).values_list("pk", flat=True)[:1000]
+    for payment_id in list(unstarted):
+        _close_unstarted(payment_id, "start_failed")
+        counts["abandoned"] += 1
+    return counts
+
+
+def reconcile_day(day: dt.date) -> dict[str, int]:
+    """Compare the day's portal payments with their acquirer; fix what can move, log the rest.
+
+    A payment the acquirer shows further along (a lost notification) is moved; one whose
+    record disagrees in a way that cannot move forward (ours succeeded, theirs canceled) is
+    logged as an error event for staff and never changed silently.
+    """
+    zone = timezone.get_default_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    end = start + dt.timedelta(days=1)
+    counts = {"checked": 0, "fixed": 0, "mismatches": 0, "errors": 0}
+    payments = (
+        Payment.objects.filter(
+            source=Payment.Source.PORTAL, created_at__gte=start, created_at__lt=end
+        )
+        .exclude(provider_payment_id="")
+        .only("pk", "status", "provider", "provider_payment_id", "amount")
+        .order_by("pk")
+    )
+    for payment in payments.iterator(chunk_size=500):
+        counts["checked"] += 1
+        try:
+            status = get_provider(payment.provider).fetch(payment.provider_payment_id)
+        except ProviderError as exc:
+            counts["errors"] += 1
+            logger.warning("Reconciling payment #%s failed: %s", payment.pk, exc)
+            continue
+        ours = payment.status
+        theirs = status.status
+        agrees = theirs == ours or (theirs == Status.SUCCEEDED and ours == Status.REFUNDED)
+        if agrees:
+            continue
+        moved = apply_provider_status(
+            payment_id=payment.pk, status=status, kind=PaymentEvent.Kind.RECONCILE
+        )
+        if moved.status == theirs:
+            counts["fixed"] += 1
+            continue
+        counts["mismatches"] += 1
+        logger.error(
+            "Reconciliation: payment #%s is %s here and %s at %s",
+            payment.pk,
+            moved.status,
+            theirs,
+            payment.provider,
+        )
+        with transaction.atomic():
+            _event(moved, PaymentEvent.Kind.ERROR, moved.status, moved.status, theirs, "mismatch")
+    return counts
+
+
+def refund_payment(*, payment_id: int, amount: Decimal | None = None, actor: Any = None) -> Payment:
+    """Return money of a succeeded portal payment to the card (staff only; the whole by default).
+
+    The refund's key is derived from the payment and what was refunded before, so a repeated
+    click sends the same key and the acquirer refunds once. Raises PaymentError.
+    """
+    payment = Payment.objects.get(pk=payment_id)
+    remaining = payment.amount - payment.refunded_amount
+    amount = remaining if amount is None else amount
+    if payment.status != Status.SUCCEEDED or payment.source != Payment.Source.PORTAL:
+        raise PaymentError("invalid", _("Вернуть можно только успешный платёж картой."))
+    if amount <= 0 or amount > remaining:
+        raise PaymentError("invalid", _("Сумма возврата больше оплаченной."))
+    before = payment.refunded_amount
+    key = f"{payment.idempotency_key}-refund-{before:.2f}"
+    try:
+        result = get_provider(payment.provider).refund(payment.provider_payment_id, amount, key)
+    except ProviderError as exc:
+        raise PaymentError(
+            "provider_unavailable", _("Банк не выполнил возврат: %s") % exc
+        ) from None
+    if result.status == "canceled":
+        raise PaymentError("provider_error", _("Банк отказал в возврате."))
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment_id)
+        if locked.refunded_amount == before:
+            locked.refunded_amount = before + amount
+            status_before = locked.status
+            if locked.refunded_amount >= locked.amount:
+                locked.status = Status.REFUNDED
+            locked.updated_at = timezone.now()
+            locked.save(update_fields=["refunded_amount", "status", "updated_at"])
+            _event(locked, PaymentEvent.Kind.REFUND, status_before, locked.status, result.status)
+            AuditEntry.objects.create(
+                actor=actor,
+                actor_label=str(actor or "")[:150],
+                action="payment.refund",
+                object_type="payment",
+                object_id=str(locked.pk),
+                data={"amount": f"{amount:.2f}", "refund_id": result.refund_id},
+            )
+    return locked

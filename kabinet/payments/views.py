@@ -1,0 +1,377 @@
+"""Payment pages: pay an account, the return page, history; the sandbox bank; notifications.
+
+Every page that takes an account or payment id checks ownership (someone else's id is a 404).
+The return page shows only what our records say: its query string proves nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kabinet.billing.selectors import linked_account, linked_accounts
+from kabinet.core import ratelimit
+from kabinet.core.http import client_ip
+from kabinet.core.money import ZERO
+from kabinet.payments import selectors, services
+from kabinet.payments.forms import HistoryFilterForm, moments
+from kabinet.payments.models import Payment, SandboxPayment
+from kabinet.payments.providers import ProviderError
+from kabinet.payments.providers import sandbox as sandbox_bank
+
+logger = logging.getLogger(__name__)
+
+ADVANCE_STEP = Decimal("1000.00")
+AMOUNT_FIELD = "amount-"
+
+
+def site_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _amount_text(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _sidebar(request: HttpRequest, current: Any = None) -> dict[str, Any]:
+    return {"links": linked_accounts(request.user), "current_link": current}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay(request: HttpRequest, account_id: int) -> HttpResponse:
+    link = linked_account(request.user, account_id)
+    user: Any = request.user
+    errors: dict[str, list[str]] = {}
+    message = ""
+    if request.method == "POST":
+        # The service checks every key against the bill's lines; an unknown one is an error.
+        amounts = {
+            name.removeprefix(AMOUNT_FIELD): str(value)
+            for name, value in request.POST.items()
+            if name.startswith(AMOUNT_FIELD)
+        }
+        channel = "sms" if request.POST.get("receipt_channel") == "sms" else "email"
+        email = request.POST.get("receipt_email", "")
+        phone = request.POST.get("receipt_phone", "")
+        agreed = request.POST.get("agree") == "on"
+        key = request.POST.get("idempotency_key", "")
+        action = request.POST.get("action", "pay")
+        if action == "pay":
+            data = services.PaymentInput(
+                amounts=amounts,
+                receipt_channel=channel,
+                receipt_email=email,
+                receipt_phone=phone,
+                agreed=agreed,
+                idempotency_key=key,
+            )
+            try:
+                payment = services.start_payment(
+                    user=user,
+                    account_id=account_id,
+                    data=data,
+                    site_url=site_url(request),
+                    client_ip=client_ip(request),
+                )
+            except services.PaymentError as error:
+                errors, message = error.fields, error.message
+                if error.code != "provider_unavailable":
+                    # Anything but a bank timeout starts afresh with a new key.
+                    key = str(uuid.uuid4()) if error.code != "invalid" else key
+            else:
+                if payment.status == Payment.Status.PENDING and payment.confirmation_url:
+                    return redirect(payment.confirmation_url)
+                return redirect("payments:return", payment_id=payment.pk)
+        lines = selectors.payment_lines(link.account)
+        if action != "pay":
+            _apply_line_action(action, amounts, lines.by_key())
+    else:
+        lines = selectors.payment_lines(link.account)
+        amounts = {line.key: _amount_text(line.due) for line in lines.lines}
+        channel = "email" if user.email else "sms"
+        email = user.email or ""
+        phone = user.phone or ""
+        agreed = False
+        key = str(uuid.uuid4())
+    rows = [
+        {
+            "group": group,
+            "debt": sum((line.due for line in group.lines if not line.is_penalty), ZERO),
+            "penalties": sum((line.due for line in group.lines if line.is_penalty), ZERO),
+            "lines": [
+                {
+                    "line": line,
+                    "field": AMOUNT_FIELD + line.key,
+                    "value": amounts.get(line.key, ""),
+                    "errors": errors.get(line.key, []),
+                }
+                for line in group.lines
+            ],
+        }
+        for group in lines.suppliers
+    ]
+    total = ZERO
+    for raw in amounts.values():
+        # A line typed wrong counts as nothing until it is fixed; its message says why.
+        with contextlib.suppress(ValueError):
+            total += services.parse_amount(raw)
+    return render(
+        request,
+        "payments/pay.html",
+        {
+            "account": link.account,
+            "tab": "pay",
+            "lines": lines,
+            "rows": rows,
+            "total": total,
+            "errors": errors,
+            "message": message,
+            "channel": channel,
+            "email": email,
+            "phone": phone,
+            "agreed": agreed,
+            "idempotency_key": key,
+            "advance_step": ADVANCE_STEP,
+            **_sidebar(request, link),
+        },
+        # A bank that did not answer is not the customer's mistake.
+        status=400 if errors else (503 if message else 200),
+    )
+
+
+def _apply_line_action(action: str, amounts: dict[str, str], known: dict[str, Any]) -> None:
+    """«Обнулить», «Вернуть сумму», «+1000 руб.» on one line, without JavaScript."""
+    verb, _sep, key = action.partition(":")
+    line = known.get(key)
+    if line is None:
+        return
+    if verb == "clear":
+        amounts[key] = "0,00"
+    elif verb == "restore":
+        amounts[key] = _amount_text(line.due)
+    elif verb == "add":
+        try:
+            current = services.parse_amount(amounts.get(key, ""))
+        except ValueError:
+            current = line.due
+        amounts[key] = _amount_text(current + ADVANCE_STEP)
+
+
+@login_required
+@require_GET
+def payment_return(request: HttpRequest, payment_id: int) -> HttpResponse:
+    payment = selectors.user_payment(request.user, payment_id)
+    link = linked_account(request.user, payment.account_id)
+    return render(
+        request,
+        "payments/return.html",
+        {
+            "payment": payment,
+            "account": payment.account,
+            "tab": "payments",
+            **_sidebar(request, link),
+        },
+    )
+
+
+@login_required
+@require_POST
+def payment_retry(request: HttpRequest, payment_id: int) -> HttpResponse:
+    payment = selectors.user_payment(request.user, payment_id)
+    try:
+        payment = services.resume_payment(
+            user=request.user, payment_id=payment.pk, site_url=site_url(request)
+        )
+    except services.PaymentError as error:
+        from django.contrib import messages
+
+        messages.error(request, error.message)
+        return redirect("payments:return", payment_id=payment.pk)
+    if payment.status == Payment.Status.PENDING and payment.confirmation_url:
+        return redirect(payment.confirmation_url)
+    return redirect("payments:return", payment_id=payment.pk)
+
+
+def _history_context(request: HttpRequest, account_id: int | None) -> dict[str, Any]:
+    form = HistoryFilterForm(request.GET or None)
+    start, end = form.date_range(timezone.localdate())
+    since, until = moments(start, end)
+    payments = selectors.payment_history(
+        request.user, account_id=account_id, since=since, until=until
+    )
+    return {"form": form, "start": start, "end": end, "payments": payments}
+
+
+@login_required
+@require_GET
+def account_history(request: HttpRequest, account_id: int) -> HttpResponse:
+    link = linked_account(request.user, account_id)
+    return render(
+        request,
+        "payments/history.html",
+        {
+            **_history_context(request, account_id),
+            "account": link.account,
+            "tab": "payments",
+            **_sidebar(request, link),
+        },
+    )
+
+
+@login_required
+@require_GET
+def all_history(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "payments/history.html",
+        {
+            **_history_context(request, None),
+            "account": None,
+            "all_accounts": True,
+            **_sidebar(request),
+        },
+    )
+
+
+@require_GET
+def rules(request: HttpRequest) -> HttpResponse:
+    return render(request, "payments/rules.html")
+
+
+# --- Notifications from acquirers --------------------------------------------------------------
+
+NOTIFY_WINDOW = 60
+
+
+def _notify_allowed(provider: str, ip: str) -> bool:
+    try:
+        return ratelimit.hit(
+            f"payments:notify:{provider}:{ip}",
+            limit=settings.PAYMENT_NOTIFY_LIMIT_PER_MINUTE,
+            window=NOTIFY_WINDOW,
+        )
+    except ratelimit.LimiterUnavailable:
+        # Open: a notification is never trusted anyway, and a lost one costs a customer.
+        logger.warning("Payment notification let through: the rate limiter is unavailable")
+        return True
+
+
+def _receive(provider: str, body: bytes) -> HttpResponse:
+    try:
+        outcome = services.receive_notification(provider_name=provider, body=body)
+    except ProviderError as exc:
+        # The acquirer retries a notification that did not get a 200.
+        logger.warning("%s notification not processed: %s", provider, exc)
+        return HttpResponse("retry later", status=503, content_type="text/plain")
+    if outcome == "ignored":
+        return HttpResponseBadRequest("no payment named", content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def ip_in_networks(ip: str, networks: list[str]) -> bool:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    for network in networks:
+        try:
+            if address in ipaddress.ip_network(network, strict=False):
+                return True
+        except ValueError:
+            logger.error("YOOKASSA_NOTIFY_NETWORKS has a bad entry: %r", network)
+    return False
+
+
+@csrf_exempt
+@require_POST
+def notify_yookassa(request: HttpRequest) -> HttpResponse:
+    ip = client_ip(request)
+    if not ip_in_networks(ip, settings.YOOKASSA_NOTIFY_NETWORKS):
+        logger.warning("YooKassa notification from %s refused: not a YooKassa address", ip)
+        return HttpResponseForbidden("forbidden", content_type="text/plain")
+    if not _notify_allowed("yookassa", ip):
+        return HttpResponse("too many requests", status=429, content_type="text/plain")
+    return _receive("yookassa", request.body)
+
+
+@csrf_exempt
+@require_POST
+def notify_sandbox(request: HttpRequest) -> HttpResponse:
+    if not settings.PAYMENT_SANDBOX_ENABLED:
+        raise Http404
+    ip = client_ip(request)
+    if not _notify_allowed("sandbox", ip):
+        return HttpResponse("too many requests", status=429, content_type="text/plain")
+    signature = request.headers.get(sandbox_bank.SIGNATURE_HEADER, "")
+    if not sandbox_bank.signature_valid(request.body, signature):
+        return HttpResponseForbidden("bad signature", content_type="text/plain")
+    return _receive("sandbox", request.body)
+
+
+# --- The sandbox bank's pages ------------------------------------------------------------------
+
+
+def _sandbox_record(token: str) -> SandboxPayment:
+    if not settings.PAYMENT_SANDBOX_ENABLED:
+        raise Http404
+    record = SandboxPayment.objects.filter(token=token).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+@require_http_methods(["GET", "POST"])
+def sandbox_pay(request: HttpRequest, token: str) -> HttpResponse:
+    record = _sandbox_record(token)
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "cancel":
+            sandbox_bank.cancel(token)
+            return redirect(record.return_url)
+        number = "".join(ch for ch in request.POST.get("card_number", "") if ch.isdigit())
+        outcome = sandbox_bank.pay_with_card(token, number)
+        if outcome == "3ds":
+            return redirect("payments:sandbox_3ds", token=token)
+        if outcome == "unknown_card":
+            error = _("Неизвестная тестовая карта. Используйте одну из карт ниже.")
+        else:
+            return redirect(record.return_url)
+    elif record.status != SandboxPayment.Status.PENDING:
+        return redirect(record.return_url)
+    return render(
+        request,
+        "payments/sandbox_pay.html",
+        {"record": record, "error": error, "cards": sandbox_bank.TEST_CARDS},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sandbox_3ds(request: HttpRequest, token: str) -> HttpResponse:
+    record = _sandbox_record(token)
+    if not record.awaiting_3ds or record.status != SandboxPayment.Status.PENDING:
+        return redirect(record.return_url)
+    if request.method == "POST":
+        sandbox_bank.confirm_3ds(token, request.POST.get("code", ""))
+        return redirect(record.return_url)
+    return render(request, "payments/sandbox_3ds.html", {"record": record})

@@ -1,0 +1,85 @@
+"""The log of staff acts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from kabinet.identity.models import User
+from kabinet.staff import selectors
+from kabinet.staff.access import staff_required
+from kabinet.staff.forms import LabelledChoiceField, StyledForm, person_name
+from kabinet.staff.views.common import paginate
+
+ACTIONS = {
+    "staff.logged_in": _("Вход в бэк-офис"),
+    "staff.logged_out": _("Выход из бэк-офиса"),
+    "staff.answer_appeal": _("Ответ на обращение"),
+    "staff.assign_appeal": _("Назначение обращения"),
+    "staff.close_appeal": _("Закрытие обращения"),
+    "staff.assign_request": _("Назначение заявки"),
+    "staff.change_request_status": _("Смена статуса заявки"),
+    "staff.review_document": _("Проверка документов"),
+    "staff.update_supplier_settings": _("Настройки поставщика"),
+    "staff.save_faq": _("Вопрос FAQ сохранён"),
+    "staff.activate_faq": _("Вопрос FAQ опубликован"),
+    "staff.deactivate_faq": _("Вопрос FAQ скрыт"),
+    "staff.save_faq_category": _("Раздел FAQ сохранён"),
+    "staff.save_catalog": _("Услуга каталога сохранена"),
+    "staff.activate_catalog": _("Услуга каталога включена"),
+    "staff.deactivate_catalog": _("Услуга каталога выключена"),
+}
+
+
+class AuditFilterForm(StyledForm):
+    actor = LabelledChoiceField(
+        label=_("Сотрудник"), queryset=User.objects.none(), required=False, label_of=person_name
+    )
+    action = forms.ChoiceField(
+        label=_("Действие"), choices=[("", _("Все")), *ACTIONS.items()], required=False
+    )
+    date_from = forms.DateField(
+        label=_("С"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("По"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["actor"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = selectors.staff_users(staff)
+        field.empty_label = str(_("Все"))
+
+
+@staff_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET, staff=request.user)
+    form.is_valid()
+    data = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    actor = data.get("actor")
+    rows = selectors.audit_entries(
+        request.user,
+        actor_id=actor.pk if actor else None,
+        action=data.get("action") or "",
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+    )
+    page = paginate(request, rows, per_page=50)
+    return render(
+        request,
+        "staff/audit.html",
+        {
+            "form": form,
+            "page": page,
+            "entries": [(entry, ACTIONS.get(entry.action, entry.action)) for entry in page],
+            "nav": "audit",
+        },
+    )

@@ -1,0 +1,229 @@
+"""The payment page: amounts per line, minimums, receipt contact, consent, and no double payment."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kabinet.billing.models import Account, Supplier
+from kabinet.identity.models import User
+from kabinet.payments.models import Payment, PaymentEvent
+from tests.payments.conftest import keys
+
+pytestmark = pytest.mark.django_db
+
+
+def form(account: Account, **overrides: Any) -> dict[str, Any]:
+    """A filled-in payment form: every line at its due amount, e-mail receipt, consent given."""
+    data: dict[str, Any] = {
+        f"amount-{key}": amount
+        for key, amount in zip(keys(account).values(), ["684,70", "1400,00", "12,34"], strict=True)
+    }
+    data.update(
+        receipt_channel="email",
+        receipt_email="payer@example.ru",
+        agree="on",
+        idempotency_key=str(uuid.uuid4()),
+        action="pay",
+    )
+    data.update(overrides)
+    return data
+
+
+def url(account: Account) -> str:
+    return reverse("payments:pay", args=[account.pk])
+
+
+def test_it_prefills_the_due_amounts_shows_penalties_apart_and_the_profile_email(
+    client_in: Client, account: Account
+) -> None:
+    html = client_in.get(url(account)).content.decode()
+
+    assert 'value="684,70"' in html
+    assert 'value="1400,00"' in html
+    assert "Пени: Пени" in html
+    assert 'data-testid="penalties">12,34 ₽' in html
+    assert 'value="payer@example.ru"' in html
+    assert "Я согласен с" in html
+    assert "2\u00a0097,04" in html
+
+
+def test_paying_two_lines_redirects_to_the_bank_and_keeps_a_snapshot_of_the_lines(
+    client_in: Client, account: Account, energy: Supplier, housing: Supplier, customer: User
+) -> None:
+    line = keys(account)
+    data = form(account, **{f"amount-{line['Пени']}": "0"})
+
+    response = client_in.post(url(account), data)
+
+    payment = Payment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == payment.confirmation_url
+    assert payment.status == Payment.Status.PENDING
+    assert payment.provider == "sandbox"
+    assert payment.amount == Decimal("2084.70")
+    assert payment.user == customer
+    assert payment.receipt_email == "payer@example.ru"
+    assert str(payment.idempotency_key) == data["idempotency_key"]
+    assert sorted((s.supplier.short_name, s.amount) for s in payment.splits.all()) == [
+        ("ТЭСК", Decimal("684.70")),
+        ("УК Жилсервис", Decimal("1400.00")),
+    ]
+    assert [(ln["service"], ln["due"], ln["amount"]) for ln in payment.lines or []] == [
+        ("Электроснабжение", "684.70", "684.70"),
+        ("Содержание жилого помещения", "1400.00", "1400.00"),
+    ]
+
+
+def test_a_double_click_on_pay_makes_one_payment(client_in: Client, account: Account) -> None:
+    data = form(account)
+
+    first = client_in.post(url(account), data)
+    second = client_in.post(url(account), data)
+
+    assert Payment.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("-5", "Сумма не может быть отрицательной."),
+        ("abc", "Введите сумму числом, например 1500 или 1500,50."),
+        ("10,123", "Не больше двух знаков после запятой."),
+        ("49,99", "Минимальная сумма платежа — не менее 50,00 ₽."),
+    ],
+)
+def test_it_refuses_a_bad_amount_with_its_message_and_saves_nothing(
+    client_in: Client, account: Account, typed: str, message: str
+) -> None:
+    line = keys(account)["Электроснабжение"]
+
+    response = client_in.post(url(account), form(account, **{f"amount-{line}": typed}))
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_it_refuses_a_total_of_zero(client_in: Client, account: Account) -> None:
+    zeros = {f"amount-{key}": "0" for key in keys(account).values()}
+
+    response = client_in.post(url(account), form(account, **zeros))
+
+    assert response.status_code == 400
+    assert "Укажите сумму к оплате." in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_the_minimum_counts_per_supplier_over_its_lines(
+    client_in: Client, account: Account
+) -> None:
+    line = keys(account)
+    data = form(
+        account,
+        **{
+            f"amount-{line['Электроснабжение']}": "0",
+            f"amount-{line['Содержание жилого помещения']}": "40",
+            f"amount-{line['Пени']}": "12,34",
+        },
+    )
+
+    response = client_in.post(url(account), data)
+
+    assert response.status_code == 302
+    assert Payment.objects.get().amount == Decimal("52.34")
+
+
+def test_it_requires_the_agreement_with_the_payment_rules(
+    client_in: Client, account: Account
+) -> None:
+    data = form(account)
+    del data["agree"]
+
+    response = client_in.post(url(account), data)
+
+    assert response.status_code == 400
+    assert "Подтвердите согласие с правилами оплаты." in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"receipt_email": "not-an-email"}, "Укажите e-mail для чека"),
+        ({"receipt_channel": "sms", "receipt_phone": "12"}, "Укажите номер телефона для чека"),
+    ],
+)
+def test_it_needs_somewhere_to_send_the_receipt(
+    client_in: Client, account: Account, overrides: dict[str, str], message: str
+) -> None:
+    response = client_in.post(url(account), form(account, **overrides))
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_a_receipt_by_sms_is_kept_as_an_e164_number(client_in: Client, account: Account) -> None:
+    client_in.post(
+        url(account), form(account, receipt_channel="sms", receipt_phone="8 916 123-45-67")
+    )
+
+    payment = Payment.objects.get()
+    assert (payment.receipt_phone, payment.receipt_email) == ("+79161234567", "")
+
+
+def test_line_buttons_clear_restore_and_add_1000(client_in: Client, account: Account) -> None:
+    line = keys(account)["Электроснабжение"]
+    field = f"amount-{line}"
+
+    cleared = client_in.post(url(account), form(account, action=f"clear:{line}"))
+    restored = client_in.post(url(account), form(account, **{field: "5"}, action=f"restore:{line}"))
+    added = client_in.post(url(account), form(account, action=f"add:{line}"))
+
+    assert f'name="{field}" value="0,00"' in cleared.content.decode()
+    assert f'name="{field}" value="684,70"' in restored.content.decode()
+    assert f'name="{field}" value="1684,70"' in added.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_a_bank_that_times_out_leaves_a_payment_to_retry_with_the_same_key(
+    client_in: Client, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kabinet.payments.providers import ProviderError
+    from kabinet.payments.providers.sandbox import SandboxProvider
+
+    real_start = SandboxProvider.start
+
+    def timeout(self: SandboxProvider, request: Any) -> Any:
+        raise ProviderError("timed out")
+
+    monkeypatch.setattr(SandboxProvider, "start", timeout)
+    data = form(account)
+    refused = client_in.post(url(account), data)
+
+    assert refused.status_code == 503
+    assert "Банк не ответил" in refused.content.decode()
+    assert data["idempotency_key"] in refused.content.decode()  # the retry sends the same key
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.CREATED
+    assert payment.events.filter(kind=PaymentEvent.Kind.ERROR).exists()
+
+    monkeypatch.setattr(SandboxProvider, "start", real_start)
+    retried = client_in.post(url(account), data)
+
+    payment.refresh_from_db()
+    assert retried["Location"] == payment.confirmation_url
+    assert payment.status == Payment.Status.PENDING
+    assert Payment.objects.count() == 1
+
+
+def test_a_key_of_another_users_payment_starts_nothing(client_in: Client, account: Account) -> None:
+    client_in.post(url(account), form(account, idempotency_key="not-a-uuid"))
+
+    assert not Payment.objects.exists()
