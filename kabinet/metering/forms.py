@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.core.periods import add_months, parse_period, period_of
+from kabinet.core.forms import DateInput, MonthField, MonthInput, PeriodFilterForm, range_field
+from kabinet.core.periods import add_months, period_of
 
-RANGE_MONTHS = {"3": 3, "6": 6, "12": 12}
 _VALUE_NAME_RE = re.compile(r"^m(\d{1,18})_z([1-3])$", re.ASCII)
 
 
@@ -30,70 +30,19 @@ def posted_values(data: Mapping[str, str]) -> dict[int, list[str]]:
     }
 
 
-class MonthInput(forms.TextInput):
-    input_type = "month"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
-
-
-class MonthField(forms.CharField):
-    """A month typed as YYYY-MM (the browser's month input) or MM.YYYY."""
-
-    def to_python(self, value: object) -> dt.date | None:  # type: ignore[override]
-        text = str(value or "").strip()
-        if not text:
-            return None
-        try:
-            return parse_period(text)
-        except ValueError:
-            raise forms.ValidationError(
-                _("Укажите месяц в виде ГГГГ-ММ, например 2026-09."), code="invalid"
-            ) from None
-
-
-class HistoryForm(forms.Form):
+class HistoryForm(PeriodFilterForm):
     """Seed 003 §9.2 and seed 004 §4.4.4.2.2: the last 3 months by default, or any months."""
 
-    range = forms.ChoiceField(
-        label=_("Период"),
-        choices=[
-            ("3", _("За последние 3 месяца")),
-            ("6", _("За последние 6 месяцев")),
-            ("12", _("За год")),
-            ("custom", _("Выбрать период")),
-        ],
-        required=False,
-        initial="3",
-    )
+    range = range_field("3")
     date_from = MonthField(label=_("С месяца"), required=False, widget=MonthInput)
     date_to = MonthField(label=_("По месяц"), required=False, widget=MonthInput)
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("range") == "custom":
-            if not data.get("date_from") and not self.has_error("date_from"):
-                self.add_error("date_from", _("Укажите начало периода."))
-            if not data.get("date_to") and not self.has_error("date_to"):
-                self.add_error("date_to", _("Укажите конец периода."))
-            start, end = data.get("date_from"), data.get("date_to")
-            if isinstance(start, dt.date) and isinstance(end, dt.date) and start > end:
-                self.add_error("date_to", _("Конец периода раньше его начала."))
-        return data
-
     def date_range(self, today: dt.date) -> tuple[dt.date, dt.date]:
         """First and last day shown; the last 3 months when the form is empty or invalid."""
-        current = period_of(today)
-        data = self.cleaned_data if self.is_valid() else {}
-        choice = data.get("range") or "3"
-        if choice == "custom":
-            start, end = data["date_from"], data["date_to"]
-        else:
-            start, end = add_months(current, 1 - RANGE_MONTHS.get(choice, 3)), current
+        months, start, end = self.chosen()
+        if months is not None:
+            current = period_of(today)
+            start, end = add_months(current, 1 - months), current
         return start, add_months(end, 1) - dt.timedelta(days=1)
 
 

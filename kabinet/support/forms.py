@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import AccountLink, Supplier
+from kabinet.core.forms import DateInput, PeriodFilterForm, range_field
 from kabinet.core.uploads import check_upload
 from kabinet.identity.forms import PhoneField
 from kabinet.support import services
@@ -70,14 +71,6 @@ class MultipleFileField(forms.FileField):
         if errors:
             raise ValidationError(errors)
         return list(items)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("format", "%Y-%m-%d")
-        super().__init__(**kwargs)
 
 
 def _text_field(label: Any, *, required: bool = True) -> forms.CharField:
@@ -280,20 +273,12 @@ class DocumentForm(SupportForm):
 # --- list filters ----------------------------------------------------------------------------
 
 
-class DateRangeForm(forms.Form):
+class DateRangeForm(PeriodFilterForm):
     """Period of a list: the last 3/6/12 months or dates chosen in the calendar."""
 
-    range = forms.ChoiceField(
-        label=_("Период"),
-        choices=[
-            ("3", _("За 3 месяца")),
-            ("6", _("За 6 месяцев")),
-            ("12", _("За год")),
-            ("custom", _("Выбрать даты")),
-        ],
-        required=False,
-        initial="3",
-    )
+    custom_needs_both = False
+
+    range = range_field("3", custom=_("Выбрать даты"))
     date_from = forms.DateField(
         label=_("С"),
         required=False,
@@ -307,22 +292,13 @@ class DateRangeForm(forms.Form):
         error_messages={"invalid": _("Укажите дату, например 30.09.2026.")},
     )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("range") == "custom":
-            start, end = data.get("date_from"), data.get("date_to")
-            if start and end and start > end:
-                self.add_error("date_to", _("Конец периода раньше его начала."))
-        return data
-
     def period(self, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
-        from kabinet.support.selectors import RANGE_MONTHS, months_back
+        from kabinet.support.selectors import months_back
 
-        data = self.cleaned_data if self.is_valid() else {}
-        choice = data.get("range") or "3"
-        if choice == "custom":
-            return data.get("date_from"), data.get("date_to")
-        return months_back(RANGE_MONTHS.get(choice, 3), today)
+        months, start, end = self.chosen()
+        if months is None:
+            return start, end
+        return months_back(months, today)
 
 
 class RequestFilterForm(DateRangeForm):

@@ -36,8 +36,6 @@ from kabinet.support.models import (
 
 # --- periods ---------------------------------------------------------------------------------
 
-RANGE_MONTHS = {"3": 3, "6": 6, "12": 12}
-
 
 def months_back(months: int, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """From the first day `months` months ago (this month counted) to today."""

@@ -1,0 +1,94 @@
+"""Form pieces the apps' filters share: month and date inputs, and the period filter of every
+history page — «за 3 месяца / 6 месяцев / год» or a chosen range (seeds 000, 003, 004)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.core.periods import parse_period
+
+RANGE_MONTHS = {"3": 3, "6": 6, "12": 12}
+
+
+class MonthInput(forms.TextInput):
+    input_type = "month"
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it sends and shows ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%Y-%m-%d")
+        super().__init__(**kwargs)
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM (the browser's month input) or MM.YYYY; cleaned to its 1st day."""
+
+    def to_python(self, value: object) -> dt.date | None:  # type: ignore[override]
+        text = str(value or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_period(text)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Укажите месяц в виде ГГГГ-ММ, например 2026-09."), code="invalid"
+            ) from None
+
+
+def range_field(default: str, *, last_months: bool = True, custom: Any = None) -> forms.Field:
+    """The «Период» choice: 3, 6 or 12 months back, or ``custom`` with date_from/date_to."""
+    if last_months:
+        labels = [_("За последние 3 месяца"), _("За последние 6 месяцев"), _("За год")]
+    else:
+        labels = [_("3 месяца"), _("6 месяцев"), _("Год")]
+    return forms.ChoiceField(
+        label=_("Период"),
+        choices=[
+            *zip(RANGE_MONTHS, labels, strict=True),
+            ("custom", custom or _("Выбрать период")),
+        ],
+        required=False,
+        initial=default,
+    )
+
+
+class PeriodFilterForm(forms.Form):
+    """A ``range`` choice plus ``date_from``/``date_to`` (months or days, as a subclass
+    declares them), the custom range checked for completeness and order."""
+
+    default_range = "3"
+    # False lets a custom range stay open at either end («с 01.09» or «по 30.09»).
+    custom_needs_both = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("range") == "custom":
+            if self.custom_needs_both:
+                ends = (
+                    ("date_from", _("Укажите начало периода.")),
+                    ("date_to", _("Укажите конец периода.")),
+                )
+                for name, message in ends:
+                    if not data.get(name) and not self.has_error(name):
+                        self.add_error(name, message)
+            start, end = data.get("date_from"), data.get("date_to")
+            if isinstance(start, dt.date) and isinstance(end, dt.date) and start > end:
+                self.add_error("date_to", _("Конец периода раньше его начала."))
+        return data
+
+    def chosen(self) -> tuple[int | None, Any, Any]:
+        """(months back, None, None), or (None, date_from, date_to) for a custom range. An
+        empty or invalid form falls back to the default range."""
+        data = self.cleaned_data if self.is_valid() else {}
+        choice = data.get("range") or self.default_range
+        if choice == "custom":
+            return None, data.get("date_from"), data.get("date_to")
+        return RANGE_MONTHS.get(choice, RANGE_MONTHS[self.default_range]), None, None
