@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import os
 import secrets
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -31,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database, line, load, recreate_database  # noqa: E402
+from serving import gunicorn, send  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_pages"
 THREADS = 4
@@ -47,22 +45,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def get(port: int, path: str, cookie: str) -> tuple[int, float]:
-    started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "ru"})
-        response = conn.getresponse()
-        response.read()
-        return response.status, time.perf_counter() - started
-    finally:
-        conn.close()
+    return send(port, "GET", path, None, {"Cookie": cookie, "Accept-Language": "ru"})
 
 
 def hammer(port: int, path: str, cookie: str, total: int) -> tuple[float, list[float]]:
@@ -188,29 +172,7 @@ def main() -> None:
         queries[name] = len(captured)
     connections.close_all()
 
-    # Production settings: DEBUG off (no query log kept), hashed static files, 2 sync workers.
-    server_env = {**env, "DEBUG": "0"}
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=ROOT, env=server_env, check=True,
-    )  # fmt: skip
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "kabinet.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=server_env,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get(port, "/healthz", "")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                sys.exit("gunicorn did not start")
-            time.sleep(0.2)
+    with gunicorn(env) as port:
         print(
             f"gunicorn, 2 sync workers; {args.requests} requests per page from {THREADS} threads,"
             f" in {ROUNDS} interleaved rounds"
@@ -223,9 +185,6 @@ def main() -> None:
                 f"{name:<24}{rps:>9.1f}{p99 * 1000:>10.1f}{rps / baseline:>8.2f}{queries[name]:>9}"
             )
         print("targets: ratio >= 0.5 against the trivial view; queries <= 10 per page")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     if args.keep:
         print(f"kept: database {url}, files in {work}")
     else:

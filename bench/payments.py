@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import os
 import random
 import secrets
 import shutil
 import statistics
 import string
-import subprocess
 import sys
 import threading
 import time
@@ -43,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database, line, load, recreate_database  # noqa: E402
-from pages import free_port, get  # noqa: E402
+from serving import gunicorn, send  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_payments"
 THREADS = 4
@@ -58,17 +56,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--replays", type=int, default=4, help="deliveries of each notification")
     parser.add_argument("--keep", action="store_true", help="keep the database and the files")
     return parser.parse_args()
-
-
-def send(port: int, method: str, path: str, body: bytes, headers: dict[str, str]) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
 
 
 def hammer(total: int, request: Request, ok: set[int]) -> tuple[float, float]:
@@ -173,29 +160,7 @@ def main() -> None:
     print(f"account {account}: {len(amounts)} payable lines")
     connections.close_all()
 
-    server_env = {**env, "DEBUG": "0"}
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=ROOT, env=server_env, check=True,
-    )  # fmt: skip
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "kabinet.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=server_env,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get(port, "/healthz", "")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                sys.exit("gunicorn did not start")
-            time.sleep(0.2)
-
+    with gunicorn(env) as port:
         pay_path = f"/accounts/{account.pk}/pay/"
         csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
         cookie = f"sessionid={session}; csrftoken={csrf}"
@@ -207,7 +172,7 @@ def main() -> None:
         }
 
         def trivial(_: int) -> int:
-            return get(port, "/healthz", "")[0]
+            return send(port, "GET", "/healthz", None, {})[0]
 
         def start_payment(_: int) -> int:
             form = {
@@ -220,7 +185,7 @@ def main() -> None:
                 "csrfmiddlewaretoken": csrf,
             }
             body = urllib.parse.urlencode(form).encode()
-            return send(port, "POST", pay_path, body, pay_headers)
+            return send(port, "POST", pay_path, body, pay_headers)[0]
 
         for _ in range(10):
             trivial(0)
@@ -243,16 +208,13 @@ def main() -> None:
         def notify(number: int) -> int:
             body = bodies[number]
             headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(body)}
-            return send(port, "POST", "/payments/notify/sandbox/", body, headers)
+            return send(port, "POST", "/payments/notify/sandbox/", body, headers)[0]
 
         label = f"notifications ({args.replays}x replayed)"
         rps, p99 = hammer(len(bodies), notify, {200})
         print(f"{label:<36}{rps:>9.1f}{p99 * 1000:>10.1f}{rps / baseline:>8.2f}")
         baseline_again, _ = hammer(args.payments, trivial, {200})
         print(f"{'trivial view /healthz (again)':<36}{baseline_again:>9.1f}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     statuses = dict.fromkeys(Payment.Status.values, 0)
     for status in portal.values_list("status", flat=True):

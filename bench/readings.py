@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -42,6 +39,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database, line, load, recreate_database  # noqa: E402
+from serving import gunicorn, send  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_readings"
 THREADS = 4
@@ -56,25 +54,11 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def request(port: int, method: str, path: str, cookie: str, body: str = "") -> tuple[int, float]:
-    started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Cookie": cookie, "Accept-Language": "ru"}
     if method == "POST":
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        conn.request(method, path, body=body.encode() if body else None, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status, time.perf_counter() - started
-    finally:
-        conn.close()
+    return send(port, method, path, body.encode() if body else None, headers)
 
 
 Sender = tuple[str, str, str]  # path, cookie, body
@@ -212,34 +196,7 @@ def main() -> None:
         queries = len(captured)
     connections.close_all()
 
-    # Production settings: DEBUG off (no query log kept), hashed static files, 2 sync workers.
-    server_env = {
-        **env,
-        "DEBUG": "0",
-        "DJANGO_SETTINGS_MODULE": "readings_settings",
-        "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)]),
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=ROOT, env={**server_env, "DJANGO_SETTINGS_MODULE": "kabinet.settings"}, check=True,
-    )  # fmt: skip
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "kabinet.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=server_env,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if request(port, "GET", "/healthz", "")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                sys.exit("gunicorn did not start")
-            time.sleep(0.2)
+    with gunicorn(env, settings_module="readings_settings") as port:
         print(f"gunicorn, 2 sync workers; {args.requests} POSTs per target from {THREADS} threads")
         print(f"{'target':<28}{'req/s':>9}{'p99, ms':>10}{'ratio':>8}")
         base, base_p99 = hammer(trivial, port, args.requests)
@@ -249,9 +206,6 @@ def main() -> None:
         print(f"SQL queries per submission: {queries}")
         verdict = "met" if rps / base >= TARGET else "NOT met"
         print(f"target: submissions/s >= {TARGET} x trivial POST/s — {verdict}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     if args.keep:
         print(f"kept: database {url}, files in {work}")
     else:

@@ -1,0 +1,80 @@
+"""What the HTTP benchmarks share: a free port, one request, and the project under gunicorn.
+
+gunicorn runs as in production: DEBUG off (no query log kept), hashed static files, 2 sync
+workers; the benchmark's requests come from threads of this process on the same machine.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+WORKERS = 2
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def send(
+    port: int, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+) -> tuple[int, float]:
+    """One request on a fresh connection: (status, seconds)."""
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=dict(headers))
+        response = conn.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+@contextmanager
+def gunicorn(env: Mapping[str, str], *, settings_module: str = "") -> Iterator[int]:
+    """Serve the project on a free port until the block ends; yields the port.
+
+    ``settings_module`` names a settings module in bench/ (one that adds a bench-only view);
+    static files are collected with the project's own settings either way.
+    """
+    server_env = {**env, "DEBUG": "0"}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=ROOT, env={**server_env, "DJANGO_SETTINGS_MODULE": "kabinet.settings"}, check=True,
+    )  # fmt: skip
+    if settings_module:
+        server_env["DJANGO_SETTINGS_MODULE"] = settings_module
+        server_env["PYTHONPATH"] = os.pathsep.join([str(BENCH), str(ROOT)])
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "kabinet.wsgi", "-w", str(WORKERS),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=server_env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if send(port, "GET", "/healthz", None, {})[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit("gunicorn did not start")
+            time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
