@@ -30,6 +30,11 @@ COLUMNS = (
     "value_3",
     "source",
     "submitted_at",
+    # Appended, so a reader that takes columns by name keeps working: billing learns that the
+    # customer confirmed a value the portal found doubtful, and that a photo backs it.
+    "rollover_confirmed",
+    "jump_confirmed",
+    "has_photo",
 )
 
 # Readings that billing sent us are its own; only what customers submitted goes back.
@@ -73,7 +78,14 @@ def reading_rows(since: dt.datetime, until: dt.datetime) -> Iterator[list[str]]:
             _value(reading.value_3, digits),
             reading.source,
             timezone.localtime(reading.submitted_at).isoformat(timespec="seconds"),
+            _flag(reading.rollover_confirmed),
+            _flag(reading.jump_confirmed),
+            _flag(bool(reading.photo)),
         ]
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
 
 
 def _value(value: Decimal | None, fraction_digits: int) -> str:

@@ -114,6 +114,9 @@ def test_it_writes_portal_readings_with_the_meters_fraction_digits(
         "service": "el",
         "period": "2026-10",
         "value_3": "",
+        "rollover_confirmed": "0",
+        "jump_confirmed": "0",
+        "has_photo": "0",
     }
     assert read_csv(tmp_path / f"{READINGS_FILE}.csv") == [
         {
@@ -160,7 +163,8 @@ def test_it_writes_the_header_in_the_documented_column_order(
     with (tmp_path / f"{READINGS_FILE}.csv").open(encoding="utf-8") as handle:
         assert handle.readline().strip() == (
             "portal_id;supplier;branch;account;meter_id;serial_number;service;taken_on;period;"
-            "value_1;value_2;value_3;source;submitted_at"
+            "value_1;value_2;value_3;source;submitted_at;rollover_confirmed;jump_confirmed;"
+            "has_photo"
         )
     with (tmp_path / f"{PAYMENTS_FILE}.csv").open(encoding="utf-8") as handle:
         assert handle.readline().strip() == (
@@ -295,6 +299,23 @@ def test_it_includes_payments_paid_at_since_and_excludes_those_paid_at_until(
     assert [row["portal_id"] for row in rows] == [str(at_since.pk)]
 
 
+def test_it_tells_billing_what_the_customer_confirmed_and_that_a_photo_came(
+    tmp_path: Path, account: Account, service: Service
+) -> None:
+    make_reading(
+        make_meter(account, service, external_id="M-7"),
+        submitted_at=msk(2026, 10, 20, 12, 0),
+        rollover_confirmed=True,
+        jump_confirmed=True,
+        photo="readings/2026/10/abc.jpg",
+    )
+
+    export(tmp_path, *OCTOBER)
+
+    (row,) = read_csv(tmp_path / f"{READINGS_FILE}.csv")
+    assert (row["rollover_confirmed"], row["jump_confirmed"], row["has_photo"]) == ("1", "1", "1")
+
+
 def test_it_writes_json_lines_with_null_for_missing_values(
     tmp_path: Path, account: Account, service: Service
 ) -> None:
@@ -324,6 +345,9 @@ def test_it_writes_json_lines_with_null_for_missing_values(
             "value_3": None,
             "source": "portal",
             "submitted_at": "2026-10-20T12:00:00+03:00",
+            "rollover_confirmed": "0",
+            "jump_confirmed": "0",
+            "has_photo": "0",
         }
     ]
     payments = (tmp_path / f"{PAYMENTS_FILE}.jsonl").read_text(encoding="utf-8").splitlines()
