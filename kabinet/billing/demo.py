@@ -301,7 +301,7 @@ def ensure_demo_admin() -> tuple[str, bool]:
     payload = {"url": "http://127.0.0.1:8000/admin/", "username": DEMO_ADMIN, "password": password}
     # Created 0600, so the password is never readable by others, not even for a moment; the
     # chmod covers a file left by an earlier demo with other permissions.
-    _write_private_json(credentials_path(), payload)
+    write_private_json(credentials_path(), payload)
     return DEMO_ADMIN, True
 
 
@@ -354,7 +354,7 @@ def ensure_demo_customers() -> list[dict[str, str]]:
         known = [k for k in known if k.get("login") != login] + [entry]
         created.append(entry)
     if created:
-        _write_private_json(path, known)
+        write_private_json(path, known)
     return created
 
 
@@ -394,7 +394,8 @@ def link_demo_customers() -> int:
     return made
 
 
-def _write_private_json(path: Path, payload: object) -> None:
+def write_private_json(path: Path, payload: object) -> None:
+    """Demo passwords go to a file only its owner can read (0600 from creation)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -11,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from kabinet.billing.demo import ENERGY
+from kabinet.billing.demo import ENERGY, write_private_json
 from kabinet.billing.models import Supplier
 from kabinet.identity.models import User
 from kabinet.staff.models import StaffMember
@@ -23,15 +21,6 @@ STAFF_URL = "http://127.0.0.1:8000/staff/"
 
 def operator_path() -> Path:
     return Path(settings.VAR_DIR) / OPERATOR_FILE
-
-
-def _write_private_json(path: Path, payload: object) -> None:
-    # Same as the demo admin's file: created 0600, the password is never readable by others.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, ensure_ascii=False, indent=2)
-    path.chmod(0o600)
 
 
 @transaction.atomic
@@ -54,7 +43,7 @@ def ensure_demo_operator(suppliers: dict[str, Supplier]) -> str | None:
             first_name="Ольга",
             is_staff=True,
         )
-        _write_private_json(
+        write_private_json(
             operator_path(),
             {
                 "url": STAFF_URL,

@@ -7,19 +7,25 @@ missing, so running seed_demo again changes nothing and keeps what staff edited.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
-from kabinet.billing.models import Supplier
+from kabinet.billing.demo import DEMO_CUSTOMERS
+from kabinet.billing.models import AccountLink, Supplier
+from kabinet.support import services
 from kabinet.support.models import (
+    Appeal,
     CatalogCategory,
     CatalogItem,
     FaqCategory,
     FaqQuestion,
     RequestType,
     SupportContact,
+    TimeSlot,
 )
 
 ENERGY = "energosbyt"
@@ -334,10 +340,61 @@ def ensure_demo_support(suppliers: dict[str, Supplier]) -> dict[str, int]:
     return counts
 
 
+# What the demo customers have already written, so the staff queues have something to work on.
+DEMO_APPEAL_TEXT = (
+    "Здравствуйте! В квитанции за прошлый месяц начислено по среднему, хотя показания я передавала "
+    "20-го числа. Прошу сделать перерасчёт."
+)
+DEMO_REQUEST_REASON = "Счётчик перестал показывать расход, на экране ошибка E-03. Прошу заменить."
+
+
+def ensure_demo_customer_cases() -> int:
+    """An appeal and a service request from each demo customer's first account, made through
+    the same services as the portal, once."""
+    made = 0
+    logins = [login for _kind, login, *_names in DEMO_CUSTOMERS]
+    links = (
+        AccountLink.objects.filter(Q(user__phone__in=logins) | Q(user__email__in=logins))
+        .select_related("user", "account__supplier")
+        .order_by("user_id", "created_at")
+    )
+    seen: set[int] = set()
+    for link in links:
+        if link.user_id in seen or Appeal.objects.filter(user_id=link.user_id).exists():
+            seen.add(link.user_id)
+            continue
+        seen.add(link.user_id)
+        supplier = link.account.supplier
+        services.create_appeal(
+            user=link.user,
+            supplier=supplier,
+            account=link.account,
+            topic=Appeal.Topic.ACCOUNT_INFO,
+            text=DEMO_APPEAL_TEXT,
+        )
+        request_type = (
+            RequestType.objects.filter(supplier=supplier, is_active=True)
+            .order_by("-requires_meter", "-sort_order")
+            .first()
+        )
+        if request_type is not None:
+            services.create_request(
+                link=link,
+                request_type=request_type,
+                reason=DEMO_REQUEST_REASON,
+                contact_phone=link.user.phone or "+79000000001",
+                desired_date=services.supplier_today(supplier) + dt.timedelta(days=3),
+                desired_slot=TimeSlot.MORNING,
+            )
+        made += 1
+    return made
+
+
 def add_demo_support(sender: Any, suppliers: dict[str, Supplier], **kwargs: Any) -> str:
     """The demo_loaded receiver: a line for seed_demo to print."""
     counts = ensure_demo_support(suppliers)
+    counts["cases"] = ensure_demo_customer_cases()
     return (
         "Заявки и обращения: типов заявок +{types}, услуг каталога +{items}, "
-        "вопросов FAQ +{faq}, контактов +{contacts}".format(**counts)
+        "вопросов FAQ +{faq}, контактов +{contacts}, обращений клиентов +{cases}".format(**counts)
     )

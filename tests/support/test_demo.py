@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from kabinet.billing.demo import demo_loaded, ensure_reference_data
+from kabinet.billing.demo import demo_loaded, ensure_demo_customers, ensure_reference_data
+from kabinet.billing.models import AccountLink
+from kabinet.identity.models import User
 from kabinet.support.models import (
+    Appeal,
     CatalogItem,
     FaqCategory,
     FaqQuestion,
     RequestType,
+    ServiceRequest,
     SupportContact,
 )
+from tests.factories import make_account
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _demo_logins_in_tmp(settings: Any, tmp_path: Path) -> None:
+    # demo_loaded also reaches the staff app's receiver, which writes the operator's password.
+    settings.VAR_DIR = tmp_path
 
 
 def _counts() -> tuple[int, ...]:
@@ -47,3 +61,22 @@ def test_the_receiver_adds_the_demo_support_data_once() -> None:
     assert _counts() == first
     assert any("+0" in str(m) for m in again)
     assert CatalogItem.objects.get(supplier=energy, code="meter-replace").price == 1600
+
+
+def test_the_demo_customers_arrive_with_an_appeal_and_a_request_for_the_staff_queues() -> None:
+    suppliers = ensure_reference_data()
+    ensure_demo_customers()
+    customer = User.objects.get(phone="+79000000001")
+    AccountLink.objects.create(
+        user=customer, account=make_account(suppliers["energosbyt"]), relation="owner"
+    )
+
+    demo_loaded.send(sender=None, suppliers=suppliers)
+    demo_loaded.send(sender=None, suppliers=suppliers)
+
+    appeal = Appeal.objects.get(user=customer)
+    assert (appeal.number or "").startswith("О-")
+    assert appeal.status == Appeal.Status.NEW
+    request = ServiceRequest.objects.get(user=customer)
+    assert request.supplier == suppliers["energosbyt"]
+    assert request.events.count() == 1
