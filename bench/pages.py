@@ -17,10 +17,9 @@ import datetime as dt
 import os
 import secrets
 import shutil
-import statistics
 import sys
-import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database, line, load, recreate_database  # noqa: E402
-from serving import gunicorn, send  # noqa: E402
+from serving import gunicorn, hammer, rate_and_p99, send  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_pages"
 THREADS = 4
@@ -49,31 +48,11 @@ def get(port: int, path: str, cookie: str) -> tuple[int, float]:
     return send(port, "GET", path, None, {"Cookie": cookie, "Accept-Language": "ru"})
 
 
-def hammer(port: int, path: str, cookie: str, total: int) -> tuple[float, list[float]]:
-    """``total`` requests from THREADS threads; returns (seconds elapsed, latencies)."""
-    latencies: list[float] = []
-    failures: list[int] = []
-    lock = threading.Lock()
-    per_thread = total // THREADS
+def page_get(port: int, path: str, cookie: str) -> Callable[[int, int], int]:
+    def request(_number: int, _thread: int) -> int:
+        return get(port, path, cookie)[0]
 
-    def worker() -> None:
-        for _ in range(per_thread):
-            status, seconds = get(port, path, cookie)
-            with lock:
-                latencies.append(seconds)
-                if status != 200:
-                    failures.append(status)
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if failures:
-        sys.exit(f"{path}: {len(failures)} responses were not 200, e.g. {failures[0]}")
-    return elapsed, latencies
+    return request
 
 
 def measure(
@@ -87,16 +66,12 @@ def measure(
     latencies: dict[str, list[float]] = {name: [] for name in pages}
     for _ in range(ROUNDS):
         for name, path in pages.items():
-            seconds, values = hammer(port, path, cookie, max(THREADS, total // ROUNDS))
+            seconds, values = hammer(
+                max(THREADS, total // ROUNDS), page_get(port, path, cookie), {200}, threads=THREADS
+            )
             elapsed[name] += seconds
             latencies[name].extend(values)
-    return {
-        name: (
-            len(latencies[name]) / elapsed[name],
-            statistics.quantiles(latencies[name], n=100)[98],
-        )
-        for name in pages
-    }
+    return {name: rate_and_p99(elapsed[name], latencies[name]) for name in pages}
 
 
 def main() -> None:

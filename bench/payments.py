@@ -26,10 +26,8 @@ import os
 import random
 import secrets
 import shutil
-import statistics
 import string
 import sys
-import threading
 import time
 import urllib.parse
 import uuid
@@ -41,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database, line, load, recreate_database  # noqa: E402
-from serving import gunicorn, send  # noqa: E402
+from serving import gunicorn, hammer, rate_and_p99, send  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_payments"
 THREADS = 4
@@ -58,37 +56,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def hammer(total: int, request: Request, ok: set[int]) -> tuple[float, float]:
+def under_load(total: int, request: Request, ok: set[int]) -> tuple[float, float]:
     """``total`` requests from THREADS threads; returns (requests/s, p99 seconds)."""
-    latencies: list[float] = []
-    failures: list[int] = []
-    lock = threading.Lock()
-    counter = iter(range(total))
-
-    def worker() -> None:
-        while True:
-            with lock:
-                number = next(counter, None)
-            if number is None:
-                return
-            started = time.perf_counter()
-            status = request(number)
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                if status not in ok:
-                    failures.append(status)
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if failures:
-        sys.exit(f"{len(failures)} unexpected responses, e.g. {failures[0]}")
-    return len(latencies) / elapsed, statistics.quantiles(latencies, n=100)[98]
+    return rate_and_p99(*hammer(total, lambda n, _t: request(n), ok, threads=THREADS))
 
 
 def main() -> None:
@@ -191,10 +161,10 @@ def main() -> None:
             trivial(0)
         print(f"gunicorn, 2 sync workers, {THREADS} client threads")
         print(f"{'case':<36}{'req/s':>9}{'p99, ms':>10}{'ratio':>8}")
-        baseline, p99 = hammer(args.payments, trivial, {200})
+        baseline, p99 = under_load(args.payments, trivial, {200})
         print(f"{'trivial view /healthz':<36}{baseline:>9.1f}{p99 * 1000:>10.1f}{1:>8.2f}")
 
-        rps, p99 = hammer(args.payments, start_payment, {302})
+        rps, p99 = under_load(args.payments, start_payment, {302})
         print(f"{'payments started':<36}{rps:>9.1f}{p99 * 1000:>10.1f}{rps / baseline:>8.2f}")
 
         # The bank confirms every payment, then notifies each one --replays times, shuffled.
@@ -211,9 +181,9 @@ def main() -> None:
             return send(port, "POST", "/payments/notify/sandbox/", body, headers)[0]
 
         label = f"notifications ({args.replays}x replayed)"
-        rps, p99 = hammer(len(bodies), notify, {200})
+        rps, p99 = under_load(len(bodies), notify, {200})
         print(f"{label:<36}{rps:>9.1f}{p99 * 1000:>10.1f}{rps / baseline:>8.2f}")
-        baseline_again, _ = hammer(args.payments, trivial, {200})
+        baseline_again, _ = under_load(args.payments, trivial, {200})
         print(f"{'trivial view /healthz (again)':<36}{baseline_again:>9.1f}")
 
     statuses = dict.fromkeys(Payment.Status.values, 0)

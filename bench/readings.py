@@ -26,9 +26,7 @@ import os
 import re
 import secrets
 import shutil
-import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -39,7 +37,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database, line, load, recreate_database  # noqa: E402
-from serving import gunicorn, send  # noqa: E402
+from serving import gunicorn, hammer, rate_and_p99, send  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_readings"
 THREADS = 4
@@ -64,36 +62,17 @@ def request(port: int, method: str, path: str, cookie: str, body: str = "") -> t
 Sender = tuple[str, str, str]  # path, cookie, body
 
 
-def hammer(senders: list[Sender], port: int, total: int) -> tuple[float, float]:
+def submit_load(senders: list[Sender], port: int, total: int) -> tuple[float, float]:
     """``total`` POSTs from one thread per sender (a customer: path, cookie, body), each to be
     answered 302; returns (requests/s, p99 seconds)."""
     for path, cookie, body in senders:  # warm the workers' connections and caches
         for _ in range(3):
             request(port, "POST", path, cookie, body)
-    latencies: list[float] = []
-    failures: list[int] = []
-    lock = threading.Lock()
-    per_thread = total // len(senders)
 
-    def worker(path: str, cookie: str, body: str) -> None:
-        for _ in range(per_thread):
-            status, seconds = request(port, "POST", path, cookie, body)
-            with lock:
-                latencies.append(seconds)
-                if status != 302:
-                    failures.append(status)
+    def post(_number: int, thread: int) -> int:
+        return request(port, "POST", *senders[thread])[0]
 
-    threads = [threading.Thread(target=worker, args=sender) for sender in senders]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if failures:
-        sys.exit(f"{len(failures)} responses were not 302, e.g. {failures[0]}")
-    p99 = statistics.quantiles(latencies, n=100)[98]
-    return len(latencies) / elapsed, p99
+    return rate_and_p99(*hammer(total, post, {302}, threads=len(senders)))
 
 
 def main() -> None:
@@ -199,9 +178,9 @@ def main() -> None:
     with gunicorn(env, settings_module="readings_settings") as port:
         print(f"gunicorn, 2 sync workers; {args.requests} POSTs per target from {THREADS} threads")
         print(f"{'target':<28}{'req/s':>9}{'p99, ms':>10}{'ratio':>8}")
-        base, base_p99 = hammer(trivial, port, args.requests)
+        base, base_p99 = submit_load(trivial, port, args.requests)
         print(f"{'trivial POST view':<28}{base:>9.1f}{base_p99 * 1000:>10.1f}{1:>8.2f}")
-        rps, p99 = hammer(submissions, port, args.requests)
+        rps, p99 = submit_load(submissions, port, args.requests)
         print(f"{'readings submission':<28}{rps:>9.1f}{p99 * 1000:>10.1f}{rps / base:>8.2f}")
         print(f"SQL queries per submission: {queries}")
         verdict = "met" if rps / base >= TARGET else "NOT met"

@@ -9,10 +9,12 @@ from __future__ import annotations
 import http.client
 import os
 import socket
+import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,7 +76,59 @@ def gunicorn(env: Mapping[str, str], *, settings_module: str = "") -> Iterator[i
             if time.monotonic() > deadline:
                 sys.exit("gunicorn did not start")
             time.sleep(0.2)
+        # Requests from several threads at once reach every worker, so each has loaded its URLs
+        # and templates before anything is measured; otherwise the first baseline can include
+        # a worker's one-second warm-up.
+        hammer(
+            20 * WORKERS,
+            lambda _n, _t: send(port, "GET", "/healthz", None, {})[0],
+            {200},
+            threads=2 * WORKERS,
+        )
         yield port
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def hammer(
+    total: int, request: Callable[[int, int], int], ok: set[int], *, threads: int
+) -> tuple[float, list[float]]:
+    """``total`` requests from ``threads`` threads: ``request(number, thread)`` sends request
+    ``number`` (0..total-1) from thread ``thread`` and returns its status. Returns the seconds
+    the whole load took and each request's latency; stops the benchmark on a status not in
+    ``ok``."""
+    latencies: list[float] = []
+    failures: list[int] = []
+    lock = threading.Lock()
+    counter = iter(range(total))
+
+    def worker(thread: int) -> None:
+        while True:
+            with lock:
+                number = next(counter, None)
+            if number is None:
+                return
+            started = time.perf_counter()
+            status = request(number, thread)
+            seconds = time.perf_counter() - started
+            with lock:
+                latencies.append(seconds)
+                if status not in ok:
+                    failures.append(status)
+
+    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    started = time.perf_counter()
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        sys.exit(f"{len(failures)} unexpected responses, e.g. {failures[0]}")
+    return elapsed, latencies
+
+
+def rate_and_p99(elapsed: float, latencies: list[float]) -> tuple[float, float]:
+    """Requests per second and the 99th percentile latency in seconds."""
+    return len(latencies) / elapsed, statistics.quantiles(latencies, n=100)[98]

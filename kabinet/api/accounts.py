@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from kabinet.api.auth import request_user
-from kabinet.api.errors import ApiError
+from kabinet.api.errors import ApiError, period_param
 from kabinet.api.schemas import Error, Ok
 from kabinet.billing import selectors, services
 from kabinet.billing.models import AccountLink, Branch, Supplier
-from kabinet.core.periods import format_period, parse_period
+from kabinet.core.periods import format_period
 
 router = Router(tags=["accounts"])
 
@@ -317,14 +317,7 @@ def _totals(values: dict[str, Decimal]) -> Totals:
 @router.get("/{account_id}/charges", response={200: ChargesOut, **ERRORS}, summary="Начисления")
 def account_charges(request: HttpRequest, account_id: int, period: str = "") -> ChargesOut:
     link = selectors.linked_account(request_user(request), account_id)
-    wanted = None
-    if period:
-        try:
-            wanted = parse_period(period)
-        except ValueError:
-            message = _("Период в формате ГГГГ-ММ, например 2026-09.")
-            raise ApiError(400, "invalid_period", message, {"period": [message]}) from None
-    page = selectors.account_charges(link, wanted)
+    page = selectors.account_charges(link, period_param(period, "period"))
     return ChargesOut(
         periods=[format_period(p) for p in page.periods],
         period=format_period(page.period) if page.period else None,

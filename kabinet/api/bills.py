@@ -6,15 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from kabinet.api.auth import request_user
-from kabinet.api.errors import ApiError
+from kabinet.api.errors import period_param
 from kabinet.api.schemas import Error
 from kabinet.billing.models import Bill
 from kabinet.billing.selectors import linked_account
-from kabinet.core.periods import format_period, parse_period
+from kabinet.core.periods import format_period
 from kabinet.documents.bills import bill_filename, render_bill_pdf
 
 router = Router(tags=["bills"])
@@ -45,16 +44,6 @@ class BillOut(Schema):
     pdf_url: str
 
 
-def _period(text: str, field: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return parse_period(text)
-    except ValueError:
-        message = _("Укажите месяц в виде ГГГГ-ММ, например 2026-09.")
-        raise ApiError(400, "invalid_period", message, {field: [message]}) from None
-
-
 @router.get(
     "/{account_id}/bills",
     response={200: list[BillOut], **ERRORS},
@@ -64,7 +53,7 @@ def list_bills(
     request: HttpRequest, account_id: int, period_from: str = "", period_to: str = ""
 ) -> list[BillOut]:
     link = linked_account(request_user(request), account_id)
-    start, end = _period(period_from, "period_from"), _period(period_to, "period_to")
+    start, end = period_param(period_from, "period_from"), period_param(period_to, "period_to")
     bills = Bill.objects.filter(account_id=link.account_id).prefetch_related("sections__supplier")
     if start:
         bills = bills.filter(period__gte=start)

@@ -6,6 +6,7 @@ client never sees ninja's default bodies or a 500 for bad input.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from kabinet.core.periods import parse_period
 from kabinet.identity.services.profile import ProfileError
 
 
@@ -25,6 +27,18 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.fields = fields or {}
+
+
+def period_param(text: str, field: str) -> dt.date | None:
+    """A month query parameter (YYYY-MM or MM.YYYY): None when empty, 400 ``invalid_period``
+    naming ``field`` when it is not a month."""
+    if not text:
+        return None
+    try:
+        return parse_period(text)
+    except ValueError:
+        message = _("Укажите месяц в виде ГГГГ-ММ, например 2026-09.")
+        raise ApiError(400, "invalid_period", message, {field: [message]}) from None
 
 
 def error_response(

@@ -17,10 +17,10 @@ from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
 from kabinet.api.auth import request_user
-from kabinet.api.errors import ApiError
+from kabinet.api.errors import ApiError, period_param
 from kabinet.api.schemas import Error
 from kabinet.billing.selectors import linked_account
-from kabinet.core.periods import add_months, format_period, parse_period
+from kabinet.core.periods import add_months, format_period
 from kabinet.metering import selectors, services, windows
 from kabinet.metering.models import Meter, Reading
 from kabinet.metering.services import Problem, ReadingsError
@@ -249,16 +249,6 @@ def submit_readings_with_photo(
     return _submit(request, account_id, payload, photo)
 
 
-def _period(text: str, field: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return parse_period(text)
-    except ValueError:
-        message = _("Укажите месяц в виде ГГГГ-ММ, например 2026-09.")
-        raise ApiError(400, "invalid_period", message, {field: [message]}) from None
-
-
 @router.get(
     "/{account_id}/readings",
     response={200: list[ReadingOut], **ERRORS},
@@ -273,8 +263,8 @@ def reading_history(
 ) -> list[ReadingOut]:
     link = linked_account(request_user(request), account_id)
     today = windows.now().astimezone(supplier_zone(link.account.supplier)).date()
-    end = _period(period_to, "period_to") or today.replace(day=1)
-    start = _period(period_from, "period_from") or add_months(end, -2)
+    end = period_param(period_to, "period_to") or today.replace(day=1)
+    start = period_param(period_from, "period_from") or add_months(end, -2)
     last_day = add_months(end, 1) - dt.timedelta(days=1)
     history = selectors.reading_history(link.account_id, start, last_day, meter_id)
     return [reading_out(r) for item in history for r in item.readings]
