@@ -1,6 +1,6 @@
 """Customer pages under load: overview, charges and bill list against a trivial view.
 
-    uv run --frozen python bench/pages.py [--accounts N] [--requests N] [--keep]
+    uv run --frozen python bench/pages.py [--accounts N] [--requests N] [--keep | --reuse]
 
 Builds a PostgreSQL database with N accounts (default 100,000) and two months of bills through
 the real importer, links a customer to a two-supplier account, serves the project with gunicorn
@@ -41,6 +41,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=400, help="per page, default 400")
     parser.add_argument("--keep", action="store_true", help="keep the database and the files")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure again on the database --keep left"
+    )
     return parser.parse_args()
 
 
@@ -78,8 +81,9 @@ def main() -> None:
     args = parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     work = ROOT / "var" / "bench-pages"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if not args.reuse:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kabinet.settings",
@@ -94,7 +98,7 @@ def main() -> None:
     }
     os.environ.update({**env, "DEBUG": "1"})
 
-    database = recreate_database(url)
+    database = url.rsplit("/", 1)[-1] if args.reuse else recreate_database(url)
     import django
 
     django.setup()
@@ -107,14 +111,19 @@ def main() -> None:
     from kabinet.billing.models import Account, AccountLink, Bill
     from kabinet.identity.models import User
 
-    print(f"Kabinet pages benchmark: {args.accounts:,} accounts, database {database}")
-    call_command("migrate", verbosity=0)
-    ensure_reference_data()
-    started = time.perf_counter()
-    utility = DemoUtility(args.accounts, 2, 42, today=dt.date.today())  # noqa: DTZ011
-    files = utility.write(work / "files")
-    line("generate files", f"{time.perf_counter() - started:8.2f} s")
-    load(list(files.paths), "import (set-up)")
+    if args.reuse:
+        print(f"Kabinet pages benchmark: the {Account.objects.count():,} accounts of {database}")
+        call_command("migrate", verbosity=0)
+        User.objects.filter(username="bench").delete()
+    else:
+        print(f"Kabinet pages benchmark: {args.accounts:,} accounts, database {database}")
+        call_command("migrate", verbosity=0)
+        ensure_reference_data()
+        started = time.perf_counter()
+        utility = DemoUtility(args.accounts, 2, 42, today=dt.date.today())  # noqa: DTZ011
+        files = utility.write(work / "files")
+        line("generate files", f"{time.perf_counter() - started:8.2f} s")
+        load(list(files.paths), "import (set-up)")
 
     latest = Bill.objects.order_by("-period").values_list("period", flat=True).first()
     assert latest is not None, "the import loaded no bills"
@@ -160,7 +169,7 @@ def main() -> None:
                 f"{name:<24}{rps:>9.1f}{p99 * 1000:>10.1f}{rps / baseline:>8.2f}{queries[name]:>9}"
             )
         print("targets: ratio >= 0.5 against the trivial view; queries <= 10 per page")
-    if args.keep:
+    if args.keep or args.reuse:
         print(f"kept: database {url}, files in {work}")
     else:
         drop_database(url)

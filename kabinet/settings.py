@@ -305,7 +305,15 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env_str("REDIS_URL"),
         }
-    )
+    ),
+    # {% cache %} fragments: menus and tabs that depend only on the code, the language and the
+    # ids in their keys. Each process keeps its own: a Redis round trip would cost about what
+    # rendering them does, and a deploy restarts the processes, which empties it.
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "template-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 # Background jobs: a real consumer on SQLite storage by default, Redis in production,

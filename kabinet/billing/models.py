@@ -611,3 +611,11 @@ class AccountLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.account_id}"
+
+    @property
+    def relation_label(self) -> str:
+        """What ``get_relation_display()`` gives, without rebuilding a dict of every choice."""
+        try:
+            return str(self.Relation(self.relation).label)
+        except ValueError:
+            return self.relation

@@ -21,6 +21,7 @@ from kabinet.billing.models import (
     Supplier,
     Tariff,
 )
+from kabinet.core.prepared import PreparedQuery, PreparedRows
 
 # Every account page needs both the link it shows (the ownership check) and the sidebar of all
 # the user's links. One query answers both: the links are fetched once per request and kept on the
@@ -29,14 +30,21 @@ from kabinet.billing.models import (
 _LINKS_MEMO = "_kabinet_linked_accounts"
 
 
+# Every account page and the readings form read this first (the ownership check and the
+# sidebar): it is compiled once per process.
+_links_of = PreparedQuery(
+    lambda user_id: AccountLink.objects.filter(user_id=user_id).order_by(
+        "group", "alias", "created_at"
+    ),
+    {"user_id": int},
+    ["account", "account__premises", "account__supplier", "account__branch"],
+)
+
+
 def _user_links(user: Any) -> list[AccountLink]:
     links: list[AccountLink] | None = getattr(user, _LINKS_MEMO, None)
     if links is None:
-        links = list(
-            AccountLink.objects.filter(user=user)
-            .select_related("account__premises", "account__supplier", "account__branch")
-            .order_by("group", "alias", "created_at")
-        )
+        links = _links_of(user_id=user.pk)
         for link in links:
             link.user = user  # services reach the same object through link.user and drop the memo
         setattr(user, _LINKS_MEMO, links)
@@ -92,24 +100,22 @@ class Overview:
         return -self.balance if self.balance is not None and self.balance < 0 else None
 
 
-_SECTION_FIELDS = [f.name for f in BillSection._meta.concrete_fields] + [
-    f"bill__{f.name}" for f in Bill._meta.concrete_fields
-]
+# The latest bill's sections with the bill and supplier joined: one query for the common case.
+_latest_sections = PreparedQuery(
+    lambda account_id: BillSection.objects.filter(
+        bill_id=Subquery(
+            Bill.objects.filter(account_id=account_id).order_by("-period").values("pk")[:1]
+        )
+    ).order_by("supplier__short_name"),
+    {"account_id": int},
+    ["bill", "supplier"],
+)
 
 
 def account_overview(link: AccountLink, today: dt.date | None = None) -> Overview:
     """The latest bill of the linked account: balance (its total), sections, due date."""
     today = today or timezone.localdate()
-    # The latest bill's sections with the bill and supplier joined: one query for the common case.
-    latest = Bill.objects.filter(account_id=link.account_id).order_by("-period").values("pk")[:1]
-    sections = list(
-        BillSection.objects.filter(bill_id=Subquery(latest))
-        .select_related("bill", "supplier")
-        # A section shows its supplier by name only; the supplier's other thirty columns
-        # (requisites, settings) would cost more to compile and build than the rest of the query.
-        .only(*_SECTION_FIELDS, "supplier__short_name", "supplier__name")
-        .order_by("supplier__short_name")
-    )
+    sections = _latest_sections(account_id=link.account_id)
     bill = sections[0].bill if sections else None
     if bill is None:  # a bill without sections, or none at all
         bill = Bill.objects.filter(account_id=link.account_id).order_by("-period").first()
@@ -141,13 +147,28 @@ def latest_bill_totals(account_ids: list[int]) -> dict[int, Decimal]:
     return dict(rows)
 
 
-def charge_periods(account_id: int) -> list[dt.date]:
-    return list(
+_charge_periods = PreparedRows(
+    lambda account_id: (
         Charge.objects.filter(account_id=account_id)
         .order_by("-period")
-        .values_list("period", flat=True)
+        .values_list("period")
         .distinct()
-    )
+    ),
+    {"account_id": int},
+)
+
+
+def charge_periods(account_id: int) -> list[dt.date]:
+    return [period for (period,) in _charge_periods(account_id=account_id)]
+
+
+_charges_of = PreparedQuery(
+    lambda account_id, period: Charge.objects.filter(account_id=account_id, period=period).order_by(
+        "supplier__short_name", "service__sort_order", "service__name", "zone"
+    ),
+    {"account_id": int, "period": dt.date},
+    ["supplier", "service"],
+)
 
 
 MONEY_COLUMNS = (
@@ -217,12 +238,7 @@ def account_charges(link: AccountLink, period: dt.date | None = None) -> Charges
     suppliers: dict[int, SupplierCharges] = {}
     grand = _zero_totals()
     if period is not None:
-        charges = (
-            Charge.objects.filter(account_id=link.account_id, period=period)
-            .select_related("supplier", "service")
-            .order_by("supplier__short_name", "service__sort_order", "service__name", "zone")
-        )
-        for charge in charges:
+        for charge in _charges_of(account_id=link.account_id, period=period):
             is_penalty = charge.service.kind == Service.Kind.PENALTY
             line = ChargeLine(
                 charge=charge, penalties=charge.charged if is_penalty else Decimal("0.00")

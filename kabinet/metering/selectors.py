@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Account, Supplier
+from kabinet.core.prepared import PreparedQuery
 from kabinet.metering.models import Meter, Reading
 
 ACCEPTED = (Reading.Status.ACCEPTED, Reading.Status.BILLED)
@@ -33,19 +34,33 @@ def in_service(today: dt.date) -> Q:
     return Q(removed_on__isnull=True) | Q(removed_on__gt=today)
 
 
+_DISPLAY_ORDER = ("service__sort_order", "service__name", "serial_number")
+# Both run on every readings page and submission: compiled once per process.
+_meters_in_service = PreparedQuery(
+    lambda account_id, today: Meter.objects.filter(
+        in_service(today), account_id=account_id
+    ).order_by(*_DISPLAY_ORDER),
+    {"account_id": int, "today": dt.date},
+    ["service"],
+)
+_meters_in_service_locked = PreparedQuery(
+    lambda account_id, today: (
+        Meter.objects.filter(in_service(today), account_id=account_id)
+        .select_for_update(of=("self",))
+        .order_by(*_DISPLAY_ORDER)
+    ),
+    {"account_id": int, "today": dt.date},
+    ["service"],
+)
+
+
 def active_meters(account_id: int, today: dt.date, *, lock: bool = False) -> list[Meter]:
     """The account's meters in service, with their service, in display order.
 
     ``lock`` takes their row locks (not the services'), inside the caller's transaction.
     """
-    meters = Meter.objects.filter(in_service(today), account_id=account_id)
-    if lock:
-        meters = meters.select_for_update(of=("self",))
-    return list(
-        meters.select_related("service").order_by(
-            "service__sort_order", "service__name", "serial_number"
-        )
-    )
+    query = _meters_in_service_locked if lock else _meters_in_service
+    return query(account_id=account_id, today=today)
 
 
 def _latest(readings: QuerySet[Reading], meter_ids: Sequence[int]) -> dict[int, Reading]:
@@ -74,16 +89,32 @@ class MeterFacts:
     open: dict[int, Reading]
 
 
-def meter_facts(meter_ids: Sequence[int], *, since: dt.date, period: dt.date) -> MeterFacts:
+_facts_of_account = PreparedQuery(
+    lambda account_id, since, period: (
+        Reading.objects.filter(meter__account_id=account_id)
+        .filter(
+            Q(status__in=ACCEPTED, taken_on__gte=since)
+            | Q(period=period, source__in=CUSTOMER_SOURCES, status=Reading.Status.RECEIVED)
+        )
+        .order_by("meter_id", "taken_on", "submitted_at", "pk")
+    ),
+    {"account_id": int, "since": dt.date, "period": dt.date},
+)
+
+
+def meter_facts(
+    account_id: int, meter_ids: Sequence[int], *, since: dt.date, period: dt.date
+) -> MeterFacts:
     """Accepted readings since ``since`` (oldest first), the last accepted one, and the
-    period's unanswered customer submission, per meter."""
+    period's unanswered customer submission, per meter of ``meter_ids`` (of ``account_id``)."""
     history: dict[int, list[Reading]] = defaultdict(list)
     open_ones: dict[int, Reading] = {}
-    readings = Reading.objects.filter(meter_id__in=meter_ids).filter(
-        Q(status__in=ACCEPTED, taken_on__gte=since)
-        | Q(period=period, source__in=CUSTOMER_SOURCES, status=Reading.Status.RECEIVED)
-    )
-    for reading in readings.order_by("meter_id", "taken_on", "submitted_at", "pk"):
+    wanted = set(meter_ids)
+    # By account, not by a list of meters: one statement for any number of meters, so it is
+    # compiled once (an account has a handful of meters; the others' rows are dropped here).
+    for reading in _facts_of_account(account_id=account_id, since=since, period=period):
+        if reading.meter_id not in wanted:
+            continue
         if reading.status == Reading.Status.RECEIVED:
             open_ones.setdefault(reading.meter_id, reading)
         else:

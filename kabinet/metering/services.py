@@ -329,6 +329,7 @@ def check_readings(
             Problem("nothing_to_send", _("Введите показания хотя бы одного прибора учёта."))
         )
     facts = selectors.meter_facts(
+        account.pk,
         [meter.pk for meter, _values in wanted],
         since=taken_on - dt.timedelta(days=400),
         period=window.period,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from kabinet.billing.models import Account, AccountLink, Service, Supplier
 from kabinet.identity.models import User
@@ -346,3 +347,33 @@ def test_every_account_page_is_404_for_another_user(
 
     scoped = [p for p in urls.urlpatterns if "account_id" in str(p.pattern)]
     assert len(scoped) == len(account_urls(account))
+
+
+def test_cached_menus_and_tabs_follow_the_account_and_the_language(
+    client_in: Client, customer: User
+) -> None:
+    """The menus and tabs come from the fragment cache: each account gets its own tab links
+    and each language its own text, whichever was rendered first."""
+    first, second = make_account(), make_account()
+    AccountLink.objects.create(user=customer, account=first, relation="owner")
+    AccountLink.objects.create(user=customer, account=second, relation="owner")
+
+    client_in.get(reverse("accounts:overview", args=[first.pk]), HTTP_ACCEPT_LANGUAGE="ru")
+    page = client_in.get(
+        reverse("accounts:overview", args=[second.pk]), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    assert f'href="{reverse("accounts:charges", args=[second.pk])}"' in page
+    assert f'href="{reverse("accounts:charges", args=[first.pk])}"' not in page
+    assert f'href="{reverse("readings:submit", args=[second.pk])}"' in page
+    assert ">Начисления<" in page
+    assert ">Лицевые счета<" in page
+
+    # LocaleMiddleware leaves the request's language active in the thread; later tests need ru.
+    with translation.override(translation.get_language()):
+        english = client_in.get(
+            reverse("accounts:overview", args=[second.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    assert ">Charges<" in english
+    assert ">Personal accounts<" in english
+    assert ">Начисления<" not in english
+    assert 'name="csrfmiddlewaretoken"' in english  # the logout form keeps a token of its own

@@ -419,3 +419,28 @@ def test_zero_residents_and_rooms_stay_zero(utility: Utility, tmp_path: Path) ->
 
     premises = Premises.objects.get(external_id="P1")
     assert (premises.residents, premises.rooms, premises.total_area) == (0, 0, Decimal("0.00"))
+
+
+def test_a_large_file_refreshes_the_planner_statistics_of_what_it_wrote(
+    utility: Utility, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that writes ANALYZE_AFTER_ROWS rows into a table analyses that table, so the
+    first customers after a monthly import do not meet plans made without statistics."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kabinet.billing.exchange import importer
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER_ROWS", 3)
+    with CaptureQueriesContext(connection) as queries:
+        load(*month_files(tmp_path))
+    analysed = {q["sql"].split()[1].strip('"`') for q in queries if q["sql"].startswith("ANALYZE")}
+    # 3 accounts, 5 charges, 3 readings…; the 2 meters stay below the limit.
+    assert {"billing_account", "billing_charge", "metering_reading"} <= analysed
+    assert "metering_meter" not in analysed
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER_ROWS", 1000)
+    (tmp_path / "again").mkdir()
+    with CaptureQueriesContext(connection) as queries:
+        load(*month_files(tmp_path / "again"))
+    assert not [q for q in queries if q["sql"].startswith("ANALYZE")]

@@ -157,6 +157,7 @@ class Loader:
             )
         self.stages: list[Stage] = []
         self.now = timezone.now()
+        self.written: dict[str, int] = {}  # table -> rows inserted or updated
 
     def stage(self, name: str, columns: Sequence[tuple[str, str]]) -> Stage:
         stage = Stage(self, name, columns)
@@ -251,9 +252,11 @@ class Loader:
                     params,
                 )
                 inserted, updated = cursor.fetchone()
+            self.written[table] = self.written.get(table, 0) + inserted + updated
             return Counts(inserted=inserted, updated=updated, unchanged=staged - inserted - updated)
         existing = int(self.scalar(exists, exists_params or ()) or 0)
         written = self.execute(sql, params)
+        self.written[table] = self.written.get(table, 0) + written
         inserted = staged - existing
         return Counts(
             inserted=inserted, updated=written - inserted, unchanged=existing - (written - inserted)

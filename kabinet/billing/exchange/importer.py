@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from kabinet.billing.exchange.engine import (
@@ -30,6 +30,11 @@ from kabinet.billing.models import ImportBatch
 logger = logging.getLogger(__name__)
 
 KEPT_ERRORS = 1000
+# A file that writes this many rows into a table refreshes the table's planner statistics at
+# once. Until autovacuum gets to a freshly loaded table, PostgreSQL plans with none: on the
+# bench's new 100,000-account database the readings check scanned 150,000 index entries
+# (5 ms) instead of the meter's three rows (0.05 ms), which halved the submissions per second.
+ANALYZE_AFTER_ROWS = 1000
 
 
 class _Rejected(Exception):
@@ -66,9 +71,9 @@ def _load(
     batch.file_format = source.file_format
     rows_read = 0
     counts = Counts()
+    loader = Loader(report)
     try:
         with transaction.atomic():
-            loader = Loader(report)
             kind = kind_class(lookups, loader, report)
             if source.file_format == "csv":
                 header, header_line, rows = csv_rows(source.text)
@@ -86,8 +91,16 @@ def _load(
             counts = kind.apply()
             loader.drop_all()
     except _Rejected:
-        pass
+        return rows_read, counts
+    _refresh_statistics(loader.written)
     return rows_read, counts
+
+
+def _refresh_statistics(written: dict[str, int]) -> None:
+    tables = sorted(table for table, rows in written.items() if rows >= ANALYZE_AFTER_ROWS)
+    with connection.cursor() as cursor:
+        for table in tables:  # names from the code's own models, never from the file
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def import_file(

@@ -1,0 +1,110 @@
+"""Prepared queries give what the ORM queryset gives, for whichever values they are called with."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kabinet.billing.models import AccountLink, Charge
+from kabinet.core.prepared import PreparedQuery, PreparedRows
+from tests.factories import make_account, make_branch, make_charge, make_supplier
+from tests.identity.test_profile import make_customer
+
+pytestmark = pytest.mark.django_db
+
+LINKS = PreparedQuery(
+    lambda user_id: AccountLink.objects.filter(user_id=user_id).order_by("alias"),
+    {"user_id": int},
+    ["account", "account__premises", "account__supplier", "account__branch"],
+)
+CHARGES = PreparedQuery(
+    lambda account_id, period: Charge.objects.filter(account_id=account_id, period=period),
+    {"account_id": int, "period": dt.date},
+    ["supplier"],
+)
+PERIODS = PreparedRows(
+    lambda account_id: (
+        Charge.objects.filter(account_id=account_id)
+        .order_by("-period")
+        .values_list("period", "total")
+    ),
+    {"account_id": int},
+)
+
+
+def _fields(instance: object) -> dict[str, object]:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}  # type: ignore[attr-defined]
+
+
+def test_objects_equal_the_select_related_queryset_and_need_no_more_queries() -> None:
+    supplier = make_supplier()
+    branch = make_branch(supplier)
+    user = make_customer()
+    with_branch = make_account(supplier, branch=branch)
+    without_branch = make_account(supplier)
+    AccountLink.objects.create(user=user, account=with_branch, relation="owner", alias="a")
+    AccountLink.objects.create(user=user, account=without_branch, relation="tenant", alias="b")
+
+    expected = list(
+        AccountLink.objects.filter(user=user)
+        .select_related("account__premises", "account__supplier", "account__branch")
+        .order_by("alias")
+    )
+    with CaptureQueriesContext(connection) as queries:
+        links = LINKS(user_id=user.pk)
+        seen = [
+            (
+                getattr(link.account.premises, "address", None),
+                link.account.supplier.name,
+                link.account.branch,
+            )
+            for link in links
+        ]
+    assert len(queries) == 1
+    assert [_fields(link) for link in links] == [_fields(link) for link in expected]
+    assert [_fields(link.account) for link in links] == [_fields(link.account) for link in expected]
+    assert [_fields(link.account.supplier) for link in links] == [
+        _fields(link.account.supplier) for link in expected
+    ]
+    assert seen[0][2] == branch
+    assert seen[1][2] is None
+    assert links[0].account.premises is not None
+    assert links[0].account.premises.pk == expected[0].account.premises_id
+
+
+def test_each_call_gets_its_own_values_not_the_first_ones() -> None:
+    supplier = make_supplier()
+    first, second = make_customer(), make_customer()
+    AccountLink.objects.create(user=first, account=make_account(supplier), relation="owner")
+    theirs = make_account(supplier)
+    AccountLink.objects.create(user=second, account=theirs, relation="owner")
+
+    assert len(LINKS(user_id=first.pk)) == 1
+    assert [link.account_id for link in LINKS(user_id=second.pk)] == [theirs.pk]
+    assert LINKS(user_id=second.pk + first.pk + 1000) == []
+
+
+def test_date_placeholders_and_rows() -> None:
+    account, other = make_account(), make_account()
+    sept = make_charge(account, period=dt.date(2026, 9, 1), total=Decimal("10.50"))
+    make_charge(account, period=dt.date(2026, 10, 1), total=Decimal("20.00"))
+    make_charge(other, period=dt.date(2026, 9, 1))
+
+    assert [c.pk for c in CHARGES(account_id=account.pk, period=dt.date(2026, 9, 1))] == [sept.pk]
+    assert CHARGES(account_id=account.pk, period=dt.date(2026, 8, 1)) == []
+    assert PERIODS(account_id=account.pk) == [
+        (dt.date(2026, 10, 1), Decimal("20.00")),
+        (dt.date(2026, 9, 1), Decimal("10.50")),
+    ]
+    with pytest.raises(TypeError):
+        CHARGES(account_id=account.pk, period="2026-09-01")
+
+
+def test_a_placeholder_the_query_does_not_use_is_refused() -> None:
+    unused = PreparedRows(lambda account_id: Charge.objects.values_list("pk"), {"account_id": int})
+    with pytest.raises(ValueError, match="account_id"):
+        unused(account_id=1)
