@@ -20,16 +20,12 @@ logger = logging.getLogger(__name__)
 PDF = "application/pdf"
 
 
-def has_confirmed_email(user: Any) -> bool:
-    return bool(getattr(user, "email", None)) and user.email_confirmed_at is not None
-
-
 def email_bill(*, bill: Bill, user: Any, pdf: bytes | None = None) -> OutgoingMessage:
     """Queue an e-mail with the bill's PDF to the user's confirmed address.
 
     The caller checks that the user may see the bill and has a confirmed e-mail.
     """
-    if not has_confirmed_email(user):
+    if not user.has_confirmed_email:
         raise ValueError("the user has no confirmed e-mail")
     pdf = render_bill_pdf(bill) if pdf is None else pdf
     account = bill.account

@@ -20,7 +20,7 @@ from kabinet.core import ratelimit
 from kabinet.core.prepared import PreparedQuery
 from kabinet.documents.bills import bill_filename, render_bill_pdf
 from kabinet.documents.forms import BillPeriodForm
-from kabinet.documents.services import email_bill, has_confirmed_email
+from kabinet.documents.services import email_bill
 
 EMAIL_LIMIT_PER_HOUR = 10
 
@@ -73,7 +73,7 @@ def bill_history(request: HttpRequest, account_id: int) -> HttpResponse:
             "start": start,
             "end": end,
             "rows": rows,
-            "email_confirmed": has_confirmed_email(request.user),
+            "email_confirmed": request.user.has_confirmed_email,  # type: ignore[union-attr]
         },
     )
 
@@ -93,7 +93,7 @@ def bill_email(request: HttpRequest, account_id: int, bill_id: int) -> HttpRespo
     bill = _bill_of(request, account_id, bill_id)
     back = redirect("documents:bill_history", account_id=account_id)
     user: Any = request.user
-    if not has_confirmed_email(user):
+    if not user.has_confirmed_email:
         messages.error(
             request,
             _("Укажите и подтвердите e-mail в профиле, чтобы получать квитанции на почту."),

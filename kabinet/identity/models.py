@@ -58,6 +58,11 @@ class User(AbstractUser):
         return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
 
     @property
+    def has_confirmed_email(self) -> bool:
+        """Letters (bills, answers, receipts) go only to an address the person confirmed."""
+        return bool(self.email) and self.email_confirmed_at is not None
+
+    @property
     def needs_personal_details(self) -> bool:
         """Surname and name are required (seed 003 Рис. 7): asked for at first login if missing."""
         return not (self.last_name and self.first_name)

@@ -34,20 +34,19 @@ def in_service(today: dt.date) -> Q:
     return Q(removed_on__isnull=True) | Q(removed_on__gt=today)
 
 
-_DISPLAY_ORDER = ("service__sort_order", "service__name", "serial_number")
+def _meters_in_service_of(account_id: int, today: dt.date) -> QuerySet[Meter]:
+    return Meter.objects.filter(in_service(today), account_id=account_id).order_by(
+        "service__sort_order", "service__name", "serial_number"
+    )
+
+
 # Both run on every readings page and submission: compiled once per process.
 _meters_in_service = PreparedQuery(
-    lambda account_id, today: Meter.objects.filter(
-        in_service(today), account_id=account_id
-    ).order_by(*_DISPLAY_ORDER),
-    {"account_id": int, "today": dt.date},
-    ["service"],
+    _meters_in_service_of, {"account_id": int, "today": dt.date}, ["service"]
 )
 _meters_in_service_locked = PreparedQuery(
-    lambda account_id, today: (
-        Meter.objects.filter(in_service(today), account_id=account_id)
-        .select_for_update(of=("self",))
-        .order_by(*_DISPLAY_ORDER)
+    lambda account_id, today: _meters_in_service_of(account_id, today).select_for_update(
+        of=("self",)
     ),
     {"account_id": int, "today": dt.date},
     ["service"],

@@ -210,10 +210,6 @@ def _require_staff(staff: Any) -> None:
         raise PermissionDenied("staff only")
 
 
-def has_confirmed_email(user: Any) -> bool:
-    return bool(getattr(user, "email", None)) and user.email_confirmed_at is not None
-
-
 def notify_customer(user: Any, template: str, context: dict[str, Any]) -> str | None:
     """E-mail to a confirmed address, else SMS to the phone; the channel used, or None.
 
@@ -223,7 +219,7 @@ def notify_customer(user: Any, template: str, context: dict[str, Any]) -> str | 
     if user is None or not user.is_active:
         return None
     context = {"site_url": settings.SITE_URL, **context}
-    if has_confirmed_email(user):
+    if user.has_confirmed_email:
         send_email(to=user.email, template=template, context=context)
         return "email"
     if user.phone:
