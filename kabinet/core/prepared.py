@@ -15,7 +15,6 @@ parameters and replaced by the real value, adapted the same way.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -46,6 +45,9 @@ def _adapt(kind: type, value: Any, connection: Any) -> Any:
     return int(value)
 
 
+_CACHE_ATTRIBUTE = "_kabinet_prepared_queries"
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -56,47 +58,45 @@ class _Compiled:
 
 
 class _Prepared:
-    """Compiles ``build(**placeholders)`` once per database; runs it with real values."""
+    """Compiles ``build(**placeholders)`` once per database connection (a gunicorn sync worker
+    has one for its life) and runs it with real values."""
 
     def __init__(
         self, build: Callable[..., models.QuerySet[Any]], placeholders: Mapping[str, type]
     ) -> None:
         self._build = build
         self._placeholders = dict(placeholders)
-        self._compiled: dict[tuple[str, str], _Compiled] = {}
-        self._lock = threading.Lock()
 
     def _query(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         return queryset
 
     def _compile(self, alias: str) -> _Compiled:
+        # Kept on the thread's connection object, not here: the compiled query holds that
+        # connection (its converters are bound to it), and a cache shared between threads
+        # would keep a finished thread's database connection open.
         connection = connections[alias]
-        key = (alias, connection.vendor)
-        compiled = self._compiled.get(key)
+        cache: dict[_Prepared, _Compiled] = connection.__dict__.setdefault(_CACHE_ATTRIBUTE, {})
+        compiled = cache.get(self)
         if compiled is not None:
             return compiled
-        with self._lock:
-            sentinels = {
-                name: _sentinel(kind, i)
-                for i, (name, kind) in enumerate(self._placeholders.items())
-            }
-            compiler = self._query(self._build(**sentinels)).query.get_compiler(using=alias)
-            sql, params = compiler.as_sql()
-            slots = {}
-            for name, sentinel in sentinels.items():
-                kind = self._placeholders[name]
-                adapted = _adapt(kind, sentinel, connection)
-                positions = [i for i, value in enumerate(params) if value == adapted]
-                if not positions:
-                    raise ValueError(f"placeholder {name} is not in the compiled query")
-                slots[name] = (kind, positions)
-            # The backend's converters (SQLite's dates, decimals, booleans) are found once too.
-            fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
-            compiled = _Compiled(
-                sql, list(params), slots, compiler, compiler.get_converters(fields)
-            )
-            self._compiled[key] = compiled
-            return compiled
+        sentinels = {
+            name: _sentinel(kind, i) for i, (name, kind) in enumerate(self._placeholders.items())
+        }
+        compiler = self._query(self._build(**sentinels)).query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        slots = {}
+        for name, sentinel in sentinels.items():
+            kind = self._placeholders[name]
+            adapted = _adapt(kind, sentinel, connection)
+            positions = [i for i, value in enumerate(params) if value == adapted]
+            if not positions:
+                raise ValueError(f"placeholder {name} is not in the compiled query")
+            slots[name] = (kind, positions)
+        # The backend's converters (SQLite's dates, decimals, booleans) are found once too.
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        compiled = _Compiled(sql, list(params), slots, compiler, compiler.get_converters(fields))
+        cache[self] = compiled
+        return compiled
 
     def _rows(self, using: str, values: Mapping[str, Any]) -> Any:
         compiled = self._compile(using)

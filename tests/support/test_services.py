@@ -151,7 +151,7 @@ def test_a_staff_move_to_in_work_wins_over_a_concurrent_cancel(
     """The staff member holds the row lock; the customer's cancel waits and then sees «В работе»."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    from django.db import close_old_connections, transaction
+    from django.db import connections, transaction
 
     request = file_request(customer_link)
     locked = threading.Event()
@@ -166,7 +166,8 @@ def test_a_staff_move_to_in_work_wins_over_a_concurrent_cancel(
                 release.wait(5)
                 services.change_request_status(request, staff=staff, status=Status.IN_PROGRESS)
         finally:
-            close_old_connections()
+            # A thread's connection is not the test's: close it, or teardown finds it open.
+            connections.close_all()
 
     def customer_cancels() -> None:
         try:
@@ -175,7 +176,8 @@ def test_a_staff_move_to_in_work_wins_over_a_concurrent_cancel(
         except SupportError as error:
             outcome["result"] = error.code
         finally:
-            close_old_connections()
+            # A thread's connection is not the test's: close it, or teardown finds it open.
+            connections.close_all()
 
     worker = threading.Thread(target=staff_takes_it)
     worker.start()
