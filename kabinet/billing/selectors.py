@@ -41,12 +41,31 @@ _links_of = PreparedQuery(
 )
 
 
-def _user_links(user: Any) -> list[AccountLink]:
-    links: list[AccountLink] | None = getattr(user, _LINKS_MEMO, None)
+class LinkList(list[AccountLink]):
+    """The user's links in display order. ``version`` changes whenever any column they were read
+    from does: it keys the cached «Ваши счета» list of the account pages."""
+
+    version: int | None = None
+
+
+_ROW_VERSION = "_kabinet_row_version"
+
+
+def row_version(link: AccountLink) -> int | None:
+    """The version of the row ``link`` was read from (with its account, premises, supplier and
+    branch), None for a link that did not come from ``linked_accounts``."""
+    return getattr(link, _ROW_VERSION, None)
+
+
+def _user_links(user: Any) -> LinkList:
+    links: LinkList | None = getattr(user, _LINKS_MEMO, None)
     if links is None:
-        links = _links_of(user_id=user.pk)
-        for link in links:
+        read = _links_of.versioned_each(user_id=user.pk)
+        links = LinkList(link for link, _version in read)
+        links.version = hash(tuple(version for _link, version in read))
+        for link, version in read:
             link.user = user  # services reach the same object through link.user and drop the memo
+            setattr(link, _ROW_VERSION, version)
         setattr(user, _LINKS_MEMO, links)
     return links
 
@@ -57,11 +76,14 @@ def forget_links(user: Any) -> None:
         delattr(user, _LINKS_MEMO)
 
 
-def linked_accounts(user: Any) -> list[AccountLink]:
+def linked_accounts(user: Any) -> LinkList:
     """The user's links with their accounts, premises and suppliers, in display order."""
     if not user.is_authenticated:
-        return []
-    return list(_user_links(user))
+        return LinkList()
+    memo = _user_links(user)
+    links = LinkList(memo)
+    links.version = memo.version
+    return links
 
 
 def linked_account(user: Any, account_id: int) -> AccountLink:
@@ -90,6 +112,9 @@ class Overview:
     balance: Decimal | None
     due_date: dt.date | None
     days_left: int | None
+    # A hash of every column shown (the link's row, the latest bill's) and of the day: it keys
+    # the page's cached markup; None when the link's row version is unknown.
+    version: int | None = None
 
     @property
     def debt(self) -> Decimal | None:
@@ -115,10 +140,13 @@ _latest_sections = PreparedQuery(
 def account_overview(link: AccountLink, today: dt.date | None = None) -> Overview:
     """The latest bill of the linked account: balance (its total), sections, due date."""
     today = today or timezone.localdate()
-    sections = _latest_sections(account_id=link.account_id)
+    sections, bill_version = _latest_sections.versioned(account_id=link.account_id)
     bill = sections[0].bill if sections else None
     if bill is None:  # a bill without sections, or none at all
         bill = Bill.objects.filter(account_id=link.account_id).order_by("-period").first()
+        if bill is not None:
+            bill_version = hash(tuple(getattr(bill, f.attname) for f in Bill._meta.concrete_fields))
+    link_version = row_version(link)
     due_date = None
     if bill is not None:
         due_date = bill.due_date or min(
@@ -131,6 +159,7 @@ def account_overview(link: AccountLink, today: dt.date | None = None) -> Overvie
         balance=bill.total if bill is not None else None,
         due_date=due_date,
         days_left=(due_date - today).days if due_date is not None else None,
+        version=None if link_version is None else hash((link_version, bill_version, today)),
     )
 
 
@@ -210,6 +239,9 @@ class ChargesPage:
     period: dt.date | None
     suppliers: list[SupplierCharges]
     totals: dict[str, Decimal]
+    # A hash of the periods and of every column of the charge rows: it keys the page's cached
+    # markup, which is built from nothing else (and the account, the language).
+    version: int = 0
 
 
 def _add(totals: dict[str, Decimal], line: ChargeLine) -> None:
@@ -237,8 +269,10 @@ def account_charges(link: AccountLink, period: dt.date | None = None) -> Charges
         period = periods[0] if periods else None
     suppliers: dict[int, SupplierCharges] = {}
     grand = _zero_totals()
+    rows_version: int | None = None
     if period is not None:
-        for charge in _charges_of(account_id=link.account_id, period=period):
+        charges, rows_version = _charges_of.versioned(account_id=link.account_id, period=period)
+        for charge in charges:
             is_penalty = charge.service.kind == Service.Kind.PENALTY
             line = ChargeLine(
                 charge=charge, penalties=charge.charged if is_penalty else Decimal("0.00")
@@ -252,7 +286,11 @@ def account_charges(link: AccountLink, period: dt.date | None = None) -> Charges
             _add(group.totals, line)
             _add(grand, line)
     return ChargesPage(
-        periods=periods, period=period, suppliers=list(suppliers.values()), totals=grand
+        periods=periods,
+        period=period,
+        suppliers=list(suppliers.values()),
+        totals=grand,
+        version=hash((tuple(periods), period, rows_version)),
     )
 
 

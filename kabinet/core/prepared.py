@@ -121,6 +121,13 @@ class PreparedRows(_Prepared):
         return [tuple(row) for row in self._rows(using, values)]
 
 
+def _version(value: Any) -> int:
+    try:
+        return hash(value)
+    except TypeError:  # a column type that is not hashable (JSON, arrays): its text is
+        return hash(repr(value))
+
+
 @dataclass(frozen=True)
 class _Part:
     """One model of the row: where its columns are and where it hangs off its parent."""
@@ -153,6 +160,19 @@ class PreparedQuery(_Prepared, Generic[M]):
 
     def __call__(self, *, using: str = "default", **values: Any) -> list[M]:
         return [self._objects(using, row) for row in self._rows(using, values)]
+
+    def versioned(self, *, using: str = "default", **values: Any) -> tuple[list[M], int]:
+        """The objects and a version of what was read: a hash of every selected column, so it
+        changes whenever any value the objects were built from does. It keys cached markup
+        built from the objects (and only within this process: ``hash`` is salted per process).
+        """
+        rows = [tuple(row) for row in self._rows(using, values)]
+        return [self._objects(using, row) for row in rows], _version(tuple(rows))
+
+    def versioned_each(self, *, using: str = "default", **values: Any) -> list[tuple[M, int]]:
+        """Each object with the version of its own row (see ``versioned``)."""
+        rows = [tuple(row) for row in self._rows(using, values)]
+        return [(self._objects(using, row), _version(row)) for row in rows]
 
     def _query(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         if not self._parts:

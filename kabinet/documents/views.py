@@ -51,14 +51,16 @@ def bill_history(request: HttpRequest, account_id: int) -> HttpResponse:
     account = link.account
     form = BillPeriodForm(request.GET or None)
     start, end = form.period_range(timezone.localdate())
-    bills = _bills_between(account_id=account.pk, start=start, end=end)
     rows = [
         {
             "bill": bill,
+            "version": version,  # keys the card's cached markup, see the template
             "opening": abs(bill.opening_balance),
             "overpayment": -bill.total if bill.total < 0 else None,
         }
-        for bill in bills
+        for bill, version in _bills_between.versioned_each(
+            account_id=account.pk, start=start, end=end
+        )
     ]
     return render(
         request,

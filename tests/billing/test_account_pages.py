@@ -32,17 +32,6 @@ OCT = dt.date(2026, 10, 1)
 
 
 @pytest.fixture
-def customer() -> User:
-    return make_customer()
-
-
-@pytest.fixture
-def client_in(client: Client, customer: User) -> Client:
-    client.force_login(customer)
-    return client
-
-
-@pytest.fixture
 def energy() -> Supplier:
     return make_supplier(
         short_name="ТЭСК", name="ПАО «Тамбовская энергосбытовая компания»", inn="6829012680"

@@ -30,17 +30,6 @@ TODAY = dt.date(2026, 11, 21)
 
 
 @pytest.fixture
-def customer() -> User:
-    return make_customer()
-
-
-@pytest.fixture
-def client_in(client: Client, customer: User) -> Client:
-    client.force_login(customer)
-    return client
-
-
-@pytest.fixture
 def supplier() -> Supplier:
     return make_supplier(link_by_code=True, link_by_bill_total=True, link_by_surname_flat=True)
 

@@ -108,3 +108,34 @@ def test_a_placeholder_the_query_does_not_use_is_refused() -> None:
     unused = PreparedRows(lambda account_id: Charge.objects.values_list("pk"), {"account_id": int})
     with pytest.raises(ValueError, match="account_id"):
         unused(account_id=1)
+
+
+def test_versions_change_with_any_column_and_only_then() -> None:
+    supplier = make_supplier()
+    account = make_account(supplier)
+    first = make_charge(account, period=dt.date(2026, 9, 1), total=Decimal("10.00"))
+    make_charge(account, period=dt.date(2026, 9, 1), total=Decimal("20.00"))
+    period = dt.date(2026, 9, 1)
+
+    objects, version = CHARGES.versioned(account_id=account.pk, period=period)
+    assert [_fields(o) for o in objects] == [
+        _fields(o) for o in CHARGES(account_id=account.pk, period=period)
+    ]
+    each = CHARGES.versioned_each(account_id=account.pk, period=period)
+    assert [_fields(o) for o, _v in each] == [_fields(o) for o in objects]
+    assert CHARGES.versioned(account_id=account.pk, period=period)[1] == version
+
+    # A column of the row, and a column of a joined row, each make a new version.
+    Charge.objects.filter(pk=first.pk).update(total=Decimal("10.01"))
+    after_total = CHARGES.versioned(account_id=account.pk, period=period)[1]
+    assert after_total != version
+    supplier.short_name = "Другое имя"
+    supplier.save()
+    assert CHARGES.versioned(account_id=account.pk, period=period)[1] != after_total
+
+    # Per row: only the row that changed gets a new version.
+    before = {o.pk: v for o, v in CHARGES.versioned_each(account_id=account.pk, period=period)}
+    Charge.objects.filter(pk=first.pk).update(total=Decimal("10.02"))
+    after = {o.pk: v for o, v in CHARGES.versioned_each(account_id=account.pk, period=period)}
+    assert set(before) == set(after)
+    assert {pk for pk in after if after[pk] != before[pk]} == {first.pk}

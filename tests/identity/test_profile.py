@@ -41,17 +41,6 @@ def make_customer(**kwargs: Any) -> User:
     return User.objects.create_user(password=password, **defaults)
 
 
-@pytest.fixture
-def customer() -> User:
-    return make_customer()
-
-
-@pytest.fixture
-def client_in(client: Client, customer: User) -> Client:
-    client.force_login(customer)
-    return client
-
-
 def field_errors(response: Any, field: str) -> list[str]:
     return list(response.context["form"].errors.get(field, []))
 
