@@ -1,4 +1,4 @@
-"""Hot reads whose SQL Django compiles once per process instead of on every request.
+"""Hot reads (and writes) whose SQL Django compiles once per process instead of on every request.
 
 Django turns a queryset into SQL each time it is evaluated. For the reads every customer page
 makes (the customer's links with their accounts, premises and suppliers; the latest bill's
@@ -10,6 +10,10 @@ substitute the real values, run the SQL and build the same rows or objects.
 Placeholders are ids and dates. Each kind has a sentinel value that cannot occur in real data
 and is adapted for the database the way Django adapts it, so it can be found among the compiled
 parameters and replaced by the real value, adapted the same way.
+
+``PreparedUpdate`` and ``PreparedInsert`` do the same for the writes of a readings submission:
+their SQL is written once from the model's metadata, and each call prepares the values exactly
+as ``Model.save`` does.
 """
 
 from __future__ import annotations
@@ -226,3 +230,75 @@ class PreparedQuery(_Prepared, Generic[M]):
                 part.field.set_cached_value(parent, instance)
             built.append(instance)
         return built[0]  # type: ignore[return-value]
+
+
+class _PreparedWrite:
+    """SQL written once per database connection from the model's metadata, for writes on a hot
+    path; each call only prepares the values as ``Model.save`` does (``pre_save``, then
+    ``get_db_prep_save``). No signals are sent, so it is for models without receivers."""
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
+        self._model = model
+        self._fields: list[Any] = [model._meta.get_field(name) for name in fields]
+        for field in self._fields:
+            if not getattr(field, "concrete", False) or field.primary_key:
+                raise ValueError(f"{field.name}: only concrete, non-key fields can be written")
+            if hasattr(field, "get_placeholder"):
+                raise ValueError(
+                    f"{field.name}: fields with their own placeholder are not supported"
+                )
+        self._sql: dict[str, str] = {}
+
+    def _build(self, quote: Callable[[str], str]) -> str:
+        raise NotImplementedError
+
+    def _execute(self, instance: models.Model, using: str, *, add: bool, tail: list[Any]) -> int:
+        connection = connections[using]
+        sql = self._sql.get(connection.vendor)
+        if sql is None:
+            sql = self._sql[connection.vendor] = self._build(connection.ops.quote_name)
+        params = []
+        for field in self._fields:
+            value = field.pre_save(instance, add)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"{field.name}: expressions are not supported")
+            params.append(field.get_db_prep_save(value, connection=connection))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *tail])
+            return int(cursor.rowcount)
+
+
+class PreparedUpdate(_PreparedWrite):
+    """``UPDATE … SET <fields> WHERE pk = …`` for one saved instance; returns the rows updated."""
+
+    def _build(self, quote: Callable[[str], str]) -> str:
+        meta: Any = self._model._meta
+        columns = ", ".join(f"{quote(f.column)} = %s" for f in self._fields)
+        # Only the model's own table and column names, quoted, go into the text; values are
+        # parameters.
+        return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+
+    def __call__(self, instance: models.Model, *, using: str = "default") -> int:
+        if instance.pk is None:
+            raise ValueError("the instance has no primary key: it is not saved yet")
+        return self._execute(instance, using, add=False, tail=[instance.pk])
+
+
+class PreparedInsert(_PreparedWrite):
+    """``INSERT`` of a new row with the database's own primary key, for rows whose id the caller
+    does not need (audit entries): ``instance.pk`` stays None."""
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str] | None = None) -> None:
+        names = fields or [f.name for f in model._meta.concrete_fields if not f.primary_key]
+        super().__init__(model, names)
+
+    def _build(self, quote: Callable[[str], str]) -> str:
+        columns = ", ".join(quote(f.column) for f in self._fields)
+        marks = ", ".join(["%s"] * len(self._fields))
+        table = quote(self._model._meta.db_table)
+        return f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (as above)
+
+    def __call__(self, instance: models.Model, *, using: str = "default") -> None:
+        if instance.pk is not None:
+            raise ValueError("the instance already has a primary key")
+        self._execute(instance, using, add=True, tail=[])

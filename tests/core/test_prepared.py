@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from kabinet.billing.models import AccountLink, Charge
-from kabinet.core.prepared import PreparedQuery, PreparedRows
+from kabinet.core.models import AuditEntry
+from kabinet.core.prepared import PreparedInsert, PreparedQuery, PreparedRows, PreparedUpdate
 from tests.factories import make_account, make_branch, make_charge, make_supplier
 from tests.identity.test_profile import make_customer
 
@@ -139,3 +141,60 @@ def test_versions_change_with_any_column_and_only_then() -> None:
     after = {o.pk: v for o, v in CHARGES.versioned_each(account_id=account.pk, period=period)}
     assert set(before) == set(after)
     assert {pk for pk in after if after[pk] != before[pk]} == {first.pk}
+
+
+UPDATE_CHARGE = PreparedUpdate(Charge, ["total", "volume", "tariff_code"])
+INSERT_AUDIT = PreparedInsert(AuditEntry)
+
+
+def test_an_update_writes_its_columns_only_and_prepares_values_as_save_does() -> None:
+    account = make_account(make_supplier())
+    charge = make_charge(account, total=Decimal("10.00"), charged=Decimal("10.00"))
+    stale = Charge.objects.get(pk=charge.pk)
+    Charge.objects.filter(pk=charge.pk).update(charged=Decimal("99.00"))
+
+    stale.total = Decimal("12.345")  # rounded to the field's places as save() rounds it
+    stale.volume = None
+    stale.tariff_code = "T2"
+    stale.charged = Decimal("1.00")  # not one of its columns: stays as the database has it
+    assert UPDATE_CHARGE(stale) == 1
+
+    saved = make_charge(account)
+    saved.total = Decimal("12.345")
+    saved.save()
+    row = Charge.objects.get(pk=charge.pk)
+    assert row.total == Charge.objects.get(pk=saved.pk).total
+    assert (row.volume, row.tariff_code, row.charged) == (None, "T2", Decimal("99.00"))
+    assert UPDATE_CHARGE(Charge(pk=-1, total=Decimal("1"), tariff_code="")) == 0
+    with pytest.raises(ValueError, match="not saved"):
+        UPDATE_CHARGE(Charge(total=Decimal("1")))
+
+
+def test_an_insert_adds_the_row_as_create_would() -> None:
+    user = make_customer()
+    entry = AuditEntry(
+        actor=user, action="test.done", object_type="billing.Account", object_id="7",
+        data={"values": ["1.50"], "photo": False},
+    )  # fmt: skip
+    INSERT_AUDIT(entry)
+    INSERT_AUDIT(AuditEntry(action="test.done", data={}))
+
+    rows = list(AuditEntry.objects.filter(action="test.done").order_by("id"))
+    assert len(rows) == 2
+    first = rows[0]
+    assert (first.actor_id, first.object_type, first.object_id) == (user.pk, "billing.Account", "7")
+    assert first.data == {"values": ["1.50"], "photo": False}
+    assert first.at is not None  # auto_now_add filled in, as create() does
+    assert rows[1].actor_id is None
+    with pytest.raises(ValueError, match="already has"):
+        INSERT_AUDIT(first)
+
+
+def test_writes_refuse_what_they_cannot_prepare() -> None:
+    with pytest.raises(ValueError, match="non-key"):
+        PreparedUpdate(Charge, ["id"])
+    account = make_account(make_supplier())
+    charge = make_charge(account)
+    charge.total = F("total") + 1
+    with pytest.raises(TypeError, match="expressions"):
+        UPDATE_CHARGE(charge)

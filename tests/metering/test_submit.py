@@ -17,6 +17,7 @@ from PIL import Image
 
 from kabinet.billing.models import AccountLink
 from kabinet.core.models import AuditEntry
+from kabinet.metering import services
 from kabinet.metering.models import Meter, Reading
 from kabinet.metering.services import ReadingsError, check_readings, parse_value, submit_readings
 from tests.factories import make_account, make_meter
@@ -271,10 +272,10 @@ def test_a_photo_over_the_size_limit_is_refused(
 def test_a_file_left_by_a_failed_save_is_removed(
     clock: Clock, link: AccountLink, day_night: Meter, settings: Any, monkeypatch: Any
 ) -> None:
-    def boom(**kwargs: Any) -> None:
+    def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(AuditEntry.objects, "create", boom)
+    monkeypatch.setattr(services, "_write_audit", boom)
     with pytest.raises(RuntimeError):
         submit(link, {day_night.pk: ["12400", "4600"]}, photo=jpeg())
 
