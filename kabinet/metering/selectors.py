@@ -44,6 +44,10 @@ def _meters_in_service_of(account_id: int, today: dt.date) -> QuerySet[Meter]:
 _meters_in_service = PreparedQuery(
     _meters_in_service_of, {"account_id": int, "today": dt.date}, ["service"]
 )
+# The facts are read by a second query once this one holds the locks. Joined into this one, they
+# would come from the snapshot taken before waiting for a lock (READ COMMITTED re-checks only
+# the locked rows), and two submissions at once would both add a row (tried: the PostgreSQL test
+# test_two_submissions_at_once_leave_one_row catches it).
 _meters_in_service_locked = PreparedQuery(
     lambda account_id, today: _meters_in_service_of(account_id, today).select_for_update(
         of=("self",)
