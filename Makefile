@@ -18,7 +18,8 @@ MYPY_PATHS := kabinet tests $(wildcard bench)
 
 # The Debian packages this invocation needs and the machine lacks, gathered into one list so that
 # `apt-get update` runs at most once, and not at all when nothing is missing. Chromium (the e2e
-# browser) and zbarimg (reads the bill QR back in tests) only matter to the test goals.
+# browser) and zbarimg (reads the bill QR back in tests) only matter to the test goals, Pango
+# (WeasyPrint's text layout) only to the benchmarks.
 TEST_GOALS := test test-sqlite test-postgres deps-test
 APT_MISSING = \
 	$(if $(wildcard $(UV)),,$(if $(shell python3 -m pip --version 2>/dev/null),,python3-pip)) \
@@ -26,7 +27,10 @@ APT_MISSING = \
 	$(if $(filter $(TEST_GOALS),$(MAKECMDGOALS)), \
 		$(if $(wildcard /usr/bin/chromium),,chromium) \
 		$(if $(shell command -v zbarimg 2>/dev/null),,zbar-tools) \
-		$(if $(shell command -v pdftoppm 2>/dev/null),,poppler-utils))
+		$(if $(shell command -v pdftoppm 2>/dev/null),,poppler-utils)) \
+	$(if $(filter bench,$(MAKECMDGOALS)), \
+		$(if $(shell /sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && echo found),, \
+			libpango-1.0-0 libpangoft2-1.0-0))
 
 .PHONY: help run test test-sqlite test-postgres lint fmt bench deps deps-test system-packages demo clean
 
@@ -126,9 +130,10 @@ fmt: deps
 	$(PY) ruff format .
 	$(PY) ruff check --fix .
 
+# WeasyPrint (the bill PDF comparison) is in the "bench" dependency group, not in Kabinet's.
 bench: deps
 	$(PY) python bench/import_billing.py
-	$(PY) python bench/bills_pdf.py
+	$(PY) --group bench python bench/bills_pdf.py
 	$(PY) python bench/pages.py
 	$(PY) python bench/readings.py
 	$(PY) python bench/payments.py

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database, line, load, recreate_database  # noqa: E402
-from serving import gunicorn, hammer, rate_and_p99, send  # noqa: E402
+from serving import gunicorn, hammer, rate_and_p99, send, settle  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_pages"
 THREADS = 4
@@ -159,6 +159,7 @@ def main() -> None:
         f"{name}={client.cookies[name].value}" for name in ("sessionid", "csrftoken")
     )
 
+    settle()
     with gunicorn(env) as port:
         print(
             f"gunicorn, 2 sync workers; {args.requests} requests per page from {THREADS} threads,"

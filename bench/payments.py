@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database, line, load, recreate_database  # noqa: E402
-from serving import gunicorn, hammer, rate_and_p99, send  # noqa: E402
+from serving import gunicorn, hammer, rate_and_p99, send, settle  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_payments"
 THREADS = 4
@@ -130,6 +130,7 @@ def main() -> None:
     print(f"account {account}: {len(amounts)} payable lines")
     connections.close_all()
 
+    settle()
     with gunicorn(env) as port:
         pay_path = f"/accounts/{account.pk}/pay/"
         csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))

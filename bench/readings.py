@@ -39,7 +39,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database, line, load, recreate_database  # noqa: E402
-from serving import gunicorn, hammer, rate_and_p99, send  # noqa: E402
+from serving import gunicorn, hammer, rate_and_p99, send, settle  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_readings"
 THREADS = 4
@@ -203,6 +203,7 @@ def main() -> None:
         queries = len(captured)
     connections.close_all()
 
+    settle()
     with gunicorn(env, settings_module="readings_settings") as port:
         print(
             f"gunicorn, 2 sync workers; {args.requests} POSTs per target from {THREADS} threads,"
