@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from kabinet.billing.models import AccountLink
 from kabinet.core.models import AuditEntry
-from kabinet.core.prepared import PreparedInsert, PreparedUpdate
+from kabinet.core.prepared import PreparedInsert, PreparedUpdate, write_together
 from kabinet.core.uploads import IMAGES_AND_PDF, check_upload, private_storage, store_upload
 from kabinet.metering import selectors, windows
 from kabinet.metering.models import Meter, Reading
@@ -407,9 +407,10 @@ def check_photo(photo: UploadedFile | None) -> None:
         raise ReadingsError([Problem("photo_invalid", " ".join(error.messages))]) from None
 
 
-# A submission's writes, compiled once: a correction replaces the columns the loop above sets
+# A submission's writes, compiled once: a correction replaces the columns the loop below sets
 # (the meter, period, source and status of an open submission stay), and the audit row is
-# added without reading its id back. Measured in-process: 0.5 ms of a 5 ms submission.
+# added without reading its id back; on PostgreSQL the corrections and the audit row go as one
+# statement. Measured in-process: 0.5 ms of a 5 ms submission, before joining them.
 _replace_reading = PreparedUpdate(
     Reading,
     [
@@ -461,6 +462,7 @@ def submit_readings(
             )
             photo_name, photo_type = _store_photo(photo)
             saved: list[Reading] = []
+            corrections: list[tuple[PreparedUpdate, Reading]] = []
             replaced = 0
             now = timezone.now()
             for planned in plan.readings:
@@ -484,29 +486,28 @@ def submit_readings(
                     reading.photo.name = photo_name
                     reading.photo_content_type = photo_type
                 if planned.replaces is None:
-                    reading.save()
+                    reading.save()  # its id goes into the audit row
                 else:
-                    _replace_reading(reading)
+                    corrections.append((_replace_reading, reading))
                 saved.append(reading)
-            _write_audit(
-                AuditEntry(
-                    actor=user,
-                    action="metering.readings_submitted",
-                    object_type="billing.Account",
-                    object_id=str(link.account_id),
-                    data={
-                        "period": plan.window.period.isoformat(),
-                        "readings": {
-                            str(r.pk): [format(v, f".{r.meter.fraction_digits}f") for v in r.values]
-                            for r in saved
-                        },
-                        "replaced": replaced,
-                        "rollover": [r.pk for r in saved if r.rollover_confirmed],
-                        "jump": [r.pk for r in saved if r.jump_confirmed],
-                        "photo": bool(photo_name),
+            audit = AuditEntry(
+                actor=user,
+                action="metering.readings_submitted",
+                object_type="billing.Account",
+                object_id=str(link.account_id),
+                data={
+                    "period": plan.window.period.isoformat(),
+                    "readings": {
+                        str(r.pk): [format(v, f".{r.meter.fraction_digits}f") for v in r.values]
+                        for r in saved
                     },
-                )
+                    "replaced": replaced,
+                    "rollover": [r.pk for r in saved if r.rollover_confirmed],
+                    "jump": [r.pk for r in saved if r.jump_confirmed],
+                    "photo": bool(photo_name),
+                },
             )
+            write_together([*corrections, (_write_audit, audit)])
     except BaseException:
         # The rows are rolled back; the stored file must not outlive them.
         if photo_name:

@@ -12,7 +12,13 @@ from django.test.utils import CaptureQueriesContext
 
 from kabinet.billing.models import AccountLink, Charge
 from kabinet.core.models import AuditEntry
-from kabinet.core.prepared import PreparedInsert, PreparedQuery, PreparedRows, PreparedUpdate
+from kabinet.core.prepared import (
+    PreparedInsert,
+    PreparedQuery,
+    PreparedRows,
+    PreparedUpdate,
+    write_together,
+)
 from tests.factories import make_account, make_branch, make_charge, make_supplier
 from tests.identity.test_profile import make_customer
 
@@ -198,3 +204,21 @@ def test_writes_refuse_what_they_cannot_prepare() -> None:
     charge.total = F("total") + 1
     with pytest.raises(TypeError, match="expressions"):
         UPDATE_CHARGE(charge)
+
+
+def test_writes_together_apply_each_write_and_go_as_one_statement_on_postgresql() -> None:
+    account = make_account(make_supplier())
+    first = make_charge(account, total=Decimal("1.00"))
+    second = make_charge(account, total=Decimal("2.00"))
+    first.total, second.total = Decimal("10.00"), Decimal("20.00")
+    first.tariff_code = second.tariff_code = "T3"
+    entry = AuditEntry(action="test.together", data={"charges": [first.pk, second.pk]})
+
+    with CaptureQueriesContext(connection) as queries:
+        write_together([(UPDATE_CHARGE, first), (UPDATE_CHARGE, second), (INSERT_AUDIT, entry)])
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+
+    totals = dict(Charge.objects.filter(account=account).values_list("pk", "total"))
+    assert totals == {first.pk: Decimal("10.00"), second.pk: Decimal("20.00")}
+    assert AuditEntry.objects.get(action="test.together").data == {"charges": [first.pk, second.pk]}
+    write_together([])  # nothing to write: no statement at all

@@ -275,7 +275,7 @@ def test_a_file_left_by_a_failed_save_is_removed(
     def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "_write_audit", boom)
+    monkeypatch.setattr(services, "write_together", boom)
     with pytest.raises(RuntimeError):
         submit(link, {day_night.pk: ["12400", "4600"]}, photo=jpeg())
 
