@@ -13,12 +13,10 @@ SQL queries each page makes (target <= 10). Timings on these machines are noisy;
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import secrets
 import shutil
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,14 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
-from import_billing import drop_database, line, load, recreate_database  # noqa: E402
-from serving import gunicorn, hammer, rate_and_p99, send, settle  # noqa: E402
+from import_billing import drop_database  # noqa: E402
+from serving import ROUNDS, gunicorn, interleaved, load_utility, send, settle, start  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_pages"
 THREADS = 4
-# Pages are measured in turns, a slice of the requests each, so that a load change on the machine
-# (other processes come and go) falls on every page alike and the ratios stay comparable.
-ROUNDS = 5
 
 
 def parse_args() -> argparse.Namespace:
@@ -58,72 +53,22 @@ def page_get(port: int, path: str, cookie: str) -> Callable[[int, int], int]:
     return request
 
 
-def measure(
-    port: int, pages: dict[str, str], cookie: str, total: int
-) -> dict[str, tuple[float, float]]:
-    """Requests/s and p99 seconds per page, measured in ROUNDS interleaved turns."""
-    for path in pages.values():
-        for _ in range(10):  # warm the workers' connections, caches and prepared statements
-            get(port, path, cookie)
-    elapsed = dict.fromkeys(pages, 0.0)
-    latencies: dict[str, list[float]] = {name: [] for name in pages}
-    for _ in range(ROUNDS):
-        for name, path in pages.items():
-            seconds, values = hammer(
-                max(THREADS, total // ROUNDS), page_get(port, path, cookie), {200}, threads=THREADS
-            )
-            elapsed[name] += seconds
-            latencies[name].extend(values)
-    return {name: rate_and_p99(elapsed[name], latencies[name]) for name in pages}
-
-
 def main() -> None:
     args = parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    work = ROOT / "var" / "bench-pages"
-    if not args.reuse:
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kabinet.settings",
-        "DATABASE_URL": url,
-        "KABINET_VAR_DIR": str(work),
-        "IMPORT_ARCHIVE_DIR": str(work / "archive"),
-        # One key for this process (which creates the session) and the servers (which check it).
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    os.environ.update({**env, "DEBUG": "1"})
-
-    database = url.rsplit("/", 1)[-1] if args.reuse else recreate_database(url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    work, env = start("pages", url, reuse=args.reuse)
     from django.db import connection, connections
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from kabinet.billing.demo import DemoUtility, ensure_reference_data
     from kabinet.billing.models import Account, AccountLink, Bill
     from kabinet.identity.models import User
 
     if args.reuse:
-        print(f"Kabinet pages benchmark: the {Account.objects.count():,} accounts of {database}")
-        call_command("migrate", verbosity=0)
         User.objects.filter(username="bench").delete()
     else:
-        print(f"Kabinet pages benchmark: {args.accounts:,} accounts, database {database}")
-        call_command("migrate", verbosity=0)
-        ensure_reference_data()
-        started = time.perf_counter()
-        utility = DemoUtility(args.accounts, 2, 42, today=dt.date.today())  # noqa: DTZ011
-        files = utility.write(work / "files")
-        line("generate files", f"{time.perf_counter() - started:8.2f} s")
-        load(list(files.paths), "import (set-up)")
+        load_utility(args.accounts, work)
+    print(f"{Account.objects.count():,} accounts")
 
     latest = Bill.objects.order_by("-period").values_list("period", flat=True).first()
     assert latest is not None, "the import loaded no bills"
@@ -166,7 +111,12 @@ def main() -> None:
             f" in {ROUNDS} interleaved rounds"
         )
         print(f"{'page':<24}{'req/s':>9}{'p99, ms':>10}{'ratio':>8}{'queries':>9}")
-        results = measure(port, pages, cookie, args.requests)
+        results = interleaved(
+            {name: page_get(port, path, cookie) for name, path in pages.items()},
+            args.requests,
+            {200},
+            threads=THREADS,
+        )
         baseline = results["trivial view /healthz"][0]
         for name, (rps, p99) in results.items():
             print(

@@ -28,7 +28,6 @@ import secrets
 import shutil
 import string
 import sys
-import time
 import urllib.parse
 import uuid
 from collections.abc import Callable
@@ -38,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
-from import_billing import drop_database, line, load, recreate_database  # noqa: E402
-from serving import gunicorn, hammer, rate_and_p99, send, settle  # noqa: E402
+from import_billing import drop_database  # noqa: E402
+from serving import gunicorn, hammer, load_utility, rate_and_p99, send, settle, start  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_payments"
 THREADS = 4
@@ -64,34 +63,17 @@ def under_load(total: int, request: Request, ok: set[int]) -> tuple[float, float
 def main() -> None:
     args = parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    work = ROOT / "var" / "bench-payments"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kabinet.settings",
-        "DATABASE_URL": url,
-        "KABINET_VAR_DIR": str(work),
-        "IMPORT_ARCHIVE_DIR": str(work / "archive"),
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "WARNING",
+    work, env = start(
+        "payments",
+        url,
+        reuse=False,
         # Written out: outside DEBUG the sandbox acquirer is on only when named explicitly.
-        "PAYMENT_PROVIDER": "sandbox",
-        "PAYMENT_NOTIFY_LIMIT_PER_MINUTE": "1000000",
-    }
-    os.environ.update({**env, "DEBUG": "1"})
-
-    database = recreate_database(url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+        PAYMENT_PROVIDER="sandbox",
+        PAYMENT_NOTIFY_LIMIT_PER_MINUTE="1000000",
+    )
     from django.db import connections
     from django.test import Client
 
-    from kabinet.billing.demo import DemoUtility, ensure_reference_data
     from kabinet.billing.models import Account, AccountLink, Bill
     from kabinet.identity.models import User
     from kabinet.messaging.models import OutgoingMessage
@@ -99,15 +81,8 @@ def main() -> None:
     from kabinet.payments.providers.sandbox import SIGNATURE_HEADER, notification_body, sign
     from kabinet.payments.selectors import payment_lines
 
-    print(f"Kabinet payments benchmark: {args.accounts:,} accounts, database {database}")
-    call_command("migrate", verbosity=0)
-    ensure_reference_data()
-    started = time.perf_counter()
-    utility = DemoUtility(args.accounts, 2, 42, today=dt.date.today())  # noqa: DTZ011
-    files = utility.write(work / "files")
-    line("generate files", f"{time.perf_counter() - started:8.2f} s")
     # Readings play no part in payments; only what the payment page reads is loaded.
-    load([p for p in files.paths if not p.name.startswith("readings")], "import (set-up)")
+    load_utility(args.accounts, work, keep=lambda path: not path.name.startswith("readings"))
 
     latest = Bill.objects.order_by("-period").values_list("period", flat=True).first()
     assert latest is not None, "the import loaded no bills"

@@ -23,13 +23,12 @@ measured in interleaved rounds, so that a load change on the machine falls on bo
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import re
 import secrets
 import shutil
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -38,13 +37,12 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
-from import_billing import drop_database, line, load, recreate_database  # noqa: E402
-from serving import gunicorn, hammer, rate_and_p99, send, settle  # noqa: E402
+from import_billing import drop_database  # noqa: E402
+from serving import ROUNDS, gunicorn, interleaved, load_utility, send, settle, start  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_readings"
 THREADS = 4
 TARGET = 0.4
-ROUNDS = 5
 
 
 def parse_args() -> argparse.Namespace:
@@ -70,83 +68,33 @@ def request(port: int, method: str, path: str, cookie: str, body: str = "") -> t
 Sender = tuple[str, str, str]  # path, cookie, body
 
 
-def submit_load(
-    targets: dict[str, list[Sender]], port: int, total: int
-) -> dict[str, tuple[float, float]]:
-    """``total`` POSTs per target from one thread per sender (a customer: path, cookie, body),
-    each to be answered 302, in ROUNDS interleaved turns so that a load change on the machine
-    falls on every target alike; returns (requests/s, p99 seconds) per target."""
-    for senders in targets.values():  # warm the workers' connections and caches
-        for path, cookie, body in senders:
-            for _ in range(3):
-                request(port, "POST", path, cookie, body)
-    elapsed = dict.fromkeys(targets, 0.0)
-    latencies: dict[str, list[float]] = {name: [] for name in targets}
-    for _ in range(ROUNDS):
-        for name, senders in targets.items():
+def poster(port: int, senders: list[Sender]) -> Callable[[int, int], int]:
+    """Thread ``n`` posts as customer ``n``: (path, cookie, body)."""
 
-            def post(_number: int, thread: int, senders: list[Sender] = senders) -> int:
-                return request(port, "POST", *senders[thread])[0]
+    def post(_number: int, thread: int) -> int:
+        return request(port, "POST", *senders[thread])[0]
 
-            seconds, values = hammer(
-                max(len(senders), total // ROUNDS), post, {302}, threads=len(senders)
-            )
-            elapsed[name] += seconds
-            latencies[name].extend(values)
-    return {name: rate_and_p99(elapsed[name], latencies[name]) for name in targets}
+    return post
 
 
 def main() -> None:
     args = parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    work = ROOT / "var" / "bench-readings"
-    if not args.reuse:
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kabinet.settings",
-        "DATABASE_URL": url,
-        "KABINET_VAR_DIR": str(work),
-        "IMPORT_ARCHIVE_DIR": str(work / "archive"),
-        "UPLOADS_ROOT": str(work / "uploads"),
-        # One key for this process (which creates the session) and the servers (which check it).
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    os.environ.update({**env, "DEBUG": "1"})
-
-    database = url.rsplit("/", 1)[-1] if args.reuse else recreate_database(url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    work, env = start("readings", url, reuse=args.reuse)
     from django.db import connection, connections
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from kabinet.billing.demo import DemoUtility, ensure_reference_data
     from kabinet.billing.models import AccountLink, Supplier
     from kabinet.identity.models import User
     from kabinet.metering.models import Meter
     from kabinet.metering.selectors import last_accepted
 
     if args.reuse:
-        print(f"Kabinet readings benchmark: the accounts of {database}")
-        call_command("migrate", verbosity=0)
         # Their submissions stay (submitted_by is set to null); their links and logins go.
         User.objects.filter(username__startswith="bench").delete()
     else:
-        print(f"Kabinet readings benchmark: {args.accounts:,} accounts, database {database}")
-        call_command("migrate", verbosity=0)
-        ensure_reference_data()
-        started = time.perf_counter()
-        utility = DemoUtility(args.accounts, 2, 42, today=dt.date.today())  # noqa: DTZ011
-        files = utility.write(work / "files")
-        line("generate files", f"{time.perf_counter() - started:8.2f} s")
-        load(list(files.paths), "import (set-up)")
+        load_utility(args.accounts, work)
 
     # One customer per thread, each with an account of its own: customers submit for their own
     # meters, so the meters' row locks do not make them wait for one another.
@@ -210,10 +158,14 @@ def main() -> None:
             f" in {ROUNDS} interleaved rounds"
         )
         print(f"{'target':<28}{'req/s':>9}{'p99, ms':>10}{'ratio':>8}")
-        results = submit_load(
-            {"trivial POST view": trivial, "readings submission": submissions},
-            port,
+        results = interleaved(
+            {
+                "trivial POST view": poster(port, trivial),
+                "readings submission": poster(port, submissions),
+            },
             args.requests,
+            {302},
+            threads=THREADS,
         )
         base, base_p99 = results["trivial POST view"]
         rps, p99 = results["readings submission"]

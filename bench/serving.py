@@ -6,9 +6,12 @@ workers; the benchmark's requests come from threads of this process on the same 
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import http.client
 import os
+import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -22,6 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 WORKERS = 2
+# Targets are measured in turns, a slice of the requests each, so that a load change on the
+# machine (other processes come and go) falls on every target alike and the ratios hold.
+ROUNDS = 5
 
 
 def free_port() -> int:
@@ -43,6 +49,58 @@ def send(
         return response.status, time.perf_counter() - started
     finally:
         conn.close()
+
+
+def start(name: str, url: str, *, reuse: bool, **settings: str) -> tuple[Path, dict[str, str]]:
+    """Set up Django for the benchmark ``name`` on the database ``url``: its files go to
+    var/bench-<name> (emptied first unless ``reuse``), the database is created anew unless
+    ``reuse``, and migrated. Returns the folder and the environment the servers run with, which
+    this process has too (with DEBUG on); ``settings`` are added to it."""
+    from import_billing import recreate_database
+
+    work = ROOT / "var" / f"bench-{name}"
+    if not reuse:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kabinet.settings",
+        "DATABASE_URL": url,
+        "KABINET_VAR_DIR": str(work),
+        "IMPORT_ARCHIVE_DIR": str(work / "archive"),
+        "UPLOADS_ROOT": str(work / "uploads"),
+        # One key for this process (which creates the sessions) and the servers (which check it).
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+        **settings,
+    }
+    os.environ.update({**env, "DEBUG": "1"})
+    database = url.rsplit("/", 1)[-1] if reuse else recreate_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    print(f"Kabinet {name} benchmark: database {database}")
+    return work, env
+
+
+def load_utility(accounts: int, work: Path, keep: Callable[[Path], bool] = bool) -> None:
+    """The demo utility with ``accounts`` accounts and two suppliers, written as billing files
+    and loaded through the real importer (the files ``keep`` accepts)."""
+    from import_billing import line, load
+
+    from kabinet.billing.demo import DemoUtility, ensure_reference_data
+
+    ensure_reference_data()
+    started = time.perf_counter()
+    utility = DemoUtility(accounts, 2, 42, today=dt.date.today())  # noqa: DTZ011
+    files = utility.write(work / "files")
+    line("generate files", f"{time.perf_counter() - started:8.2f} s")
+    load([path for path in files.paths if keep(path)], f"import of {accounts:,} accounts")
 
 
 def settle() -> None:
@@ -144,6 +202,26 @@ def hammer(
     if failures:
         sys.exit(f"{len(failures)} unexpected responses, e.g. {failures[0]}")
     return elapsed, latencies
+
+
+def interleaved(
+    targets: Mapping[str, Callable[[int, int], int]], total: int, ok: set[int], *, threads: int
+) -> dict[str, tuple[float, float]]:
+    """``total`` requests per target (see ``hammer``) from ``threads`` threads, in ROUNDS
+    turns; each target is first sent a few requests from every thread, to warm the workers'
+    connections, caches and prepared statements. Returns (requests/s, p99 seconds) per target."""
+    for request in targets.values():
+        for thread in range(threads):
+            for _ in range(3):
+                request(0, thread)
+    elapsed = dict.fromkeys(targets, 0.0)
+    latencies: dict[str, list[float]] = {name: [] for name in targets}
+    for _ in range(ROUNDS):
+        for name, request in targets.items():
+            seconds, values = hammer(max(threads, total // ROUNDS), request, ok, threads=threads)
+            elapsed[name] += seconds
+            latencies[name].extend(values)
+    return {name: rate_and_p99(elapsed[name], latencies[name]) for name in targets}
 
 
 def rate_and_p99(elapsed: float, latencies: list[float]) -> tuple[float, float]:

@@ -165,18 +165,17 @@ class PreparedQuery(_Prepared, Generic[M]):
     def __call__(self, *, using: str = "default", **values: Any) -> list[M]:
         return [self._objects(using, row) for row in self._rows(using, values)]
 
-    def versioned(self, *, using: str = "default", **values: Any) -> tuple[list[M], int]:
-        """The objects and a version of what was read: a hash of every selected column, so it
-        changes whenever any value the objects were built from does. It keys cached markup
-        built from the objects (and only within this process: ``hash`` is salted per process).
-        """
-        rows = [tuple(row) for row in self._rows(using, values)]
-        return [self._objects(using, row) for row in rows], _version(tuple(rows))
-
     def versioned_each(self, *, using: str = "default", **values: Any) -> list[tuple[M, int]]:
-        """Each object with the version of its own row (see ``versioned``)."""
+        """Each object with the version of its row: a hash of every selected column, so it changes
+        whenever any value the object was built from does. It keys cached markup built from the
+        objects (within this process only: ``hash`` is salted per process)."""
         rows = [tuple(row) for row in self._rows(using, values)]
         return [(self._objects(using, row), _version(row)) for row in rows]
+
+    def versioned(self, *, using: str = "default", **values: Any) -> tuple[list[M], int]:
+        """The objects and one version for all of them (see ``versioned_each``)."""
+        each = self.versioned_each(using=using, **values)
+        return [obj for obj, _version in each], hash(tuple(version for _obj, version in each))
 
     def _query(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         if not self._parts:
