@@ -104,7 +104,7 @@ def main() -> None:
             is_automatic=False,
             account__automatic_readings=False,
             zones=2,
-            readings__status="accepted",
+            readings__status__in=("accepted", "billed"),
         )
         .select_related("account", "supplier")
         .order_by("account_id")

@@ -11,7 +11,7 @@ Placeholders are ids and dates. Each kind has a sentinel value that cannot occur
 and is adapted for the database the way Django adapts it, so it can be found among the compiled
 parameters and replaced by the real value, adapted the same way.
 
-``PreparedUpdate`` and ``PreparedInsert`` do the same for the writes of a readings submission:
+``PreparedInsert`` and ``PreparedUpsert`` do the same for the writes of a readings submission:
 their SQL is written once from the model's metadata, and each call prepares the values exactly
 as ``Model.save`` does.
 """
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models
+from django.db.models.sql import Query
 from django.db.models.sql.compiler import SQLCompiler
 
 M = TypeVar("M", bound=models.Model)
@@ -232,15 +233,15 @@ class PreparedQuery(_Prepared, Generic[M]):
 
 
 class _PreparedWrite:
-    """SQL written once per database connection from the model's metadata, for writes on a hot
-    path; each call only prepares the values as ``Model.save`` does (``pre_save``, then
-    ``get_db_prep_save``). No signals are sent, so it is for models without receivers."""
+    """SQL written once per database vendor from the model's metadata, for inserts on a hot
+    path; each call only prepares the values as ``Model.save`` does for a new row (``pre_save``
+    with ``add``, then ``get_db_prep_save``). No signals are sent, so it is for models without
+    receivers."""
 
-    _adding = False  # what ``pre_save`` is told: auto_now_add fields are filled on insert
-
-    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
+    def __init__(self, model: type[models.Model], fields: Sequence[str] | None = None) -> None:
         self._model = model
-        self._fields: list[Any] = [model._meta.get_field(name) for name in fields]
+        names = fields or [f.name for f in model._meta.concrete_fields if not f.primary_key]
+        self._fields: list[Any] = [model._meta.get_field(name) for name in names]
         for field in self._fields:
             if not getattr(field, "concrete", False) or field.primary_key:
                 raise ValueError(f"{field.name}: only concrete, non-key fields can be written")
@@ -248,95 +249,143 @@ class _PreparedWrite:
                 raise ValueError(
                     f"{field.name}: fields with their own placeholder are not supported"
                 )
-        self._sql: dict[str, str] = {}
 
-    def _build(self, quote: Callable[[str], str]) -> str:
-        raise NotImplementedError
-
-    def statement(self, instance: models.Model, connection: Any) -> tuple[str, list[Any]]:
-        """The SQL and the parameters that write ``instance`` on ``connection``."""
-        sql = self._sql.get(connection.vendor)
-        if sql is None:
-            sql = self._sql[connection.vendor] = self._build(connection.ops.quote_name)
+    def _values(self, instance: models.Model, connection: Any) -> list[Any]:
         params = []
         for field in self._fields:
-            value = field.pre_save(instance, self._adding)
+            value = field.pre_save(instance, True)
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"{field.name}: expressions are not supported")
             params.append(field.get_db_prep_save(value, connection=connection))
-        return sql, [*params, *self._tail(instance)]
-
-    def _tail(self, instance: models.Model) -> list[Any]:
-        return []
-
-    def _execute(self, instance: models.Model, using: str) -> int:
-        connection = connections[using]
-        sql, params = self.statement(instance, connection)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return int(cursor.rowcount)
-
-
-class PreparedUpdate(_PreparedWrite):
-    """``UPDATE … SET <fields> WHERE pk = …`` for one saved instance; returns the rows updated."""
-
-    def _build(self, quote: Callable[[str], str]) -> str:
-        meta: Any = self._model._meta
-        columns = ", ".join(f"{quote(f.column)} = %s" for f in self._fields)
-        # Only the model's own table and column names, quoted, go into the text; values are
-        # parameters.
-        return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-
-    def _tail(self, instance: models.Model) -> list[Any]:
-        if instance.pk is None:
-            raise ValueError("the instance has no primary key: it is not saved yet")
-        return [instance.pk]
-
-    def __call__(self, instance: models.Model, *, using: str = "default") -> int:
-        return self._execute(instance, using)
+        return params
 
 
 class PreparedInsert(_PreparedWrite):
     """``INSERT`` of a new row with the database's own primary key, for rows whose id the caller
-    does not need (audit entries): ``instance.pk`` stays None."""
+    does not need (audit entries): ``instance.pk`` stays None.
 
-    def __init__(self, model: type[models.Model], fields: Sequence[str] | None = None) -> None:
-        names = fields or [f.name for f in model._meta.concrete_fields if not f.primary_key]
-        super().__init__(model, names)
+    ``expressions`` put SQL of the caller's in place of a field's placeholder: each ``%s`` in it
+    is that field's prepared value."""
 
-    def _build(self, quote: Callable[[str], str]) -> str:
-        columns = ", ".join(quote(f.column) for f in self._fields)
-        marks = ", ".join(["%s"] * len(self._fields))
-        table = quote(self._model._meta.db_table)
-        return f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (as above)
+    def __init__(
+        self,
+        model: type[models.Model],
+        fields: Sequence[str] | None = None,
+        *,
+        expressions: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(model, fields)
+        self._expressions = dict(expressions or {})
+        unknown = set(self._expressions) - {f.name for f in self._fields}
+        if unknown:
+            raise ValueError(f"{', '.join(sorted(unknown))}: not among the fields written")
+        self._repeats = [self._expressions.get(f.name, "%s").count("%s") for f in self._fields]
+        self._sql: dict[str, str] = {}
 
-    _adding = True
-
-    def _tail(self, instance: models.Model) -> list[Any]:
+    def statement(self, instance: models.Model, connection: Any) -> tuple[str, list[Any]]:
+        """The SQL and the parameters that insert ``instance`` on ``connection``."""
         if instance.pk is not None:
             raise ValueError("the instance already has a primary key")
-        return []
+        sql = self._sql.get(connection.vendor)
+        if sql is None:
+            quote = connection.ops.quote_name
+            columns = ", ".join(quote(f.column) for f in self._fields)
+            marks = ", ".join(self._expressions.get(f.name, "%s") for f in self._fields)
+            table = quote(self._model._meta.db_table)
+            # Only the model's own table and column names, quoted, and the caller's expressions
+            # go into the text; values are parameters.
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+            self._sql[connection.vendor] = sql
+        values = self._values(instance, connection)
+        if self._expressions:
+            values = [v for v, n in zip(values, self._repeats, strict=True) for _ in range(n)]
+        return sql, values
 
     def __call__(self, instance: models.Model, *, using: str = "default") -> None:
-        self._execute(instance, using)
-
-
-def write_together(
-    writes: Sequence[tuple[_PreparedWrite, models.Model]], *, using: str = "default"
-) -> None:
-    """Run prepared writes of different rows in order. On PostgreSQL they go as one statement,
-    one round trip instead of one each: all but the last as data-modifying WITH clauses, which
-    PostgreSQL runs exactly once and to completion whether or not the last one reads them. They
-    see the same snapshot, so none may depend on another's effect. Elsewhere, one by one."""
-    connection = connections[using]
-    statements = [write.statement(instance, connection) for write, instance in writes]
-    if not statements:
-        return
-    if connection.vendor == "postgresql" and len(statements) > 1:
-        *before, (last_sql, last_params) = statements
-        clauses = ", ".join(f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(before))
-        params = [p for _sql, ps in before for p in ps]
-        statements = [(f"WITH {clauses} {last_sql}", [*params, *last_params])]
-    with connection.cursor() as cursor:
-        for sql, params in statements:
+        connection = connections[using]
+        sql, params = self.statement(instance, connection)
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+class PreparedUpsert(_PreparedWrite):
+    """``INSERT`` of new rows that, where one collides with an existing row on the unique
+    constraint ``constraint`` (its fields and its condition, if any, as the model declares
+    them), updates ``update`` of that row instead; returns each row's ``(pk, *returning)``.
+
+    The database settles the collision, so two of these at once for the same key leave one row
+    without either taking a lock first. Each call writes one or more rows in one statement.
+    """
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        *,
+        constraint: str,
+        update: Sequence[str],
+        returning: Sequence[str] = (),
+    ) -> None:
+        super().__init__(model)
+        found = [c for c in model._meta.constraints if c.name == constraint]
+        if not found or not isinstance(found[0], models.UniqueConstraint) or not found[0].fields:
+            raise ValueError(f"{constraint}: not a unique constraint on fields of {model}")
+        self._constraint = found[0]
+        self._update: list[Any] = [model._meta.get_field(name) for name in update]
+        self._returning: list[Any] = [model._meta.get_field(name) for name in returning]
+        self._many: dict[tuple[str, int], str] = {}
+
+    def _target(self, connection: Any) -> str:
+        """The conflict target: the constraint's columns and, for a partial one, its condition
+        with the values written in (PostgreSQL matches the index by the predicate's text, which
+        a bound parameter would hide)."""
+        meta: Any = self._model._meta
+        quote = connection.ops.quote_name
+        constraint = self._constraint
+        fields: list[Any] = [meta.get_field(name) for name in constraint.fields]
+        columns = ", ".join(quote(field.column) for field in fields)
+        if constraint.condition is None:
+            return f"({columns})"
+        query = Query(model=self._model, alias_cols=False)
+        where = query.build_where(constraint.condition)
+        sql, params = where.as_sql(query.get_compiler(connection=connection), connection)
+        schema_editor = connection.schema_editor()
+        return f"({columns}) WHERE {sql % tuple(schema_editor.quote_value(p) for p in params)}"
+
+    def sql_for(self, count: int, connection: Any) -> str:
+        key = (connection.vendor, count)
+        sql = self._many.get(key)
+        if sql is None:
+            quote = connection.ops.quote_name
+            meta: Any = self._model._meta
+            columns = ", ".join(quote(f.column) for f in self._fields)
+            row = "(" + ", ".join(["%s"] * len(self._fields)) + ")"
+            assignments = ", ".join(
+                f"{quote(f.column)} = excluded.{quote(f.column)}" for f in self._update
+            )
+            returned = ", ".join(quote(f.column) for f in [meta.pk, *self._returning])
+            # Only the model's own names and the constraint's own literals go into the text.
+            sql = self._many[key] = (
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
+                f"VALUES {', '.join([row] * count)} "
+                f"ON CONFLICT {self._target(connection)} DO UPDATE SET {assignments} "
+                f"RETURNING {returned}"
+            )
+        return sql
+
+    def statement_many(
+        self, instances: Sequence[models.Model], connection: Any
+    ) -> tuple[str, list[Any]]:
+        """The SQL and the parameters that write ``instances`` in one statement."""
+        if not instances:
+            raise ValueError("nothing to write")
+        params = [p for instance in instances for p in self._values(instance, connection)]
+        return self.sql_for(len(instances), connection), params
+
+    def __call__(
+        self, instances: Sequence[models.Model], *, using: str = "default"
+    ) -> list[tuple[Any, ...]]:
+        connection = connections[using]
+        sql, params = self.statement_many(instances, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]

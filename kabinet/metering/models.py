@@ -112,6 +112,9 @@ class Meter(models.Model):
         return f"{self.integer_digits}.{self.fraction_digits}"
 
 
+OPEN_SUBMISSION = "reading_one_open_submission"
+
+
 class Reading(models.Model):
     """Values of all zones of a meter at a date, with where they came from and what billing did."""
 
@@ -191,6 +194,14 @@ class Reading(models.Model):
                 fields=["meter", "external_id"],
                 condition=~Q(external_id=""),
                 name="reading_external_unique",
+            ),
+            # One unanswered customer submission per meter and period: a second one replaces
+            # it. The save is an upsert on this index, so two submissions at once leave one row
+            # without locking the meter first (billing never sends a reading as received).
+            models.UniqueConstraint(
+                fields=["meter", "period"],
+                condition=Q(status="received", source__in=["portal", "photo"]),
+                name=OPEN_SUBMISSION,
             ),
             models.CheckConstraint(condition=first_of_month("period"), name="reading_period_month"),
             models.CheckConstraint(

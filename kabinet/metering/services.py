@@ -17,16 +17,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.billing.models import AccountLink
 from kabinet.core.models import AuditEntry
-from kabinet.core.prepared import PreparedInsert, PreparedUpdate, write_together
+from kabinet.core.prepared import PreparedInsert, PreparedUpsert
 from kabinet.core.uploads import IMAGES_AND_PDF, check_upload, private_storage, store_upload
 from kabinet.metering import selectors, windows
-from kabinet.metering.models import Meter, Reading
+from kabinet.metering.models import OPEN_SUBMISSION, Meter, Reading
 from kabinet.metering.windows import WindowState, supplier_zone, window_state
 
 # A lower value counts as a roll-over past the digit capacity only if what it implies was used
@@ -260,7 +260,6 @@ def check_readings(
     confirm_rollover: bool = False,
     confirm_jump: bool = False,
     moment: dt.datetime | None = None,
-    lock: bool = False,
 ) -> Plan:
     """Validate ``values`` (meter id → typed value per zone) for the linked account.
 
@@ -277,7 +276,7 @@ def check_readings(
         raise ReadingsError([Problem("automatic_meter", automatic_message())])
     if not window.accepts:
         raise ReadingsError([Problem("window_closed", closed_message(window))])
-    meters = {m.pk: m for m in selectors.active_meters(account.pk, taken_on, lock=lock)}
+    meters = {m.pk: m for m in selectors.active_meters(account.pk, taken_on)}
     problems: list[Problem] = []
     wanted: list[tuple[Meter, list[Decimal]]] = []
     for meter_id, typed in values.items():
@@ -407,27 +406,66 @@ def check_photo(photo: UploadedFile | None) -> None:
         raise ReadingsError([Problem("photo_invalid", " ".join(error.messages))]) from None
 
 
-# A submission's writes, compiled once: a correction replaces the columns the loop below sets
-# (the meter, period, source and status of an open submission stay), and the audit row is
-# added without reading its id back; on PostgreSQL the corrections and the audit row go as one
-# statement. Measured in-process: 0.5 ms of a 5 ms submission, before joining them.
-_replace_reading = PreparedUpdate(
+# What a submission writes, compiled once per database vendor. Every reading goes through one
+# upsert on the open-submission index: a meter whose unanswered submission of the period exists
+# gets that row's values replaced (same id: billing sees one reading per meter and period), any
+# other meter gets a new row. The database settles two submissions at once, so nothing is
+# locked beforehand. The meter, period, source and status of a replaced row stay; its photo
+# stays unless the new submission brings one.
+_REPLACED = [
+    "value_1",
+    "value_2",
+    "value_3",
+    "account_number",
+    "taken_on",
+    "submitted_at",
+    "submitted_by",
+    "rollover_confirmed",
+    "jump_confirmed",
+]
+_save_readings = PreparedUpsert(
+    Reading, constraint=OPEN_SUBMISSION, update=_REPLACED, returning=["meter"]
+)
+_save_readings_with_photo = PreparedUpsert(
     Reading,
-    [
-        "value_1",
-        "value_2",
-        "value_3",
-        "account_number",
-        "taken_on",
-        "submitted_at",
-        "submitted_by",
-        "rollover_confirmed",
-        "jump_confirmed",
-        "photo",
-        "photo_content_type",
-    ],
+    constraint=OPEN_SUBMISSION,
+    update=[*_REPLACED, "photo", "photo_content_type"],
+    returning=["meter"],
 )
 _write_audit = PreparedInsert(AuditEntry)
+# On PostgreSQL the audit row goes in the readings' statement, as a data-modifying WITH clause:
+# one round trip and one commit for the whole submission, and no audit row without its readings
+# or readings without their audit row. Its "readings" list gets each row's id from the upsert.
+_AUDIT_DATA_WITH_IDS = (
+    "jsonb_set(%s::jsonb, '{readings}', (SELECT jsonb_agg(item.value || "
+    "jsonb_build_object('id', saved.id) ORDER BY item.ordinality) FROM "
+    "jsonb_array_elements(%s::jsonb -> 'readings') WITH ORDINALITY AS item "
+    "JOIN saved ON saved.meter_id = (item.value ->> 'meter')::bigint))"
+)
+_write_audit_of_saved = PreparedInsert(AuditEntry, expressions={"data": _AUDIT_DATA_WITH_IDS})
+
+
+def _write(readings: list[Reading], audit: AuditEntry, *, with_photo: bool) -> dict[int, int]:
+    """Save ``readings`` and ``audit`` as one unit; the reading id per meter id."""
+    upsert = _save_readings_with_photo if with_photo else _save_readings
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        saved_sql, saved_params = upsert.statement_many(readings, connection)
+        audit_sql, audit_params = _write_audit_of_saved.statement(audit, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # Both parts are the prepared writes' own SQL; every value is a parameter.
+                f"WITH saved AS ({saved_sql}), audit AS ({audit_sql}) "  # noqa: S608
+                "SELECT id, meter_id FROM saved",
+                [*saved_params, *audit_params],
+            )
+            return {meter_id: pk for pk, meter_id in cursor.fetchall()}
+    with transaction.atomic():
+        ids = {meter_id: pk for pk, meter_id in upsert(readings)}
+        for item in audit.data["readings"]:
+            item["id"] = ids[item["meter"]]
+        _write_audit(audit)
+    return ids
 
 
 def submit_readings(
@@ -440,77 +478,74 @@ def submit_readings(
     photo: UploadedFile | None = None,
     moment: dt.datetime | None = None,
 ) -> Submission:
-    """Save the readings of one submission in one transaction, or raise ``ReadingsError``.
+    """Save the readings of one submission, with its audit row, or raise ``ReadingsError``.
 
     A meter that already has this period's submission which billing has not answered yet gets
-    that row replaced (same id, so billing sees one reading per meter and period); the meters
-    are locked first, so two submissions at once also leave one row.
+    that row replaced (same id, so billing sees one reading per meter and period); two
+    submissions at once also leave one row, the later one's values.
     """
     check_photo(photo)
-    photo_name = ""
+    plan = check_readings(
+        link=link,
+        values=values,
+        confirm_rollover=confirm_rollover,
+        confirm_jump=confirm_jump,
+        moment=moment,
+    )
+    photo_name, photo_type = _store_photo(photo)
     try:
-        with transaction.atomic():
-            # The meters' row locks serialise submissions for the same account (PostgreSQL;
-            # SQLite serialises every write anyway): the second one then sees the first's row.
-            plan = check_readings(
-                link=link,
-                values=values,
-                confirm_rollover=confirm_rollover,
-                confirm_jump=confirm_jump,
-                moment=moment,
-                lock=True,
+        saved: list[Reading] = []
+        now = timezone.now()
+        for planned in plan.readings:
+            reading = planned.replaces or Reading(
+                meter=planned.meter,
+                period=plan.window.period,
+                source=Reading.Source.PORTAL,
+                status=Reading.Status.RECEIVED,
             )
-            photo_name, photo_type = _store_photo(photo)
-            saved: list[Reading] = []
-            corrections: list[tuple[PreparedUpdate, Reading]] = []
-            replaced = 0
-            now = timezone.now()
-            for planned in plan.readings:
-                reading = planned.replaces or Reading(
-                    meter=planned.meter,
-                    period=plan.window.period,
-                    source=Reading.Source.PORTAL,
-                    status=Reading.Status.RECEIVED,
-                )
-                reading.meter = planned.meter  # already loaded, with its service
-                replaced += planned.replaces is not None
-                padded = [*planned.values, None, None][:3]
-                reading.value_1, reading.value_2, reading.value_3 = padded
-                reading.account_number = link.account.number_display or link.account.number
-                reading.taken_on = plan.taken_on
-                reading.submitted_at = now
-                reading.submitted_by = user
-                reading.rollover_confirmed = planned.rollover
-                reading.jump_confirmed = planned.jump
-                if photo_name:
-                    reading.photo.name = photo_name
-                    reading.photo_content_type = photo_type
-                if planned.replaces is None:
-                    reading.save()  # its id goes into the audit row
-                else:
-                    corrections.append((_replace_reading, reading))
-                saved.append(reading)
-            audit = AuditEntry(
-                actor=user,
-                action="metering.readings_submitted",
-                object_type="billing.Account",
-                object_id=str(link.account_id),
-                data={
-                    "period": plan.window.period.isoformat(),
-                    "readings": {
-                        str(r.pk): [format(v, f".{r.meter.fraction_digits}f") for v in r.values]
-                        for r in saved
-                    },
-                    "replaced": replaced,
-                    "rollover": [r.pk for r in saved if r.rollover_confirmed],
-                    "jump": [r.pk for r in saved if r.jump_confirmed],
-                    "photo": bool(photo_name),
-                },
-            )
-            write_together([*corrections, (_write_audit, audit)])
+            reading.meter = planned.meter  # already loaded, with its service
+            padded = [*planned.values, None, None][:3]
+            reading.value_1, reading.value_2, reading.value_3 = padded
+            reading.account_number = link.account.number_display or link.account.number
+            reading.taken_on = plan.taken_on
+            reading.submitted_at = now
+            reading.submitted_by = user
+            reading.rollover_confirmed = planned.rollover
+            reading.jump_confirmed = planned.jump
+            if photo_name:
+                reading.photo.name = photo_name
+                reading.photo_content_type = photo_type
+            saved.append(reading)
+        # What the check found: a submission racing this one may have replaced a row since.
+        replaced = sum(planned.replaces is not None for planned in plan.readings)
+        audit = AuditEntry(
+            actor=user,
+            action="metering.readings_submitted",
+            object_type="billing.Account",
+            object_id=str(link.account_id),
+            data={
+                "period": plan.window.period.isoformat(),
+                "readings": [
+                    {
+                        "meter": r.meter_id,
+                        "values": [format(v, f".{r.meter.fraction_digits}f") for v in r.values],
+                        "rollover": r.rollover_confirmed,
+                        "jump": r.jump_confirmed,
+                    }
+                    for r in saved
+                ],
+                "replaced": replaced,
+                "photo": bool(photo_name),
+            },
+        )
+        ids = _write(saved, audit, with_photo=bool(photo_name))
     except BaseException:
-        # The rows are rolled back; the stored file must not outlive them.
+        # Nothing was written; the stored file must not outlive the rows it was for.
         if photo_name:
             private_storage.delete(photo_name)
         raise
+    for reading in saved:
+        reading.pk = ids[reading.meter_id]
+        reading._state.adding = False
+        reading._state.db = DEFAULT_DB_ALIAS
     return Submission(period=plan.window.period, readings=saved, replaced=replaced)

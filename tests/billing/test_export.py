@@ -191,11 +191,16 @@ def test_it_exports_the_account_number_the_customer_submitted_for(
 def test_it_includes_since_and_excludes_until(
     tmp_path: Path, account: Account, service: Service
 ) -> None:
-    meter = make_meter(account, service)
-    before = make_reading(meter, submitted_at=msk(2026, 9, 30, 23, 59, 59))
-    at_since = make_reading(meter, submitted_at=msk(2026, 10, 1, 0, 0))
-    last = make_reading(meter, submitted_at=msk(2026, 10, 31, 23, 59, 59))
-    at_until = make_reading(meter, submitted_at=msk(2026, 11, 1, 0, 0))
+    # A meter each: a meter has one open submission a period.
+    before, at_since, last, at_until = (
+        make_reading(make_meter(account, service), submitted_at=moment)
+        for moment in (
+            msk(2026, 9, 30, 23, 59, 59),
+            msk(2026, 10, 1, 0, 0),
+            msk(2026, 10, 31, 23, 59, 59),
+            msk(2026, 11, 1, 0, 0),
+        )
+    )
 
     export(tmp_path, *OCTOBER, "--kind", "readings")
 

@@ -193,8 +193,8 @@ def test_answers_from_billing_update_portal_readings(utility: Utility, tmp_path:
         meter=meter, period=dt.date(2026, 11, 1), taken_on=dt.date(2026, 11, 20),
         source=Reading.Source.PORTAL, value_1=Decimal("23400"), value_2=Decimal("7800"),
     )  # fmt: skip
-    other = Reading.objects.create(
-        meter=meter, period=dt.date(2026, 11, 1), taken_on=dt.date(2026, 11, 20),
+    other = Reading.objects.create(  # a month earlier: one open submission a period
+        meter=meter, period=dt.date(2026, 10, 1), taken_on=dt.date(2026, 10, 20),
         source=Reading.Source.PORTAL, value_1=Decimal("1"), value_2=Decimal("1"),
     )  # fmt: skip
     answers = [

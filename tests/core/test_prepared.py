@@ -12,14 +12,16 @@ from django.test.utils import CaptureQueriesContext
 
 from kabinet.billing.models import AccountLink, Charge
 from kabinet.core.models import AuditEntry
-from kabinet.core.prepared import (
-    PreparedInsert,
-    PreparedQuery,
-    PreparedRows,
-    PreparedUpdate,
-    write_together,
+from kabinet.core.prepared import PreparedInsert, PreparedQuery, PreparedRows, PreparedUpsert
+from kabinet.metering.models import OPEN_SUBMISSION, Meter, Reading
+from tests.factories import (
+    make_account,
+    make_branch,
+    make_charge,
+    make_meter,
+    make_reading,
+    make_supplier,
 )
-from tests.factories import make_account, make_branch, make_charge, make_supplier
 from tests.identity.test_profile import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -149,31 +151,7 @@ def test_versions_change_with_any_column_and_only_then() -> None:
     assert {pk for pk in after if after[pk] != before[pk]} == {first.pk}
 
 
-UPDATE_CHARGE = PreparedUpdate(Charge, ["total", "volume", "tariff_code"])
 INSERT_AUDIT = PreparedInsert(AuditEntry)
-
-
-def test_an_update_writes_its_columns_only_and_prepares_values_as_save_does() -> None:
-    account = make_account(make_supplier())
-    charge = make_charge(account, total=Decimal("10.00"), charged=Decimal("10.00"))
-    stale = Charge.objects.get(pk=charge.pk)
-    Charge.objects.filter(pk=charge.pk).update(charged=Decimal("99.00"))
-
-    stale.total = Decimal("12.345")  # rounded to the field's places as save() rounds it
-    stale.volume = None
-    stale.tariff_code = "T2"
-    stale.charged = Decimal("1.00")  # not one of its columns: stays as the database has it
-    assert UPDATE_CHARGE(stale) == 1
-
-    saved = make_charge(account)
-    saved.total = Decimal("12.345")
-    saved.save()
-    row = Charge.objects.get(pk=charge.pk)
-    assert row.total == Charge.objects.get(pk=saved.pk).total
-    assert (row.volume, row.tariff_code, row.charged) == (None, "T2", Decimal("99.00"))
-    assert UPDATE_CHARGE(Charge(pk=-1, total=Decimal("1"), tariff_code="")) == 0
-    with pytest.raises(ValueError, match="not saved"):
-        UPDATE_CHARGE(Charge(total=Decimal("1")))
 
 
 def test_an_insert_adds_the_row_as_create_would() -> None:
@@ -196,29 +174,60 @@ def test_an_insert_adds_the_row_as_create_would() -> None:
         INSERT_AUDIT(first)
 
 
-def test_writes_refuse_what_they_cannot_prepare() -> None:
-    with pytest.raises(ValueError, match="non-key"):
-        PreparedUpdate(Charge, ["id"])
-    account = make_account(make_supplier())
-    charge = make_charge(account)
-    charge.total = F("total") + 1
-    with pytest.raises(TypeError, match="expressions"):
-        UPDATE_CHARGE(charge)
+def test_an_insert_expression_gets_the_fields_value_for_each_placeholder() -> None:
+    insert = PreparedInsert(AuditEntry, expressions={"object_id": "%s || '-' || %s"})
+    insert(AuditEntry(action="test.expression", object_id="7", data={}))
+    assert AuditEntry.objects.get(action="test.expression").object_id == "7-7"
+    with pytest.raises(ValueError, match="not among"):
+        PreparedInsert(AuditEntry, ["action"], expressions={"data": "%s"})
 
 
-def test_writes_together_apply_each_write_and_go_as_one_statement_on_postgresql() -> None:
+def _reading(meter: Meter, value: str) -> Reading:
+    return Reading(
+        meter=meter, period=dt.date(2026, 10, 1), taken_on=dt.date(2026, 10, 20),
+        source=Reading.Source.PORTAL, value_1=Decimal(value),
+    )  # fmt: skip
+
+
+UPSERT_READINGS = PreparedUpsert(
+    Reading, constraint=OPEN_SUBMISSION, update=["value_1", "taken_on"], returning=["meter"]
+)
+
+
+def test_an_upsert_adds_new_rows_and_updates_the_colliding_ones_in_one_statement() -> None:
     account = make_account(make_supplier())
-    first = make_charge(account, total=Decimal("1.00"))
-    second = make_charge(account, total=Decimal("2.00"))
-    first.total, second.total = Decimal("10.00"), Decimal("20.00")
-    first.tariff_code = second.tariff_code = "T3"
-    entry = AuditEntry(action="test.together", data={"charges": [first.pk, second.pk]})
+    first, second = make_meter(account), make_meter(account)
+    photo = make_reading(first, source=Reading.Source.PHOTO, value_1=Decimal("5"))
+    accepted = make_reading(second, status=Reading.Status.ACCEPTED, value_1=Decimal("9"))
 
     with CaptureQueriesContext(connection) as queries:
-        write_together([(UPDATE_CHARGE, first), (UPDATE_CHARGE, second), (INSERT_AUDIT, entry)])
-    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+        rows = UPSERT_READINGS([_reading(first, "12.34567"), _reading(second, "20")])
+    assert len(queries) == 1
+    ids = {meter_id: pk for pk, meter_id in rows}
+    assert set(ids) == {first.pk, second.pk}
+    # The first meter's open submission is the colliding row: same id, its values replaced,
+    # its source kept (not an update column), the value rounded as save() rounds it.
+    assert ids[first.pk] == photo.pk
+    photo.refresh_from_db()
+    assert photo.source == Reading.Source.PHOTO
+    assert photo.value_1 == Decimal("12.3457")
+    # An accepted reading is outside the constraint's condition: a new row beside it.
+    assert ids[second.pk] != accepted.pk
+    accepted.refresh_from_db()
+    assert accepted.value_1 == Decimal("9")
+    assert Reading.objects.get(pk=ids[second.pk]).status == Reading.Status.RECEIVED
+    assert Reading.objects.count() == 3
 
-    totals = dict(Charge.objects.filter(account=account).values_list("pk", "total"))
-    assert totals == {first.pk: Decimal("10.00"), second.pk: Decimal("20.00")}
-    assert AuditEntry.objects.get(action="test.together").data == {"charges": [first.pk, second.pk]}
-    write_together([])  # nothing to write: no statement at all
+
+def test_writes_refuse_what_they_cannot_prepare() -> None:
+    with pytest.raises(ValueError, match="non-key"):
+        PreparedInsert(Charge, ["id"])
+    with pytest.raises(ValueError, match="not a unique constraint"):
+        PreparedUpsert(Reading, constraint="reading_period_month", update=["value_1"])
+    account = make_account(make_supplier())
+    reading = _reading(make_meter(account), "1")
+    reading.value_1 = F("value_1") + 1
+    with pytest.raises(TypeError, match="expressions"):
+        UPSERT_READINGS([reading])
+    with pytest.raises(ValueError, match="nothing"):
+        UPSERT_READINGS([])

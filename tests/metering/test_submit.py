@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from kabinet.billing.models import AccountLink
@@ -98,8 +99,40 @@ def test_it_saves_both_zones_for_the_window_period_with_todays_date(
     assert reading.submitted_by == link.user
     assert reading.account_number == "700123"
     entry = AuditEntry.objects.get(action="metering.readings_submitted")
-    assert entry.actor == link.user
-    assert entry.data["readings"] == {str(reading.pk): ["12400.5", "4600.0"]}
+    assert (entry.actor, entry.object_id) == (link.user, str(link.account_id))
+    assert entry.data == {
+        "period": "2026-10-01",
+        "readings": [
+            {
+                "id": reading.pk,
+                "meter": day_night.pk,
+                "values": ["12400.5", "4600.0"],
+                "rollover": False,
+                "jump": False,
+            }
+        ],
+        "replaced": 0,
+        "photo": False,
+    }
+
+
+def test_the_readings_and_their_audit_row_are_one_write(
+    clock: Clock, link: AccountLink, day_night: Meter, cold: Meter
+) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        first = submit(link, {day_night.pk: ["12400", "4600"], cold.pk: ["121,5"]})
+        second = submit(link, {day_night.pk: ["12401", "4601"]})
+    writes = [q["sql"] for q in queries if "INSERT" in q["sql"]]
+    # PostgreSQL: the upsert and the audit row in one statement; elsewhere two in a transaction.
+    assert len(writes) == (2 if connection.vendor == "postgresql" else 4)
+    assert not [q for q in queries if "FOR UPDATE" in q["sql"]]
+    assert second[0].pk == first[0].pk
+    entries = AuditEntry.objects.filter(action="metering.readings_submitted").order_by("pk")
+    assert [[(r["id"], r["meter"]) for r in e.data["readings"]] for e in entries] == [
+        [(first[0].pk, day_night.pk), (first[1].pk, cold.pk)],
+        [(first[0].pk, day_night.pk)],
+    ]
+    assert [e.data["replaced"] for e in entries] == [0, 1]
 
 
 def test_a_second_submission_in_the_period_replaces_the_first_until_billing_answers(
@@ -113,6 +146,27 @@ def test_a_second_submission_in_the_period_replaces_the_first_until_billing_answ
     Reading.objects.filter(pk=first.pk).update(status=Reading.Status.ACCEPTED)
     [third] = submit(link, {day_night.pk: ["12402", "4602"]})
     assert third.pk != first.pk
+
+
+def test_a_submission_billing_took_meanwhile_is_not_overwritten(
+    clock: Clock, link: AccountLink, day_night: Meter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [first] = submit(link, {day_night.pk: ["12400", "4600"]})
+    check = services.check_readings
+
+    def billing_answers_after_the_check(**kwargs: Any) -> services.Plan:
+        plan = check(**kwargs)
+        assert plan.readings[0].replaces is not None  # the check saw the open submission
+        Reading.objects.filter(pk=first.pk).update(status=Reading.Status.ACCEPTED)
+        return plan
+
+    monkeypatch.setattr(services, "check_readings", billing_answers_after_the_check)
+    [second] = submit(link, {day_night.pk: ["12401", "4601"]})
+
+    assert second.pk != first.pk
+    first.refresh_from_db()
+    assert (first.status, first.value_1) == (Reading.Status.ACCEPTED, Decimal("12400"))
+    assert Reading.objects.get(pk=second.pk).value_1 == Decimal("12401")
 
 
 def test_a_lower_value_is_refused_with_the_previous_one(
@@ -234,6 +288,24 @@ def test_a_photo_is_stored_privately_under_a_generated_name(
     assert (Path(settings.UPLOADS_ROOT) / name).is_file()
 
 
+def test_a_correction_keeps_the_photo_unless_it_brings_another(
+    clock: Clock, link: AccountLink, day_night: Meter
+) -> None:
+    [first] = submit(link, {day_night.pk: ["12400", "4600"]}, photo=jpeg())
+    first.refresh_from_db()
+    [second] = submit(link, {day_night.pk: ["12401", "4601"]})
+    second.refresh_from_db()
+    assert (second.pk, second.photo.name, second.value_1) == (
+        first.pk,
+        first.photo.name,
+        Decimal("12401"),
+    )
+    [third] = submit(link, {day_night.pk: ["12402", "4602"]}, photo=jpeg((20, 20)))
+    third.refresh_from_db()
+    assert third.pk == first.pk
+    assert third.photo.name not in ("", first.photo.name)
+
+
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
@@ -269,17 +341,18 @@ def test_a_photo_over_the_size_limit_is_refused(
     assert not Reading.objects.filter(source="portal").exists()
 
 
-def test_a_file_left_by_a_failed_save_is_removed(
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_audit_row_saves_no_reading_and_leaves_no_file(
     clock: Clock, link: AccountLink, day_night: Meter, settings: Any, monkeypatch: Any
 ) -> None:
-    def boom(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr(services, "write_together", boom)
-    with pytest.raises(RuntimeError):
+    broken: tuple[str, list[Any]] = ("INSERT INTO no_such_table (id) VALUES (1)", [])
+    monkeypatch.setattr(services._write_audit_of_saved, "statement", lambda *args: broken)
+    monkeypatch.setattr(services._write_audit, "statement", lambda *args: broken)
+    with pytest.raises(DatabaseError):
         submit(link, {day_night.pk: ["12400", "4600"]}, photo=jpeg())
 
     assert not Reading.objects.filter(source="portal").exists()
+    assert not AuditEntry.objects.exists()
     assert not any(Path(settings.UPLOADS_ROOT).rglob("*.jpg"))
 
 
@@ -289,7 +362,7 @@ def test_the_check_alone_saves_nothing(clock: Clock, link: AccountLink, day_nigh
     assert not Reading.objects.filter(source="portal").exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one write at a time")
 @pytest.mark.django_db(transaction=True)
 def test_two_submissions_at_once_leave_one_row(clock: Clock, link: AccountLink) -> None:
     meter = make_meter(link.account)
