@@ -43,14 +43,18 @@ from serving import ROUNDS, gunicorn, interleaved, load_utility, send, settle, s
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_readings"
 THREADS = 4
 TARGET = 0.4
+TURNS = 2 * ROUNDS  # shorter turns, so that a drift of the machine's speed cancels out
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=100_000)
     # Submissions wait on the database more than pages do, so a short run is noisier: 1,500 per
-    # target gave the same ratio to two places on three runs where 400 varied by 0.08.
-    parser.add_argument("--requests", type=int, default=1500, help="per target, default 1500")
+    # target gave the same ratio to two places on three runs where 400 varied by 0.08. On a
+    # slower machine (the trivial POST at 250-390/s) 1,500 in 5 rounds still moved from 0.40 to
+    # 0.50 between runs of the same code; a 1-2 s stall of the database (autovacuum of the
+    # readings a run rewrites) weighs half as much in twice the requests.
+    parser.add_argument("--requests", type=int, default=3000, help="per target, default 3000")
     parser.add_argument("--keep", action="store_true", help="keep the database and the files")
     parser.add_argument(
         "--reuse", action="store_true", help="measure again on the database --keep left"
@@ -155,7 +159,7 @@ def main() -> None:
     with gunicorn(env, settings_module="readings_settings") as port:
         print(
             f"gunicorn, 2 sync workers; {args.requests} POSTs per target from {THREADS} threads,"
-            f" in {ROUNDS} interleaved rounds"
+            f" in {TURNS} interleaved rounds"
         )
         print(f"{'target':<28}{'req/s':>9}{'p99, ms':>10}{'ratio':>8}")
         results = interleaved(
@@ -166,6 +170,7 @@ def main() -> None:
             args.requests,
             {302},
             threads=THREADS,
+            rounds=TURNS,
         )
         base, base_p99 = results["trivial POST view"]
         rps, p99 = results["readings submission"]

@@ -205,9 +205,14 @@ def hammer(
 
 
 def interleaved(
-    targets: Mapping[str, Callable[[int, int], int]], total: int, ok: set[int], *, threads: int
+    targets: Mapping[str, Callable[[int, int], int]],
+    total: int,
+    ok: set[int],
+    *,
+    threads: int,
+    rounds: int = ROUNDS,
 ) -> dict[str, tuple[float, float]]:
-    """``total`` requests per target (see ``hammer``) from ``threads`` threads, in ROUNDS
+    """``total`` requests per target (see ``hammer``) from ``threads`` threads, in ``rounds``
     turns; each target is first sent a few requests from every thread, to warm the workers'
     connections, caches and prepared statements. Returns (requests/s, p99 seconds) per target."""
     for request in targets.values():
@@ -216,9 +221,9 @@ def interleaved(
                 request(0, thread)
     elapsed = dict.fromkeys(targets, 0.0)
     latencies: dict[str, list[float]] = {name: [] for name in targets}
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         for name, request in targets.items():
-            seconds, values = hammer(max(threads, total // ROUNDS), request, ok, threads=threads)
+            seconds, values = hammer(max(threads, total // rounds), request, ok, threads=threads)
             elapsed[name] += seconds
             latencies[name].extend(values)
     return {name: rate_and_p99(elapsed[name], latencies[name]) for name in targets}

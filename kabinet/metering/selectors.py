@@ -11,12 +11,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.billing.models import Account, Supplier
-from kabinet.core.prepared import PreparedQuery
+from kabinet.billing.models import Account, Service, Supplier
+from kabinet.core.prepared import PreparedQuery, PreparedRows
 from kabinet.metering.models import Meter, Reading
 
 ACCEPTED = (Reading.Status.ACCEPTED, Reading.Status.BILLED)
@@ -72,47 +74,91 @@ def last_accepted(meter_ids: Sequence[int]) -> dict[int, Reading]:
 
 @dataclass
 class MeterFacts:
-    """What validating a submission needs to know about its meters, read in one query."""
+    """What validating a submission needs to know about an account's meters."""
 
-    history: dict[int, list[Reading]]
-    last: dict[int, Reading]
-    open: dict[int, Reading]
+    history: dict[int, list[Reading]]  # accepted readings since the date asked for, oldest first
+    last: dict[int, Reading]  # the last of them
+    open: dict[int, Reading]  # the period's unanswered customer submission
+
+    def complete(self, meter_ids: Sequence[int]) -> None:
+        """Find the last accepted reading of the meters among ``meter_ids`` that had none in
+        the history: not read for over a year (one more query, only then)."""
+        self.last.update(last_accepted([m for m in meter_ids if m not in self.last]))
 
 
-_facts_of_account = PreparedQuery(
-    lambda account_id, since, period: (
-        Reading.objects.filter(meter__account_id=account_id)
-        .filter(
-            Q(status__in=ACCEPTED, taken_on__gte=since)
-            | Q(period=period, source__in=CUSTOMER_SOURCES, status=Reading.Status.RECEIVED)
+def _facts(since: dt.date, period: dt.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status__in": ACCEPTED, f"{prefix}taken_on__gte": since}) | Q(
+        **{
+            f"{prefix}period": period,
+            f"{prefix}source__in": CUSTOMER_SOURCES,
+            f"{prefix}status": Reading.Status.RECEIVED,
+        }
+    )
+
+
+def _fields(model: type[Meter] | type[Service] | type[Reading]) -> list[Any]:
+    return list(model._meta.concrete_fields)
+
+
+_METER, _SERVICE, _READING = _fields(Meter), _fields(Service), _fields(Reading)
+# A submission's one read: each meter in service with its service, joined (LEFT) to its facts,
+# one row per fact, or one row with empty reading columns for a meter that has none. Compiled
+# once per process; nothing is locked, the write settles concurrent submissions.
+_meters_and_facts = PreparedRows(
+    lambda account_id, today, since, period: (
+        _meters_in_service_of(account_id, today)
+        .annotate(fact=FilteredRelation("readings", condition=_facts(since, period, "readings__")))
+        .order_by(
+            "service__sort_order",
+            "service__name",
+            "serial_number",
+            "pk",
+            "fact__taken_on",
+            "fact__submitted_at",
+            "fact__id",
         )
-        .order_by("meter_id", "taken_on", "submitted_at", "pk")
+        .values_list(
+            *[f.name for f in _METER],
+            *[f"service__{f.name}" for f in _SERVICE],
+            *[f"fact__{f.name}" for f in _READING],
+        )
     ),
-    {"account_id": int, "since": dt.date, "period": dt.date},
+    {"account_id": int, "today": dt.date, "since": dt.date, "period": dt.date},
 )
 
 
-def meter_facts(
-    account_id: int, meter_ids: Sequence[int], *, since: dt.date, period: dt.date
-) -> MeterFacts:
-    """Accepted readings since ``since`` (oldest first), the last accepted one, and the
-    period's unanswered customer submission, per meter of ``meter_ids`` (of ``account_id``)."""
-    history: dict[int, list[Reading]] = defaultdict(list)
-    open_ones: dict[int, Reading] = {}
-    wanted = set(meter_ids)
-    # By account, not by a list of meters: one statement for any number of meters, so it is
-    # compiled once (an account has a handful of meters; the others' rows are dropped here).
-    for reading in _facts_of_account(account_id=account_id, since=since, period=period):
-        if reading.meter_id not in wanted:
+def meters_with_facts(
+    account_id: int, today: dt.date, *, since: dt.date, period: dt.date
+) -> tuple[list[Meter], MeterFacts]:
+    """``active_meters`` and, per meter, its accepted readings since ``since``, the last of
+    them, and the unanswered customer submission of ``period``, all in one query. The last
+    accepted reading of a meter not read since ``since`` needs ``MeterFacts.complete``."""
+    meters: dict[int, Meter] = {}
+    facts = MeterFacts(history=defaultdict(list), last={}, open={})
+    meter_end = len(_METER)
+    service_end = meter_end + len(_SERVICE)
+    meter_names = [f.attname for f in _METER]
+    service_names = [f.attname for f in _SERVICE]
+    reading_names = [f.attname for f in _READING]
+    meter_pk = _METER.index(Meter._meta.pk)
+    reading_pk = service_end + _READING.index(Reading._meta.pk)
+    for row in _meters_and_facts(account_id=account_id, today=today, since=since, period=period):
+        meter = meters.get(row[meter_pk])
+        if meter is None:
+            meter = Meter.from_db(DEFAULT_DB_ALIAS, meter_names, row[:meter_end])
+            service = Service.from_db(DEFAULT_DB_ALIAS, service_names, row[meter_end:service_end])
+            Meter.service.field.set_cached_value(meter, service)
+            meters[meter.pk] = meter
+        if row[reading_pk] is None:
             continue
+        reading = Reading.from_db(DEFAULT_DB_ALIAS, reading_names, row[service_end:])
+        Reading.meter.field.set_cached_value(reading, meter)
         if reading.status == Reading.Status.RECEIVED:
-            open_ones.setdefault(reading.meter_id, reading)
+            facts.open.setdefault(meter.pk, reading)
         else:
-            history[reading.meter_id].append(reading)
-    last = {meter_id: items[-1] for meter_id, items in history.items()}
-    # A meter not read for over a year: its last accepted reading is older than ``since``.
-    last.update(last_accepted([m for m in meter_ids if m not in last]))
-    return MeterFacts(history=history, last=last, open=open_ones)
+            facts.history[meter.pk].append(reading)
+    facts.last.update({meter_id: items[-1] for meter_id, items in facts.history.items()})
+    return list(meters.values()), facts
 
 
 def entered(meter_ids: Sequence[int], period: dt.date) -> dict[int, Reading]:

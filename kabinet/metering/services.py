@@ -276,7 +276,10 @@ def check_readings(
         raise ReadingsError([Problem("automatic_meter", automatic_message())])
     if not window.accepts:
         raise ReadingsError([Problem("window_closed", closed_message(window))])
-    meters = {m.pk: m for m in selectors.active_meters(account.pk, taken_on)}
+    in_service, facts = selectors.meters_with_facts(
+        account.pk, taken_on, since=taken_on - dt.timedelta(days=400), period=window.period
+    )
+    meters = {m.pk: m for m in in_service}
     problems: list[Problem] = []
     wanted: list[tuple[Meter, list[Decimal]]] = []
     for meter_id, typed in values.items():
@@ -328,12 +331,7 @@ def check_readings(
         problems.append(
             Problem("nothing_to_send", _("Введите показания хотя бы одного прибора учёта."))
         )
-    facts = selectors.meter_facts(
-        account.pk,
-        [meter.pk for meter, _values in wanted],
-        since=taken_on - dt.timedelta(days=400),
-        period=window.period,
-    )
+    facts.complete([meter.pk for meter, _values in wanted])
     for meter, parsed in wanted:
         planned = PlannedReading(
             meter=meter,

@@ -181,6 +181,20 @@ def test_a_lower_value_is_refused_with_the_previous_one(
     assert not Reading.objects.filter(source="portal").exists()
 
 
+def test_a_meter_not_read_for_over_a_year_is_checked_against_its_last_reading(
+    clock: Clock, link: AccountLink, electricity: Any
+) -> None:
+    meter = make_meter(link.account, electricity)
+    accepted(meter, dt.date(2025, 6, 20), "500")  # before the 400 days of history
+
+    error = refused(link, {meter.pk: ["400"]}, confirm_rollover=True)
+    assert [(p.code, p.field) for p in error.problems] == [
+        ("lower_than_previous", f"m{meter.pk}_z1")
+    ]
+    [reading] = submit(link, {meter.pk: ["510"]})
+    assert reading.value_1 == Decimal("510")
+
+
 def test_a_roll_over_past_the_capacity_needs_the_customers_confirmation(
     clock: Clock, link: AccountLink, account: Any
 ) -> None:
