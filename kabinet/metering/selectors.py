@@ -36,10 +36,12 @@ def in_service(today: dt.date) -> Q:
     return Q(removed_on__isnull=True) | Q(removed_on__gt=today)
 
 
+# How an account's meters are listed everywhere: by service, then by serial number.
+_DISPLAY_ORDER = ("service__sort_order", "service__name", "serial_number")
+
+
 def _meters_in_service_of(account_id: int, today: dt.date) -> QuerySet[Meter]:
-    return Meter.objects.filter(in_service(today), account_id=account_id).order_by(
-        "service__sort_order", "service__name", "serial_number"
-    )
+    return Meter.objects.filter(in_service(today), account_id=account_id).order_by(*_DISPLAY_ORDER)
 
 
 # Runs on every readings page and submission: compiled once per process.
@@ -86,37 +88,34 @@ class MeterFacts:
         self.last.update(last_accepted([m for m in meter_ids if m not in self.last]))
 
 
-def _facts(since: dt.date, period: dt.date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}status__in": ACCEPTED, f"{prefix}taken_on__gte": since}) | Q(
-        **{
-            f"{prefix}period": period,
-            f"{prefix}source__in": CUSTOMER_SOURCES,
-            f"{prefix}status": Reading.Status.RECEIVED,
-        }
+def _facts(since: dt.date, period: dt.date) -> Q:
+    """A meter's readings that validating a submission needs, as a condition on ``readings``."""
+    return Q(readings__status__in=ACCEPTED, readings__taken_on__gte=since) | Q(
+        readings__period=period,
+        readings__source__in=CUSTOMER_SOURCES,
+        readings__status=Reading.Status.RECEIVED,
     )
 
 
-def _fields(model: type[Meter] | type[Service] | type[Reading]) -> list[Any]:
-    return list(model._meta.concrete_fields)
-
-
-_METER, _SERVICE, _READING = _fields(Meter), _fields(Service), _fields(Reading)
+# Where each model's columns sit in a row of the query below, worked out once.
+_METER: list[Any] = list(Meter._meta.concrete_fields)
+_SERVICE: list[Any] = list(Service._meta.concrete_fields)
+_READING: list[Any] = list(Reading._meta.concrete_fields)
+_METER_END = len(_METER)
+_SERVICE_END = _METER_END + len(_SERVICE)
+_METER_NAMES = [f.attname for f in _METER]
+_SERVICE_NAMES = [f.attname for f in _SERVICE]
+_READING_NAMES = [f.attname for f in _READING]
+_METER_PK = _METER.index(Meter._meta.pk)
+_READING_PK = _SERVICE_END + _READING.index(Reading._meta.pk)
 # A submission's one read: each meter in service with its service, joined (LEFT) to its facts,
 # one row per fact, or one row with empty reading columns for a meter that has none. Compiled
 # once per process; nothing is locked, the write settles concurrent submissions.
 _meters_and_facts = PreparedRows(
     lambda account_id, today, since, period: (
         _meters_in_service_of(account_id, today)
-        .annotate(fact=FilteredRelation("readings", condition=_facts(since, period, "readings__")))
-        .order_by(
-            "service__sort_order",
-            "service__name",
-            "serial_number",
-            "pk",
-            "fact__taken_on",
-            "fact__submitted_at",
-            "fact__id",
-        )
+        .annotate(fact=FilteredRelation("readings", condition=_facts(since, period)))
+        .order_by(*_DISPLAY_ORDER, "pk", "fact__taken_on", "fact__submitted_at", "fact__id")
         .values_list(
             *[f.name for f in _METER],
             *[f"service__{f.name}" for f in _SERVICE],
@@ -135,23 +134,18 @@ def meters_with_facts(
     accepted reading of a meter not read since ``since`` needs ``MeterFacts.complete``."""
     meters: dict[int, Meter] = {}
     facts = MeterFacts(history=defaultdict(list), last={}, open={})
-    meter_end = len(_METER)
-    service_end = meter_end + len(_SERVICE)
-    meter_names = [f.attname for f in _METER]
-    service_names = [f.attname for f in _SERVICE]
-    reading_names = [f.attname for f in _READING]
-    meter_pk = _METER.index(Meter._meta.pk)
-    reading_pk = service_end + _READING.index(Reading._meta.pk)
     for row in _meters_and_facts(account_id=account_id, today=today, since=since, period=period):
-        meter = meters.get(row[meter_pk])
+        meter = meters.get(row[_METER_PK])
         if meter is None:
-            meter = Meter.from_db(DEFAULT_DB_ALIAS, meter_names, row[:meter_end])
-            service = Service.from_db(DEFAULT_DB_ALIAS, service_names, row[meter_end:service_end])
+            meter = Meter.from_db(DEFAULT_DB_ALIAS, _METER_NAMES, row[:_METER_END])
+            service = Service.from_db(
+                DEFAULT_DB_ALIAS, _SERVICE_NAMES, row[_METER_END:_SERVICE_END]
+            )
             Meter.service.field.set_cached_value(meter, service)
             meters[meter.pk] = meter
-        if row[reading_pk] is None:
+        if row[_READING_PK] is None:
             continue
-        reading = Reading.from_db(DEFAULT_DB_ALIAS, reading_names, row[service_end:])
+        reading = Reading.from_db(DEFAULT_DB_ALIAS, _READING_NAMES, row[_SERVICE_END:])
         Reading.meter.field.set_cached_value(reading, meter)
         if reading.status == Reading.Status.RECEIVED:
             facts.open.setdefault(meter.pk, reading)
@@ -210,7 +204,7 @@ def reading_history(
         by_meter[reading.meter_id].append(reading)
     return [
         MeterHistory(meter=m, readings=by_meter.get(m.pk, []))
-        for m in meters.order_by("service__sort_order", "service__name", "serial_number")
+        for m in meters.order_by(*_DISPLAY_ORDER)
     ]
 
 
@@ -237,7 +231,7 @@ def readings_report(account_id: int, date_from: dt.date, date_to: dt.date) -> li
     meters = list(
         Meter.objects.filter(account_id=account_id)
         .select_related("service")
-        .order_by("service__sort_order", "service__name", "serial_number")
+        .order_by(*_DISPLAY_ORDER)
     )
     ids = [m.pk for m in meters]
     start = _latest(Reading.objects.filter(status__in=ACCEPTED, taken_on__lt=date_from), ids)
