@@ -11,14 +11,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.billing.models import Account, Service, Supplier
-from kabinet.core.prepared import PreparedQuery, PreparedRows
+from kabinet.billing.models import Account, Supplier
 from kabinet.metering.models import Meter, Reading
 
 ACCEPTED = (Reading.Status.ACCEPTED, Reading.Status.BILLED)
@@ -44,15 +41,9 @@ def _meters_in_service_of(account_id: int, today: dt.date) -> QuerySet[Meter]:
     return Meter.objects.filter(in_service(today), account_id=account_id).order_by(*_DISPLAY_ORDER)
 
 
-# Runs on every readings page and submission: compiled once per process.
-_meters_in_service = PreparedQuery(
-    _meters_in_service_of, {"account_id": int, "today": dt.date}, ["service"]
-)
-
-
 def active_meters(account_id: int, today: dt.date) -> list[Meter]:
     """The account's meters in service, with their service, in display order."""
-    return _meters_in_service(account_id=account_id, today=today)
+    return list(_meters_in_service_of(account_id, today).select_related("service"))
 
 
 def _latest(readings: QuerySet[Reading], meter_ids: Sequence[int]) -> dict[int, Reading]:
@@ -88,71 +79,30 @@ class MeterFacts:
         self.last.update(last_accepted([m for m in meter_ids if m not in self.last]))
 
 
-def _facts(since: dt.date, period: dt.date) -> Q:
-    """A meter's readings that validating a submission needs, as a condition on ``readings``."""
-    return Q(readings__status__in=ACCEPTED, readings__taken_on__gte=since) | Q(
-        readings__period=period,
-        readings__source__in=CUSTOMER_SOURCES,
-        readings__status=Reading.Status.RECEIVED,
-    )
-
-
-# Where each model's columns sit in a row of the query below, worked out once.
-_METER: list[Any] = list(Meter._meta.concrete_fields)
-_SERVICE: list[Any] = list(Service._meta.concrete_fields)
-_READING: list[Any] = list(Reading._meta.concrete_fields)
-_METER_END = len(_METER)
-_SERVICE_END = _METER_END + len(_SERVICE)
-_METER_NAMES = [f.attname for f in _METER]
-_SERVICE_NAMES = [f.attname for f in _SERVICE]
-_READING_NAMES = [f.attname for f in _READING]
-_METER_PK = _METER.index(Meter._meta.pk)
-_READING_PK = _SERVICE_END + _READING.index(Reading._meta.pk)
-# A submission's one read: each meter in service with its service, joined (LEFT) to its facts,
-# one row per fact, or one row with empty reading columns for a meter that has none. Compiled
-# once per process; nothing is locked, the write settles concurrent submissions.
-_meters_and_facts = PreparedRows(
-    lambda account_id, today, since, period: (
-        _meters_in_service_of(account_id, today)
-        .annotate(fact=FilteredRelation("readings", condition=_facts(since, period)))
-        .order_by(*_DISPLAY_ORDER, "pk", "fact__taken_on", "fact__submitted_at", "fact__id")
-        .values_list(
-            *[f.name for f in _METER],
-            *[f"service__{f.name}" for f in _SERVICE],
-            *[f"fact__{f.name}" for f in _READING],
-        )
-    ),
-    {"account_id": int, "today": dt.date, "since": dt.date, "period": dt.date},
-)
-
-
 def meters_with_facts(
     account_id: int, today: dt.date, *, since: dt.date, period: dt.date
 ) -> tuple[list[Meter], MeterFacts]:
     """``active_meters`` and, per meter, its accepted readings since ``since``, the last of
-    them, and the unanswered customer submission of ``period``, all in one query. The last
-    accepted reading of a meter not read since ``since`` needs ``MeterFacts.complete``."""
-    meters: dict[int, Meter] = {}
+    them, and the unanswered customer submission of ``period``. The last accepted reading of a
+    meter not read since ``since`` needs ``MeterFacts.complete``."""
+    meters = active_meters(account_id, today)
     facts = MeterFacts(history=defaultdict(list), last={}, open={})
-    for row in _meters_and_facts(account_id=account_id, today=today, since=since, period=period):
-        meter = meters.get(row[_METER_PK])
-        if meter is None:
-            meter = Meter.from_db(DEFAULT_DB_ALIAS, _METER_NAMES, row[:_METER_END])
-            service = Service.from_db(
-                DEFAULT_DB_ALIAS, _SERVICE_NAMES, row[_METER_END:_SERVICE_END]
-            )
-            Meter.service.field.set_cached_value(meter, service)
-            meters[meter.pk] = meter
-        if row[_READING_PK] is None:
-            continue
-        reading = Reading.from_db(DEFAULT_DB_ALIAS, _READING_NAMES, row[_SERVICE_END:])
-        Reading.meter.field.set_cached_value(reading, meter)
+    if not meters:
+        return meters, facts
+    by_id = {meter.pk: meter for meter in meters}
+    readings = Reading.objects.filter(
+        Q(status__in=ACCEPTED, taken_on__gte=since)
+        | Q(period=period, source__in=CUSTOMER_SOURCES, status=Reading.Status.RECEIVED),
+        meter_id__in=by_id,
+    ).order_by("meter_id", "taken_on", "submitted_at", "pk")
+    for reading in readings:
+        reading.meter = by_id[reading.meter_id]
         if reading.status == Reading.Status.RECEIVED:
-            facts.open.setdefault(meter.pk, reading)
+            facts.open.setdefault(reading.meter_id, reading)
         else:
-            facts.history[meter.pk].append(reading)
+            facts.history[reading.meter_id].append(reading)
     facts.last.update({meter_id: items[-1] for meter_id, items in facts.history.items()})
-    return list(meters.values()), facts
+    return meters, facts
 
 
 def entered(meter_ids: Sequence[int], period: dt.date) -> dict[int, Reading]:

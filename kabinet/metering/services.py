@@ -17,16 +17,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.billing import versions
 from kabinet.billing.models import AccountLink
 from kabinet.core.models import AuditEntry
-from kabinet.core.prepared import PreparedInsert, PreparedUpsert
 from kabinet.core.uploads import IMAGES_AND_PDF, check_upload, private_storage, store_upload
 from kabinet.metering import selectors, windows
-from kabinet.metering.models import OPEN_SUBMISSION, Meter, Reading
+from kabinet.metering.models import Meter, Reading
 from kabinet.metering.windows import WindowState, supplier_zone, window_state
 
 # A lower value counts as a roll-over past the digit capacity only if what it implies was used
@@ -404,12 +404,8 @@ def check_photo(photo: UploadedFile | None) -> None:
         raise ReadingsError([Problem("photo_invalid", " ".join(error.messages))]) from None
 
 
-# What a submission writes, compiled once per database vendor. Every reading goes through one
-# upsert on the open-submission index: a meter whose unanswered submission of the period exists
-# gets that row's values replaced (same id: billing sees one reading per meter and period), any
-# other meter gets a new row. The database settles two submissions at once, so nothing is
-# locked beforehand. The meter, period, source and status of a replaced row stay; its photo
-# stays unless the new submission brings one.
+# The columns a correction replaces in the period's unanswered submission; its meter, period,
+# source and status stay, and its photo stays unless the correction brings one.
 _REPLACED = [
     "value_1",
     "value_2",
@@ -421,49 +417,44 @@ _REPLACED = [
     "rollover_confirmed",
     "jump_confirmed",
 ]
-_save_readings = PreparedUpsert(
-    Reading, constraint=OPEN_SUBMISSION, update=_REPLACED, returning=["meter"]
-)
-_save_readings_with_photo = PreparedUpsert(
-    Reading,
-    constraint=OPEN_SUBMISSION,
-    update=[*_REPLACED, "photo", "photo_content_type"],
-    returning=["meter"],
-)
-_write_audit = PreparedInsert(AuditEntry)
-# On PostgreSQL the audit row goes in the readings' statement, as a data-modifying WITH clause:
-# one round trip and one commit for the whole submission, and no audit row without its readings
-# or readings without their audit row. Its "readings" list gets each row's id from the upsert.
-_AUDIT_DATA_WITH_IDS = (
-    "jsonb_set(%s::jsonb, '{readings}', (SELECT jsonb_agg(item.value || "
-    "jsonb_build_object('id', saved.id) ORDER BY item.ordinality) FROM "
-    "jsonb_array_elements(%s::jsonb -> 'readings') WITH ORDINALITY AS item "
-    "JOIN saved ON saved.meter_id = (item.value ->> 'meter')::bigint))"
-)
-_write_audit_of_saved = PreparedInsert(AuditEntry, expressions={"data": _AUDIT_DATA_WITH_IDS})
 
 
-def _write(readings: list[Reading], audit: AuditEntry, *, with_photo: bool) -> dict[int, int]:
-    """Save ``readings`` and ``audit`` as one unit; the reading id per meter id."""
-    upsert = _save_readings_with_photo if with_photo else _save_readings
-    connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
-        saved_sql, saved_params = upsert.statement_many(readings, connection)
-        audit_sql, audit_params = _write_audit_of_saved.statement(audit, connection)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # Both parts are the prepared writes' own SQL; every value is a parameter.
-                f"WITH saved AS ({saved_sql}), audit AS ({audit_sql}) "  # noqa: S608
-                "SELECT id, meter_id FROM saved",
-                [*saved_params, *audit_params],
-            )
-            return {meter_id: pk for pk, meter_id in cursor.fetchall()}
-    with transaction.atomic():
-        ids = {meter_id: pk for pk, meter_id in upsert(readings)}
-        for item in audit.data["readings"]:
-            item["id"] = ids[item["meter"]]
-        _write_audit(audit)
-    return ids
+def _save(readings: list[Reading], meter_ids: list[int], period: dt.date) -> int:
+    """Save one submission's readings in the caller's transaction; how many replaced an open
+    submission. The meters are locked first, so two submissions of one account take turns
+    and the period's open submission is looked up after the other one committed: each meter
+    keeps one open submission (the partial unique index ``OPEN_SUBMISSION`` guards it too).
+    """
+    list(Meter.objects.select_for_update().filter(pk__in=meter_ids).order_by("pk").values("pk"))
+    open_rows = {
+        meter_id: (pk, photo, photo_type)
+        for meter_id, pk, photo, photo_type in Reading.objects.filter(
+            meter_id__in=meter_ids,
+            period=period,
+            source__in=selectors.CUSTOMER_SOURCES,
+            status=Reading.Status.RECEIVED,
+        ).values_list("meter_id", "pk", "photo", "photo_content_type")
+    }
+    replaced = 0
+    new = []
+    for reading in readings:
+        fields = {name: getattr(reading, name) for name in _REPLACED}
+        if reading.photo:
+            fields.update(photo=reading.photo.name, photo_content_type=reading.photo_content_type)
+        pk, photo, photo_type = open_rows.get(reading.meter_id, (None, "", ""))
+        # The status is checked again by the UPDATE itself: an answer billing's import gives
+        # meanwhile is never overwritten, the correction becomes a new reading instead.
+        if pk is not None and (
+            Reading.objects.filter(pk=pk, status=Reading.Status.RECEIVED).update(**fields)
+        ):
+            reading.pk = pk
+            if not reading.photo:
+                reading.photo.name, reading.photo_content_type = photo, photo_type
+            replaced += 1
+        else:
+            new.append(reading)
+    Reading.objects.bulk_create(new)
+    return replaced
 
 
 def submit_readings(
@@ -491,59 +482,57 @@ def submit_readings(
         moment=moment,
     )
     photo_name, photo_type = _store_photo(photo)
-    try:
-        saved: list[Reading] = []
-        now = timezone.now()
-        for planned in plan.readings:
-            reading = planned.replaces or Reading(
-                meter=planned.meter,
-                period=plan.window.period,
-                source=Reading.Source.PORTAL,
-                status=Reading.Status.RECEIVED,
-            )
-            reading.meter = planned.meter  # already loaded, with its service
-            padded = [*planned.values, None, None][:3]
-            reading.value_1, reading.value_2, reading.value_3 = padded
-            reading.account_number = link.account.number_display or link.account.number
-            reading.taken_on = plan.taken_on
-            reading.submitted_at = now
-            reading.submitted_by = user
-            reading.rollover_confirmed = planned.rollover
-            reading.jump_confirmed = planned.jump
-            if photo_name:
-                reading.photo.name = photo_name
-                reading.photo_content_type = photo_type
-            saved.append(reading)
-        # What the check found: a submission racing this one may have replaced a row since.
-        replaced = sum(planned.replaces is not None for planned in plan.readings)
-        audit = AuditEntry(
-            actor=user,
-            action="metering.readings_submitted",
-            object_type="billing.Account",
-            object_id=str(link.account_id),
-            data={
-                "period": plan.window.period.isoformat(),
-                "readings": [
-                    {
-                        "meter": r.meter_id,
-                        "values": [format(v, f".{r.meter.fraction_digits}f") for v in r.values],
-                        "rollover": r.rollover_confirmed,
-                        "jump": r.jump_confirmed,
-                    }
-                    for r in saved
-                ],
-                "replaced": replaced,
-                "photo": bool(photo_name),
-            },
+    now = timezone.now()
+    readings = []
+    for planned in plan.readings:
+        padded = [*planned.values, None, None][:3]
+        reading = Reading(
+            meter=planned.meter,  # already loaded, with its service
+            period=plan.window.period,
+            source=Reading.Source.PORTAL,
+            status=Reading.Status.RECEIVED,
+            value_1=padded[0],
+            value_2=padded[1],
+            value_3=padded[2],
+            account_number=link.account.number_display or link.account.number,
+            taken_on=plan.taken_on,
+            submitted_at=now,
+            submitted_by=user,
+            rollover_confirmed=planned.rollover,
+            jump_confirmed=planned.jump,
         )
-        ids = _write(saved, audit, with_photo=bool(photo_name))
+        if photo_name:
+            reading.photo.name = photo_name
+            reading.photo_content_type = photo_type
+        readings.append(reading)
+    try:
+        with transaction.atomic():
+            replaced = _save(readings, [r.meter_id for r in readings], plan.window.period)
+            versions.bump(account_ids=[link.account_id])
+            AuditEntry.objects.create(
+                actor=user,
+                action="metering.readings_submitted",
+                object_type="billing.Account",
+                object_id=str(link.account_id),
+                data={
+                    "period": plan.window.period.isoformat(),
+                    "readings": [
+                        {
+                            "id": r.pk,
+                            "meter": r.meter_id,
+                            "values": [format(v, f".{r.meter.fraction_digits}f") for v in r.values],
+                            "rollover": r.rollover_confirmed,
+                            "jump": r.jump_confirmed,
+                        }
+                        for r in readings
+                    ],
+                    "replaced": replaced,
+                    "photo": bool(photo_name),
+                },
+            )
     except BaseException:
         # Nothing was written; the stored file must not outlive the rows it was for.
         if photo_name:
             private_storage.delete(photo_name)
         raise
-    for reading in saved:
-        reading.pk = ids[reading.meter_id]
-        reading._state.adding = False
-        reading._state.db = DEFAULT_DB_ALIAS
-    return Submission(period=plan.window.period, readings=saved, replaced=replaced)
+    return Submission(period=plan.window.period, readings=readings, replaced=replaced)
