@@ -165,7 +165,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
-            "builtins": ["kabinet.core.templatetags.extends"],
         },
     },
 ]

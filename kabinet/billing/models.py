@@ -244,6 +244,9 @@ class Account(models.Model):
     closed_on = models.DateField(_("закрыт"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moved on by every write that changes what the account's pages show (billing.versions);
+    # cached markup and ETags are keyed by it.
+    data_version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("лицевой счёт")

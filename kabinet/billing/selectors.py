@@ -21,69 +21,21 @@ from kabinet.billing.models import (
     Supplier,
     Tariff,
 )
-from kabinet.core.prepared import PreparedQuery, PreparedRows
 
-# Every account page needs both the link it shows (the ownership check) and the sidebar of all
-# the user's links. One query answers both: the links are fetched once per request and kept on the
-# request's user object (a user has a handful of links), and the services that change links drop
-# the memo. Measured on the overview page: one compiled three-join query instead of two.
-_LINKS_MEMO = "_kabinet_linked_accounts"
+# What every page that shows a link needs with it: the sidebar prints the account, its premises
+# and supplier; the API and the readings pages read the branch.
+_LINK_RELATED = ("account__premises", "account__supplier", "account__branch")
 
 
-# Every account page and the readings form read this first (the ownership check and the
-# sidebar): it is compiled once per process.
-_links_of = PreparedQuery(
-    lambda user_id: AccountLink.objects.filter(user_id=user_id).order_by(
-        "group", "alias", "created_at"
-    ),
-    {"user_id": int},
-    ["account", "account__premises", "account__supplier", "account__branch"],
-)
-
-
-class LinkList(list[AccountLink]):
-    """The user's links in display order. ``version`` changes whenever any column they were read
-    from does: it keys the cached «Ваши счета» list of the account pages."""
-
-    version: int | None = None
-
-
-_ROW_VERSION = "_kabinet_row_version"
-
-
-def row_version(link: AccountLink) -> int | None:
-    """The version of the row ``link`` was read from (with its account, premises, supplier and
-    branch), None for a link that did not come from ``linked_accounts``."""
-    return getattr(link, _ROW_VERSION, None)
-
-
-def _user_links(user: Any) -> LinkList:
-    links: LinkList | None = getattr(user, _LINKS_MEMO, None)
-    if links is None:
-        read = _links_of.versioned_each(user_id=user.pk)
-        links = LinkList(link for link, _version in read)
-        links.version = hash(tuple(version for _link, version in read))
-        for link, version in read:
-            link.user = user  # services reach the same object through link.user and drop the memo
-            setattr(link, _ROW_VERSION, version)
-        setattr(user, _LINKS_MEMO, links)
-    return links
-
-
-def forget_links(user: Any) -> None:
-    """Called by the services that add, change or remove a link of ``user``."""
-    if hasattr(user, _LINKS_MEMO):
-        delattr(user, _LINKS_MEMO)
-
-
-def linked_accounts(user: Any) -> LinkList:
+def linked_accounts(user: Any) -> list[AccountLink]:
     """The user's links with their accounts, premises and suppliers, in display order."""
     if not user.is_authenticated:
-        return LinkList()
-    memo = _user_links(user)
-    links = LinkList(memo)
-    links.version = memo.version
-    return links
+        return []
+    return list(
+        AccountLink.objects.filter(user_id=user.pk)
+        .select_related(*_LINK_RELATED)
+        .order_by("group", "alias", "created_at")
+    )
 
 
 def linked_account(user: Any, account_id: int) -> AccountLink:
@@ -91,9 +43,25 @@ def linked_account(user: Any, account_id: int) -> AccountLink:
     and for one that does not exist, so ids cannot be probed."""
     if not user.is_authenticated:
         raise Http404
-    for link in _user_links(user):
+    link = (
+        AccountLink.objects.filter(user_id=user.pk, account_id=account_id)
+        .select_related(*_LINK_RELATED)
+        .first()
+    )
+    if link is None:
+        raise Http404
+    link.user = user
+    return link
+
+
+def link_and_sidebar(user: Any, account_id: int) -> tuple[AccountLink, list[AccountLink]]:
+    """What an account page with the «Ваши счета» sidebar needs: the user's link to
+    ``account_id`` (Http404 as in ``linked_account``) and all the user's links, in one query."""
+    links = linked_accounts(user)
+    for link in links:
         if link.account_id == account_id:
-            return link
+            link.user = user
+            return link, links
     raise Http404
 
 
@@ -112,9 +80,6 @@ class Overview:
     balance: Decimal | None
     due_date: dt.date | None
     days_left: int | None
-    # A hash of every column shown (the link's row, the latest bill's) and of the day: it keys
-    # the page's cached markup; None when the link's row version is unknown.
-    version: int | None = None
 
     @property
     def debt(self) -> Decimal | None:
@@ -125,28 +90,20 @@ class Overview:
         return -self.balance if self.balance is not None and self.balance < 0 else None
 
 
-# The latest bill's sections with the bill and supplier joined: one query for the common case.
-_latest_sections = PreparedQuery(
-    lambda account_id: BillSection.objects.filter(
-        bill_id=Subquery(
-            Bill.objects.filter(account_id=account_id).order_by("-period").values("pk")[:1]
-        )
-    ).order_by("supplier__short_name"),
-    {"account_id": int},
-    ["bill", "supplier"],
-)
-
-
 def account_overview(link: AccountLink, today: dt.date | None = None) -> Overview:
     """The latest bill of the linked account: balance (its total), sections, due date."""
     today = today or timezone.localdate()
-    sections, bill_version = _latest_sections.versioned(account_id=link.account_id)
+    # The latest bill's sections with the bill and supplier joined: one query for the common
+    # case, a second only for a bill without sections or none at all.
+    latest = Bill.objects.filter(account_id=link.account_id).order_by("-period").values("pk")[:1]
+    sections = list(
+        BillSection.objects.filter(bill_id=Subquery(latest))
+        .select_related("bill", "supplier")
+        .order_by("supplier__short_name")
+    )
     bill = sections[0].bill if sections else None
-    if bill is None:  # a bill without sections, or none at all
+    if bill is None:
         bill = Bill.objects.filter(account_id=link.account_id).order_by("-period").first()
-        if bill is not None:
-            bill_version = hash(tuple(getattr(bill, f.attname) for f in Bill._meta.concrete_fields))
-    link_version = row_version(link)
     due_date = None
     if bill is not None:
         due_date = bill.due_date or min(
@@ -159,7 +116,6 @@ def account_overview(link: AccountLink, today: dt.date | None = None) -> Overvie
         balance=bill.total if bill is not None else None,
         due_date=due_date,
         days_left=(due_date - today).days if due_date is not None else None,
-        version=None if link_version is None else hash((link_version, bill_version, today)),
     )
 
 
@@ -176,28 +132,13 @@ def latest_bill_totals(account_ids: list[int]) -> dict[int, Decimal]:
     return dict(rows)
 
 
-_charge_periods = PreparedRows(
-    lambda account_id: (
+def charge_periods(account_id: int) -> list[dt.date]:
+    return list(
         Charge.objects.filter(account_id=account_id)
         .order_by("-period")
-        .values_list("period")
+        .values_list("period", flat=True)
         .distinct()
-    ),
-    {"account_id": int},
-)
-
-
-def charge_periods(account_id: int) -> list[dt.date]:
-    return [period for (period,) in _charge_periods(account_id=account_id)]
-
-
-_charges_of = PreparedQuery(
-    lambda account_id, period: Charge.objects.filter(account_id=account_id, period=period).order_by(
-        "supplier__short_name", "service__sort_order", "service__name", "zone"
-    ),
-    {"account_id": int, "period": dt.date},
-    ["supplier", "service"],
-)
+    )
 
 
 MONEY_COLUMNS = (
@@ -239,9 +180,6 @@ class ChargesPage:
     period: dt.date | None
     suppliers: list[SupplierCharges]
     totals: dict[str, Decimal]
-    # A hash of the periods and of every column of the charge rows: it keys the page's cached
-    # markup, which is built from nothing else (and the account, the language).
-    version: int = 0
 
 
 def _add(totals: dict[str, Decimal], line: ChargeLine) -> None:
@@ -269,9 +207,12 @@ def account_charges(link: AccountLink, period: dt.date | None = None) -> Charges
         period = periods[0] if periods else None
     suppliers: dict[int, SupplierCharges] = {}
     grand = _zero_totals()
-    rows_version: int | None = None
     if period is not None:
-        charges, rows_version = _charges_of.versioned(account_id=link.account_id, period=period)
+        charges = (
+            Charge.objects.filter(account_id=link.account_id, period=period)
+            .select_related("supplier", "service")
+            .order_by("supplier__short_name", "service__sort_order", "service__name", "zone")
+        )
         for charge in charges:
             is_penalty = charge.service.kind == Service.Kind.PENALTY
             line = ChargeLine(
@@ -290,7 +231,6 @@ def account_charges(link: AccountLink, period: dt.date | None = None) -> Charges
         period=period,
         suppliers=list(suppliers.values()),
         totals=grand,
-        version=hash((tuple(periods), period, rows_version)),
     )
 
 

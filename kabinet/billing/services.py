@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from kabinet.billing import versions
 from kabinet.billing.models import Account, AccountLink, Bill, Branch, Supplier
-from kabinet.billing.selectors import forget_links
 from kabinet.core import ratelimit
 from kabinet.core.accounts import normalize_account_number
 from kabinet.core.models import AuditEntry
@@ -227,6 +227,7 @@ def link_account(
                 group=group.strip(),
                 paperless=paperless,
             )
+            versions.bump(account_ids=[account.pk])
             AuditEntry.objects.create(
                 actor=user,
                 action="billing.account_linked",
@@ -238,7 +239,6 @@ def link_account(
         raise LinkError(
             "already_linked", _("Этот лицевой счёт уже привязан к вашему кабинету.")
         ) from None
-    forget_links(user)
     return link
 
 
@@ -261,7 +261,7 @@ def update_link(link: AccountLink, **changes: Any) -> AccountLink:
             changed[name] = value
     if changed:
         link.save(update_fields=list(changed))
-        forget_links(link.user)
+        versions.bump(account_ids=[link.account_id])
         AuditEntry.objects.create(
             actor=link.user,
             action="billing.link_updated",
@@ -278,7 +278,7 @@ def unlink_account(link: AccountLink) -> None:
     account_id = link.account_id
     user = link.user
     link.delete()
-    forget_links(user)
+    versions.bump(account_ids=[account_id])
     AuditEntry.objects.create(
         actor=user,
         action="billing.account_unlinked",

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kabinet.billing import selectors, services
+from kabinet.billing import selectors, services, versions
 from kabinet.billing.forms import LinkEditForm, LinkForm, SupplierForm
 from kabinet.billing.models import AccountLink, Supplier
 from kabinet.core.periods import format_period, parse_period
@@ -21,6 +21,12 @@ from kabinet.core.periods import format_period, parse_period
 
 def _sidebar(request: HttpRequest, current: AccountLink | None = None) -> dict[str, object]:
     return {"links": selectors.linked_accounts(request.user), "current_link": current}
+
+
+def _shell(request: HttpRequest, account_id: int) -> tuple[AccountLink, dict[str, object]]:
+    """The link an account page shows, and the sidebar's context, from one query."""
+    current, links = selectors.link_and_sidebar(request.user, account_id)
+    return current, {"links": links, "current_link": current}
 
 
 @login_required
@@ -82,8 +88,9 @@ def link(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@versions.revalidated
 def overview(request: HttpRequest, account_id: int) -> HttpResponse:
-    current = selectors.linked_account(request.user, account_id)
+    current, shell = _shell(request, account_id)
     data = selectors.account_overview(current)
     return render(
         request,
@@ -92,7 +99,7 @@ def overview(request: HttpRequest, account_id: int) -> HttpResponse:
             "overview": data,
             "account": current.account,
             "tab": "overview",
-            **_sidebar(request, current),
+            **shell,
         },
     )
 
@@ -105,7 +112,6 @@ def edit(request: HttpRequest, account_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # The ModelForm has already set the values on the instance; the service compares them
         # with a fresh copy, then saves and audits.
-        selectors.forget_links(request.user)
         fresh = selectors.linked_account(request.user, account_id)
         services.update_link(fresh, **form.cleaned_data)
         messages.success(request, _("Изменения сохранены."))
@@ -134,8 +140,9 @@ def unlink(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@versions.revalidated
 def charges(request: HttpRequest, account_id: int) -> HttpResponse:
-    current = selectors.linked_account(request.user, account_id)
+    current, shell = _shell(request, account_id)
     period = None
     raw = request.GET.get("period", "").strip()
     bad_period = False
@@ -155,7 +162,7 @@ def charges(request: HttpRequest, account_id: int) -> HttpResponse:
             "period_options": [(format_period(p), p) for p in page.periods],
             "account": current.account,
             "tab": "charges",
-            **_sidebar(request, current),
+            **shell,
         },
     )
 
@@ -163,7 +170,7 @@ def charges(request: HttpRequest, account_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def charge_detail(request: HttpRequest, account_id: int, charge_id: int) -> HttpResponse:
-    current = selectors.linked_account(request.user, account_id)
+    current, shell = _shell(request, account_id)
     charge = selectors.account_charge(current, charge_id)
     return render(
         request,
@@ -173,7 +180,7 @@ def charge_detail(request: HttpRequest, account_id: int, charge_id: int) -> Http
             "period_value": format_period(charge.period),
             "account": current.account,
             "tab": "charges",
-            **_sidebar(request, current),
+            **shell,
         },
     )
 
@@ -181,7 +188,7 @@ def charge_detail(request: HttpRequest, account_id: int, charge_id: int) -> Http
 @login_required
 @require_GET
 def details(request: HttpRequest, account_id: int) -> HttpResponse:
-    current = selectors.linked_account(request.user, account_id)
+    current, shell = _shell(request, account_id)
     data = selectors.account_details(current)
     return render(
         request,
@@ -190,6 +197,6 @@ def details(request: HttpRequest, account_id: int) -> HttpResponse:
             "details": data,
             "account": current.account,
             "tab": "details",
-            **_sidebar(request, current),
+            **shell,
         },
     )

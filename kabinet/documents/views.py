@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -12,25 +11,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from kabinet.billing import versions
 from kabinet.billing.models import Bill
-from kabinet.billing.selectors import linked_account, linked_accounts
+from kabinet.billing.selectors import link_and_sidebar, linked_account
 from kabinet.core import ratelimit
-from kabinet.core.prepared import PreparedQuery
 from kabinet.documents.bills import bill_filename, render_bill_pdf
 from kabinet.documents.forms import BillPeriodForm
 from kabinet.documents.services import email_bill
 
 EMAIL_LIMIT_PER_HOUR = 10
-
-# The bill list is one of the pages customers open most: its query is compiled once.
-_bills_between = PreparedQuery(
-    lambda account_id, start, end: Bill.objects.filter(
-        account_id=account_id, period__gte=start, period__lte=end
-    ).order_by("-period"),
-    {"account_id": int, "start": dt.date, "end": dt.date},
-)
 
 
 def _bill_of(request: HttpRequest, account_id: int, bill_id: int) -> Bill:
@@ -46,21 +37,23 @@ def _bill_of(request: HttpRequest, account_id: int, bill_id: int) -> Bill:
 
 
 @login_required
+@require_GET
+@versions.revalidated
 def bill_history(request: HttpRequest, account_id: int) -> HttpResponse:
-    link = linked_account(request.user, account_id)
+    link, links = link_and_sidebar(request.user, account_id)
     account = link.account
     form = BillPeriodForm(request.GET or None)
     start, end = form.period_range(timezone.localdate())
+    bills = Bill.objects.filter(account_id=account.pk, period__gte=start, period__lte=end).order_by(
+        "-period"
+    )
     rows = [
         {
             "bill": bill,
-            "version": version,  # keys the card's cached markup, see the template
             "opening": abs(bill.opening_balance),
             "overpayment": -bill.total if bill.total < 0 else None,
         }
-        for bill, version in _bills_between.versioned_each(
-            account_id=account.pk, start=start, end=end
-        )
+        for bill in bills
     ]
     return render(
         request,
@@ -69,7 +62,7 @@ def bill_history(request: HttpRequest, account_id: int) -> HttpResponse:
             "link": link,
             "account": account,
             "tab": "bills",
-            "links": linked_accounts(request.user),
+            "links": links,
             "current_link": link,
             "form": form,
             "start": start,
@@ -81,11 +74,12 @@ def bill_history(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+@versions.revalidated
 def bill_pdf(request: HttpRequest, account_id: int, bill_id: int) -> HttpResponse:
     bill = _bill_of(request, account_id, bill_id)
     response = HttpResponse(render_bill_pdf(bill), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{bill_filename(bill)}"'
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

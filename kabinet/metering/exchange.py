@@ -114,6 +114,9 @@ class MetersKind(Kind):
             ),
         )
 
+    def touched_accounts(self) -> str:
+        return f"SELECT account_id FROM {self.stage.name}"
+
 
 STATUSES = {
     "accepted": Reading.Status.ACCEPTED.value,
@@ -317,3 +320,11 @@ class ReadingsKind(Kind):
         counts.updated += updated
         counts.unchanged += self.answer_stage.size - updated
         return counts
+
+    def touched_accounts(self) -> str:
+        return (
+            "SELECT m.account_id FROM metering_meter m "
+            f"WHERE m.id IN (SELECT meter_id FROM {self.readings.name}) "
+            "OR m.id IN (SELECT r.meter_id FROM metering_reading r "
+            f"WHERE r.id IN (SELECT portal_id FROM {self.answer_stage.name}))"
+        )

@@ -157,3 +157,6 @@ class PaymentsKind(Kind):
             [source, source],
         )
         return counts
+
+    def touched_accounts(self) -> str:
+        return f"SELECT account_id FROM {self.payment_stage.name}"

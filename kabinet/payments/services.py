@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.billing import versions
 from kabinet.billing.models import AccountLink
 from kabinet.billing.selectors import linked_account
 from kabinet.core.models import AuditEntry
@@ -436,6 +437,7 @@ def apply_provider_status(
         if payment.status != before or "refunded_amount" in fields:
             payment.updated_at = timezone.now()
             payment.save(update_fields=fields)
+            versions.bump(account_ids=[payment.account_id])
             AuditEntry.objects.create(
                 actor_label=f"payments:{payment.provider}"[:150],
                 action=f"payment.{payment.status}",
@@ -635,6 +637,7 @@ def refund_payment(*, payment_id: int, amount: Decimal | None = None, actor: Any
                 locked.status = Status.REFUNDED
             locked.updated_at = timezone.now()
             locked.save(update_fields=["refunded_amount", "status", "updated_at"])
+            versions.bump(account_ids=[locked.account_id])
             _event(locked, PaymentEvent.Kind.REFUND, status_before, locked.status, result.status)
             AuditEntry.objects.create(
                 actor=actor,

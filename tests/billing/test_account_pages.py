@@ -165,9 +165,9 @@ def test_overview_queries_do_not_grow_with_rows(
     for _ in range(5):
         other = make_account(energy)
         AccountLink.objects.create(user=customer, account=other, relation="owner")
-    # Session, user, the user's links (ownership and sidebar in one), the latest bill's sections,
-    # and the menu's unread-answers badge.
-    with django_assert_max_num_queries(5):
+    # Session, user, the ETag's versions, the user's links (ownership and sidebar in one), the
+    # latest bill's sections, and the menu's unread-answers badge.
+    with django_assert_max_num_queries(6):
         assert client_in.get(reverse("accounts:overview", args=[account.pk])).status_code == 200
     with django_assert_max_num_queries(10):
         assert client_in.get(reverse("accounts:list")).status_code == 200
@@ -246,7 +246,8 @@ def test_charges_queries_do_not_grow_with_rows(
     fill_charges(account, energy, waste, electricity)
     for i in range(8):
         make_charge(account, make_service(), period=OCT, supplier=waste if i % 2 else energy)
-    with django_assert_max_num_queries(6):
+    # Session, user, the ETag's versions, the links, the periods, the charges, the badge.
+    with django_assert_max_num_queries(7):
         assert client_in.get(reverse("accounts:charges", args=[account.pk])).status_code == 200
 
 

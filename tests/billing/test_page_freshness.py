@@ -1,8 +1,8 @@
-"""Markup kept under the version of the rows it shows is never stale and never someone else's.
+"""Account pages are never stale and never someone else's.
 
-The «Ваши счета» list, the overview, the charges table and the bill cards are cached per
-process under a hash of the rows they are built from; these tests change those rows the ways
-the portal and an import do and check that the next page shows the change.
+The «Ваши счета» list, the overview, the charges table and the bill cards are built from the
+rows the next request reads; these tests change those rows the ways the portal and an import
+do and check that the next page shows the change.
 """
 
 from __future__ import annotations
@@ -139,8 +139,8 @@ def test_bill_cards_follow_their_bill_and_keep_a_fresh_csrf_token(
     assert "28.11.2026" in html
     assert "25.11.2026" not in html
 
-    # The e-mail form sits outside the cached card: its token is this response's own, the one
-    # the page's htmx header carries, and the next response gets another.
+    # The e-mail form's token is this response's own, the one the page's htmx header carries,
+    # and the next response gets another.
     def tokens(html: str) -> tuple[str, str]:
         form = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
         header = html.split('"X-CSRFToken": "')[1].split('"')[0]

@@ -337,6 +337,11 @@ class Kind:
         """Write the stages into the real tables; runs only when nothing was reported."""
         raise NotImplementedError
 
+    def touched_accounts(self) -> str | None:
+        """A SELECT of the ids of the accounts whose pages the applied file changed, for
+        ``billing.versions``; None when the kind changes no account page."""
+        return None
+
     # Helpers shared by kinds.
 
     def unique(self, key: Any, column: str) -> bool:

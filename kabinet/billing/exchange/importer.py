@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from kabinet.billing import versions
 from kabinet.billing.exchange.engine import (
     KINDS,
     Counts,
@@ -89,6 +90,9 @@ def _load(
                 raise _Rejected
             loader.flush_all()
             counts = kind.apply()
+            touched = kind.touched_accounts()
+            if touched is not None:
+                loader.execute(versions.bump_sql(touched))
             loader.drop_all()
     except _Rejected:
         return rows_read, counts

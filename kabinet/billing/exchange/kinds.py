@@ -179,6 +179,17 @@ class AccountsKind(Kind):
             )
         return counts
 
+    def touched_accounts(self) -> str:
+        # The file's accounts, and every account at a premises it describes (a new address
+        # shows on the accounts of all who live there).
+        return (
+            f"SELECT t.id FROM billing_account t JOIN {self.stage.name} s "
+            "ON t.supplier_id = s.supplier_id AND t.number = s.number "
+            "UNION SELECT t.id FROM billing_account t JOIN billing_premises p "
+            f"ON p.id = t.premises_id JOIN {self.premises_stage.name} s "
+            "ON s.external_id = p.external_id"
+        )
+
 
 @register
 class TariffsKind(Kind):
@@ -334,6 +345,9 @@ class ChargesKind(Kind):
             ),
         )
 
+    def touched_accounts(self) -> str:
+        return f"SELECT account_id FROM {self.stage.name}"
+
 
 @register
 class BillsKind(Kind):
@@ -439,3 +453,6 @@ class BillsKind(Kind):
             + ")"
         )
         return counts
+
+    def touched_accounts(self) -> str:
+        return f"SELECT account_id FROM {self.stage.name}"
