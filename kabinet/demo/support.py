@@ -1,6 +1,6 @@
 """Demo data of the support app, added when seed_demo has loaded the billing files.
 
-``add_demo_support`` is connected to ``kabinet.billing.demo.demo_loaded`` and is idempotent:
+``add_demo_support`` is connected to ``kabinet.demo.simulation.demo_loaded`` and is idempotent:
 every row is looked up by its natural key (supplier + code or name) and only created when
 missing, so running seed_demo again changes nothing and keeps what staff edited.
 """
@@ -14,8 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from kabinet.billing.demo import DEMO_CUSTOMERS
 from kabinet.billing.models import AccountLink, Supplier
+from kabinet.demo.simulation import DEMO_CUSTOMERS
 from kabinet.support import services
 from kabinet.support.models import (
     Appeal,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from kabinet.billing.demo import demo_loaded, ensure_demo_customers, ensure_reference_data
 from kabinet.billing.models import AccountLink
+from kabinet.demo.simulation import demo_loaded, ensure_demo_customers, ensure_reference_data
 from kabinet.identity.models import User
 from kabinet.support.models import (
     Appeal,

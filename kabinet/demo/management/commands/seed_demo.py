@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from kabinet.billing.demo import (
+from kabinet.billing.models import Account
+from kabinet.demo.simulation import (
     DemoUtility,
     demo_loaded,
     ensure_demo_admin,
@@ -17,7 +18,6 @@ from kabinet.billing.demo import (
     ensure_reference_data,
     link_demo_customers,
 )
-from kabinet.billing.models import Account
 
 
 class Command(BaseCommand):

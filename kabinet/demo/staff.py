@@ -9,8 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from kabinet.billing.demo import ENERGY, write_private_json
 from kabinet.billing.models import Supplier
+from kabinet.demo.simulation import ENERGY, write_private_json
 from kabinet.identity.models import User
 from kabinet.staff.models import StaffMember
 

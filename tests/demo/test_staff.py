@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from kabinet.billing.demo import ENERGY, demo_loaded
-from kabinet.staff.demo import DEMO_OPERATOR, operator_path
+from kabinet.demo.simulation import ENERGY, demo_loaded
+from kabinet.demo.staff import DEMO_OPERATOR, operator_path
 from kabinet.staff.models import StaffMember
 from tests.factories import make_supplier
 

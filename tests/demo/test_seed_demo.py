@@ -19,7 +19,8 @@ from django.db.models import Count, Sum
 from django.test import override_settings
 from django.utils import timezone
 
-from kabinet.billing.demo import (
+from kabinet.billing.models import Account, Bill, BillSection, Charge, Premises, Supplier, Tariff
+from kabinet.demo.simulation import (
     ENERGY,
     HEAT_WATER,
     HOUSING,
@@ -28,7 +29,6 @@ from kabinet.billing.demo import (
     credentials_path,
     ensure_demo_admin,
 )
-from kabinet.billing.models import Account, Bill, BillSection, Charge, Premises, Supplier, Tariff
 from kabinet.metering.models import Meter, Reading
 from kabinet.payments.models import Payment, PaymentSplit
 
@@ -254,7 +254,7 @@ def test_demo_customers_log_in_and_keep_their_passwords(seeded: Path) -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.test import RequestFactory
 
-    from kabinet.billing.demo import customers_path, ensure_demo_customers
+    from kabinet.demo.simulation import customers_path, ensure_demo_customers
     from kabinet.identity.services.login import log_in
 
     customers = json.loads(customers_path().read_text(encoding="utf-8"))
@@ -275,8 +275,8 @@ def test_demo_customers_log_in_and_keep_their_passwords(seeded: Path) -> None:
     assert ensure_demo_customers() == []
     assert json.loads(customers_path().read_text(encoding="utf-8")) == customers
     # Each has accounts to look at, with bills; linking again adds nothing.
-    from kabinet.billing.demo import link_demo_customers
     from kabinet.billing.models import AccountLink
+    from kabinet.demo.simulation import link_demo_customers
 
     links = AccountLink.objects.filter(user__is_staff=False)
     assert links.count() == 3
