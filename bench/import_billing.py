@@ -141,7 +141,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from kabinet.demo.simulation import DemoUtility, ensure_reference_data
+    from kabinet.demo.reference import ensure_reference_data
+    from kabinet.demo.simulation import DemoUtility
 
     print(f"Kabinet import benchmark: {args.accounts:,} accounts, database {database}")
     started = time.perf_counter()

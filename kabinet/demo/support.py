@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from kabinet.billing.models import AccountLink, Supplier
-from kabinet.demo.simulation import DEMO_CUSTOMERS
+from kabinet.demo.people import DEMO_CUSTOMERS
+from kabinet.demo.reference import ENERGY, HEAT_WATER, HOUSING, WASTE
 from kabinet.support import services
 from kabinet.support.models import (
     Appeal,
@@ -27,11 +28,6 @@ from kabinet.support.models import (
     SupportContact,
     TimeSlot,
 )
-
-ENERGY = "energosbyt"
-HEAT_WATER = "teplovodokanal"
-HOUSING = "uk-uyutny-dom"
-WASTE = "ekoresurs"
 
 # Seed 000 Рис. 30 and the issue: the four kinds of request plus «другое».
 REQUEST_TYPES: tuple[tuple[str, bool, str], ...] = (

@@ -20,15 +20,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from kabinet.billing.models import Account, Bill, BillSection, Charge, Premises, Supplier, Tariff
-from kabinet.demo.simulation import (
-    ENERGY,
-    HEAT_WATER,
-    HOUSING,
-    WASTE,
-    DemoUtility,
-    credentials_path,
-    ensure_demo_admin,
-)
+from kabinet.demo.people import credentials_path, ensure_demo_admin
+from kabinet.demo.reference import ENERGY, HEAT_WATER, HOUSING, WASTE
+from kabinet.demo.simulation import DemoUtility
 from kabinet.metering.models import Meter, Reading
 from kabinet.payments.models import Payment, PaymentSplit
 
@@ -254,7 +248,7 @@ def test_demo_customers_log_in_and_keep_their_passwords(seeded: Path) -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.test import RequestFactory
 
-    from kabinet.demo.simulation import customers_path, ensure_demo_customers
+    from kabinet.demo.people import customers_path, ensure_demo_customers
     from kabinet.identity.services.login import log_in
 
     customers = json.loads(customers_path().read_text(encoding="utf-8"))
@@ -276,7 +270,7 @@ def test_demo_customers_log_in_and_keep_their_passwords(seeded: Path) -> None:
     assert json.loads(customers_path().read_text(encoding="utf-8")) == customers
     # Each has accounts to look at, with bills; linking again adds nothing.
     from kabinet.billing.models import AccountLink
-    from kabinet.demo.simulation import link_demo_customers
+    from kabinet.demo.people import link_demo_customers
 
     links = AccountLink.objects.filter(user__is_staff=False)
     assert links.count() == 3

@@ -10,8 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from kabinet.demo.simulation import ENERGY, demo_loaded
-from kabinet.demo.staff import DEMO_OPERATOR, operator_path
+from kabinet.demo.people import DEMO_OPERATOR, operator_path
+from kabinet.demo.reference import ENERGY
+from kabinet.demo.simulation import demo_loaded
 from kabinet.staff.models import StaffMember
 from tests.factories import make_supplier
 

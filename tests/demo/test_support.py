@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from kabinet.billing.models import AccountLink
-from kabinet.demo.simulation import demo_loaded, ensure_demo_customers, ensure_reference_data
+from kabinet.demo.people import ensure_demo_customers
+from kabinet.demo.reference import ensure_reference_data
+from kabinet.demo.simulation import demo_loaded
 from kabinet.identity.models import User
 from kabinet.support.models import (
     Appeal,

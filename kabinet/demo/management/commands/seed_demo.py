@@ -10,14 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from kabinet.billing.models import Account
-from kabinet.demo.simulation import (
-    DemoUtility,
-    demo_loaded,
-    ensure_demo_admin,
-    ensure_demo_customers,
-    ensure_reference_data,
-    link_demo_customers,
-)
+from kabinet.demo.people import ensure_demo_admin, ensure_demo_customers, link_demo_customers
+from kabinet.demo.reference import ensure_reference_data
+from kabinet.demo.simulation import DemoUtility, demo_loaded
 
 
 class Command(BaseCommand):
