@@ -190,7 +190,3 @@ def ensure_demo_operator(suppliers: dict[str, Supplier]) -> str | None:
             "пароль: manage.py demo_logins."
         )
     return None
-
-
-def on_demo_loaded(sender: Any, suppliers: dict[str, Supplier], **kwargs: Any) -> str | None:
-    return ensure_demo_operator(suppliers)

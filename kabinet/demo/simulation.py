@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.dispatch import Signal
-
 from kabinet.core.periods import add_months, format_period, period_of
 from kabinet.demo.reference import (
     BRANCHES,
@@ -41,11 +39,6 @@ from kabinet.demo.reference import (
 )
 
 Log = Callable[[str], None]
-
-# Sent by seed_demo after the billing files are loaded, with suppliers={code: Supplier}. Apps
-# above billing connect to it in AppConfig.ready() to add their own demo data; a receiver may
-# return a line for the command to print. Receivers must be idempotent: seed_demo may run again.
-demo_loaded = Signal()
 
 REGION = "Свердловская обл."
 # City, energy branch, weight; the branches of the energy retailer follow its service areas.

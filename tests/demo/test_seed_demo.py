@@ -20,11 +20,20 @@ from django.test import override_settings
 from django.utils import timezone
 
 from kabinet.billing.models import Account, Bill, BillSection, Charge, Premises, Supplier, Tariff
-from kabinet.demo.people import credentials_path, ensure_demo_admin
+from kabinet.demo.people import DEMO_CUSTOMERS, DEMO_OPERATOR, credentials_path, ensure_demo_admin
 from kabinet.demo.reference import ENERGY, HEAT_WATER, HOUSING, WASTE
 from kabinet.demo.simulation import DemoUtility
 from kabinet.metering.models import Meter, Reading
 from kabinet.payments.models import Payment, PaymentSplit
+from kabinet.staff.models import StaffMember
+from kabinet.support.models import (
+    Appeal,
+    CatalogItem,
+    FaqQuestion,
+    RequestType,
+    ServiceRequest,
+    SupportContact,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +69,8 @@ def seeded(
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
-        seed(var_dir)
+        # Kept for the tests of what the command printed.
+        (var_dir / "seed_demo.out").write_text(seed(var_dir), encoding="utf-8")
         yield var_dir
         transaction.set_rollback(True)
 
@@ -180,6 +190,23 @@ def test_it_keeps_tariff_history_with_increases_on_july_first(seeded: Path) -> N
     assert all(v[0].month == 7 and v[0].day == 1 for v in versions)
     assert [v[2] for v in versions] == sorted(v[2] for v in versions)
     assert versions[-1][1] is None
+
+
+def test_it_adds_the_apps_demo_content_itself(seeded: Path) -> None:
+    """Support's catalog, FAQ and the demo customers' cases and the back-office operator come
+    from seed_demo calling the demo modules: no app listens for the demo."""
+    energy = Supplier.objects.get(code=ENERGY)
+    assert RequestType.objects.filter(supplier=energy).exists()
+    assert CatalogItem.objects.filter(supplier=energy).exists()
+    assert FaqQuestion.objects.exists()
+    assert SupportContact.objects.filter(supplier=energy).exists()
+    customers = [login for _kind, login, *_names in DEMO_CUSTOMERS]
+    assert Appeal.objects.filter(user__phone__in=customers).exists()
+    assert ServiceRequest.objects.filter(user__email__in=customers).exists()
+    assert StaffMember.objects.get(user__username=DEMO_OPERATOR).supplier == energy
+    output = (seeded / "seed_demo.out").read_text(encoding="utf-8")
+    assert "Заявки и обращения: типов заявок +" in output
+    assert f"Создан оператор бэк-офиса «{DEMO_OPERATOR}»" in output
 
 
 def test_it_adds_nothing_with_if_empty_on_a_seeded_database(seeded: Path) -> None:
