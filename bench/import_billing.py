@@ -4,7 +4,7 @@
 
 It recreates a PostgreSQL database (BENCH_DATABASE_URL, default kabinet_bench on 127.0.0.1),
 migrates it, sets up the demo suppliers and services, writes the files with the demo generator
-(kabinet/billing/demo.py) and loads accounts and meters as set-up. Then it times, in the same run
+(kabinet/demo/simulation.py) and loads accounts and meters as set-up. Then it times, in the same run
 and on the same server:
 
 * the charges file through ``import_files`` (validation, upsert, import batch, archive copy);
@@ -100,7 +100,7 @@ def copy_baseline(url: str, path: Path) -> tuple[int, float]:
     """COPY the charges file as is into an unindexed table of text columns."""
     import psycopg
 
-    from kabinet.billing.demo import CHARGE_COLUMNS
+    from kabinet.demo.simulation import CHARGE_COLUMNS
 
     data = path.read_bytes()
     columns = ", ".join(CHARGE_COLUMNS)
@@ -141,7 +141,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from kabinet.billing.demo import DemoUtility, ensure_reference_data
+    from kabinet.demo.reference import ensure_reference_data
+    from kabinet.demo.simulation import DemoUtility
 
     print(f"Kabinet import benchmark: {args.accounts:,} accounts, database {database}")
     started = time.perf_counter()

@@ -93,7 +93,8 @@ def load_utility(accounts: int, work: Path, keep: Callable[[Path], bool] = bool)
     and loaded through the real importer (the files ``keep`` accepts)."""
     from import_billing import line, load
 
-    from kabinet.billing.demo import DemoUtility, ensure_reference_data
+    from kabinet.demo.reference import ensure_reference_data
+    from kabinet.demo.simulation import DemoUtility
 
     ensure_reference_data()
     started = time.perf_counter()

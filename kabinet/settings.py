@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "kabinet.support",
     "kabinet.portal",
     "kabinet.staff",
+    "kabinet.demo",
 ]
 
 MIDDLEWARE = [

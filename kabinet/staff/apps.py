@@ -6,9 +6,3 @@ class StaffConfig(AppConfig):
     name = "kabinet.staff"
     label = "staff"
     verbose_name = _("Бэк-офис")
-
-    def ready(self) -> None:
-        from kabinet.billing.demo import demo_loaded
-        from kabinet.staff.demo import on_demo_loaded
-
-        demo_loaded.connect(on_demo_loaded, dispatch_uid="kabinet.staff.demo_operator")

@@ -5,8 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from kabinet.billing.demo import credentials_path, customers_path
-from kabinet.staff.demo import operator_path
+from kabinet.demo.people import credentials_path, customers_path, operator_path
 
 
 class Command(BaseCommand):

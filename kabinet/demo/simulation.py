@@ -1,9 +1,8 @@
-"""The demo utility: suppliers set up as an admin would, and two years of billing files.
+"""The simulated utility: two years of billing files for the demo accounts.
 
-Suppliers, branches and services are configured in the admin in real life, so they are created
-through the ORM. Everything billing sends (accounts, meters, tariffs, charges, bills, readings,
-payments) is written as files in the formats of docs/exchange.md and loaded by import_billing,
-so the demo walks the same path as a real utility's monthly exchange.
+Everything billing sends (accounts, meters, tariffs, charges, bills, readings, payments) is
+written as files in the formats of docs/exchange.md and loaded by import_billing, so the demo
+walks the same path as a real utility's monthly exchange.
 
 Generation is simulated per account, month by month, with balances carried over: a line's
 opening balance is last month's total, payments pay last month's bill, debt accrues penalties.
@@ -17,9 +16,7 @@ import csv
 import datetime as dt
 import itertools
 import json
-import os
 import random
-import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -27,33 +24,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.dispatch import Signal
-from django.utils import timezone
-
-from kabinet.billing.models import Account, AccountLink, Branch, Service, Supplier
 from kabinet.core.periods import add_months, format_period, period_of
-from kabinet.identity.models import Consent
-from kabinet.identity.services.consents import accept_consent
+from kabinet.demo.reference import (
+    BRANCHES,
+    ENERGY,
+    HEAT_WATER,
+    HOUSING,
+    MAIN_SUPPLIERS,
+    SUPPLIERS,
+    TARIFFS,
+    UNITS,
+    WASTE,
+    YEARLY_INCREASE_PER_MILLE,
+)
 
 Log = Callable[[str], None]
-
-# --------------------------------------------------------------------------------------------
-# Reference data (what an admin configures)
-# --------------------------------------------------------------------------------------------
-
-# Sent by seed_demo after the billing files are loaded, with suppliers={code: Supplier}. Apps
-# above billing connect to it in AppConfig.ready() to add their own demo data; a receiver may
-# return a line for the command to print. Receivers must be idempotent: seed_demo may run again.
-demo_loaded = Signal()
-
-ENERGY = "energosbyt"
-HEAT_WATER = "teplovodokanal"
-HOUSING = "uk-uyutny-dom"
-WASTE = "ekoresurs"
-MAIN_SUPPLIERS = (ENERGY, HEAT_WATER, WASTE)
 
 REGION = "Свердловская обл."
 # City, energy branch, weight; the branches of the energy retailer follow its service areas.
@@ -64,344 +49,6 @@ CITIES = (
     ("Первоуральск", "zapad", 14),
     ("Ревда", "zapad", 8),
 )
-BRANCHES = {
-    "ekb": ("Екатеринбургское отделение", "г. Екатеринбург, ул. Малышева, д. 51", "1"),
-    "sever": ("Северное отделение", "г. Верхняя Пышма, ул. Ленина, д. 38", "2"),
-    "zapad": ("Западное отделение", "г. Первоуральск, пр. Ильича, д. 9", "3"),
-}
-
-
-def _inn(first9: str) -> str:
-    weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-    check = sum(int(d) * w for d, w in zip(first9, weights, strict=True)) % 11 % 10
-    return f"{first9}{check}"
-
-
-def _ogrn(first12: str) -> str:
-    return f"{first12}{int(first12) % 11 % 10}"
-
-
-def _with_control_key(prefix3: str, account: str) -> str:
-    """Set the Bank of Russia control digit (position 9) of a 20-digit account."""
-    weights = (7, 1, 3) * 8
-    digits = prefix3 + account[:8] + "0" + account[9:]
-    total = sum(int(d) * w % 10 for d, w in zip(digits, weights, strict=False))
-    key = total % 10 * 3 % 10
-    return f"{account[:8]}{key}{account[9:]}"
-
-
-def _requisites(bic: str, settlement_tail: str) -> dict[str, str]:
-    """Bank requisites with valid control digits, for a bank's BIC and an invented account."""
-    return {
-        "bic": bic,
-        "correspondent_account": _with_control_key("0" + bic[4:6], f"30101810000000000{bic[-3:]}"),
-        "settlement_account": _with_control_key(bic[-3:], f"407028100{settlement_tail:0>11}"),
-    }
-
-
-SUPPLIERS: tuple[dict[str, Any], ...] = (
-    {
-        "code": ENERGY,
-        "kind": Supplier.Kind.ENERGY,
-        "name": "АО «Среднеуральская энергосбытовая компания»",
-        "short_name": "СУЭСК",
-        "inn": _inn("667102345"),
-        "kpp": "667101001",
-        "ogrn": _ogrn("102660123456"),
-        "bank_name": "Уральский банк ПАО Сбербанк",
-        **_requisites("046577674", "16540012345"),
-        "address": "620014, Свердловская обл., г. Екатеринбург, ул. Малышева, д. 51",
-        "phone": "8 800 300-00-01",
-        "email": "info@suesk.example",
-        "website": "https://suesk.example",
-        # Billing of this interregional retailer runs on Moscow time, so its window does too.
-        "time_zone": "Europe/Moscow",
-        "readings_first_day": 15,
-        "readings_last_day": 26,
-        "readings_close_time": dt.time(17, 0),
-    },
-    {
-        "code": HEAT_WATER,
-        "kind": Supplier.Kind.HEAT_WATER,
-        "name": "АО «Теплоцентраль-Водоканал»",
-        "short_name": "Теплоцентраль-Водоканал",
-        "inn": _inn("665809876"),
-        "kpp": "665801001",
-        "ogrn": _ogrn("104660987654"),
-        "bank_name": "ФИЛИАЛ «ЕКАТЕРИНБУРГСКИЙ» АО «АЛЬФА-БАНК»",
-        **_requisites("046577964", "38200004567"),
-        "address": "620075, Свердловская обл., г. Екатеринбург, ул. Бажова, д. 20",
-        "phone": "+7 343 300-20-20",
-        "email": "abonent@tcvk.example",
-        "website": "https://tcvk.example",
-        "time_zone": "Asia/Yekaterinburg",
-        "readings_first_day": 10,
-        "readings_last_day": 25,
-        "readings_close_time": None,
-    },
-    {
-        "code": HOUSING,
-        "kind": Supplier.Kind.HOUSING,
-        "name": "ООО «Управляющая компания «Уютный дом»",
-        "short_name": "УК «Уютный дом»",
-        "inn": _inn("667004567"),
-        "kpp": "667001001",
-        "ogrn": _ogrn("115667004567"),
-        "bank_name": "Уральский банк ПАО Сбербанк",
-        **_requisites("046577674", "16540067890"),
-        "address": "620026, Свердловская обл., г. Екатеринбург, ул. Белинского, д. 86",
-        "phone": "+7 343 310-10-10",
-        "email": "dom@uyut.example",
-        "time_zone": "Asia/Yekaterinburg",
-        "readings_first_day": 10,
-        "readings_last_day": 25,
-        "readings_close_time": None,
-    },
-    {
-        "code": WASTE,
-        "kind": Supplier.Kind.WASTE,
-        "name": "ООО «ЭкоРесурс-Урал» — региональный оператор по обращению с ТКО",
-        "short_name": "ЭкоРесурс",
-        "inn": _inn("668501122"),
-        "kpp": "668501001",
-        "ogrn": _ogrn("118665001122"),
-        "bank_name": "ПАО «Банк Синара»",
-        **_requisites("046577904", "06200011223"),
-        "address": "620100, Свердловская обл., г. Екатеринбург, Сибирский тракт, д. 12",
-        "phone": "8 800 700-12-12",
-        "email": "tko@ekoresurs.example",
-        "website": "https://ekoresurs.example",
-        "time_zone": "Asia/Yekaterinburg",
-        # No meters: the window is the whole month.
-        "readings_first_day": 1,
-        "readings_last_day": 31,
-        "readings_close_time": None,
-        "readings_strict": False,
-    },
-)
-
-# code, name, kind, unit, metered, sort order
-SERVICES: tuple[tuple[str, str, str, str, bool, int], ...] = (
-    ("electricity", "Электроснабжение", Service.Kind.ELECTRICITY, "кВт·ч", True, 10),
-    ("cold-water", "Холодное водоснабжение", Service.Kind.COLD_WATER, "м³", True, 20),
-    ("hot-water", "Горячее водоснабжение", Service.Kind.HOT_WATER, "м³", True, 30),
-    ("sewerage", "Водоотведение", Service.Kind.SEWERAGE, "м³", False, 40),
-    ("heating", "Отопление", Service.Kind.HEATING, "Гкал", False, 50),
-    ("maintenance", "Содержание жилого помещения", Service.Kind.MAINTENANCE, "м²", False, 60),
-    ("capital-repair", "Взнос на капитальный ремонт", Service.Kind.CAPITAL_REPAIR, "м²", False, 70),
-    ("intercom", "Домофон", Service.Kind.INTERCOM, "шт.", False, 80),
-    (
-        "cold-water-common",
-        "ХВС на содержание общего имущества",
-        Service.Kind.COLD_WATER,
-        "м³",
-        False,
-        90,
-    ),
-    (
-        "electricity-common",
-        "Электроэнергия на содержание общего имущества",
-        Service.Kind.ELECTRICITY,
-        "кВт·ч",
-        False,
-        91,
-    ),
-    ("tko", "Обращение с ТКО", Service.Kind.WASTE, "чел.", False, 100),
-    ("penalty", "Пени", Service.Kind.PENALTY, "", False, 900),
-)
-UNITS = {code: unit for code, _name, _kind, unit, _metered, _order in SERVICES}
-
-# Current prices (₽ × 10⁴ per unit) from the last July 1st; earlier years are derived from them.
-# supplier, service, tariff code, zone, name, price
-TARIFFS: tuple[tuple[str, str, str, str, str, int], ...] = (
-    (ENERGY, "electricity", "gas", "", "Население, городские дома с газовыми плитами", 64300),
-    (ENERGY, "electricity", "gas", "day", "Население, газовые плиты, дневная зона", 73600),
-    (ENERGY, "electricity", "gas", "night", "Население, газовые плиты, ночная зона", 32000),
-    (ENERGY, "electricity", "gas", "peak", "Население, газовые плиты, пиковая зона", 88300),
-    (ENERGY, "electricity", "gas", "semipeak", "Население, газовые плиты, полупиковая зона", 73600),
-    (ENERGY, "electricity", "electric", "", "Население, городские дома с электроплитами", 45000),
-    (ENERGY, "electricity", "electric", "day", "Население, электроплиты, дневная зона", 51500),
-    (ENERGY, "electricity", "electric", "night", "Население, электроплиты, ночная зона", 22400),
-    (ENERGY, "electricity", "electric", "peak", "Население, электроплиты, пиковая зона", 61800),
-    (
-        ENERGY,
-        "electricity",
-        "electric",
-        "semipeak",
-        "Население, электроплиты, полупиковая зона",
-        51500,
-    ),
-    (HEAT_WATER, "cold-water", "", "", "Холодное водоснабжение, население", 489500),
-    (
-        HEAT_WATER,
-        "hot-water",
-        "",
-        "",
-        "Горячее водоснабжение (закрытая система), население",
-        2687300,
-    ),
-    (HEAT_WATER, "sewerage", "", "", "Водоотведение, население", 371200),
-    (HEAT_WATER, "heating", "", "", "Тепловая энергия, население", 29451800),
-    (HOUSING, "maintenance", "", "", "Содержание и текущий ремонт общего имущества", 385000),
-    (HOUSING, "capital-repair", "", "", "Минимальный взнос на капитальный ремонт", 215000),
-    (HOUSING, "intercom", "", "", "Техническое обслуживание домофона", 650000),
-    (HOUSING, "cold-water-common", "", "", "ХВС на содержание общего имущества", 489500),
-    (HOUSING, "electricity-common", "", "", "Электроэнергия на содержание общего имущества", 64300),
-    (WASTE, "tko", "residents", "", "Обращение с ТКО, по числу проживающих", 1987000),
-    (WASTE, "tko", "area", "", "Обращение с ТКО, по общей площади помещения", 68000),
-)
-YEARLY_INCREASE_PER_MILLE = 1095
-
-CREDENTIALS_FILE = "demo_credentials.json"
-DEMO_ADMIN = "admin"
-
-
-@transaction.atomic
-def ensure_reference_data() -> dict[str, Supplier]:
-    """Create or update the demo suppliers, branches and services; safe to run again."""
-    suppliers: dict[str, Supplier] = {}
-    for spec in SUPPLIERS:
-        values = dict(spec)
-        code = values.pop("code")
-        suppliers[code], _ = Supplier.objects.update_or_create(code=code, defaults=values)
-    for code, (name, address, _prefix) in BRANCHES.items():
-        Branch.objects.update_or_create(
-            supplier=suppliers[ENERGY],
-            code=code,
-            defaults={"name": name, "address": address, "phone": "8 800 300-00-01"},
-        )
-    for code, name, kind, unit, metered, order in SERVICES:
-        Service.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "kind": kind,
-                "unit": unit,
-                "is_metered": metered,
-                "sort_order": order,
-            },
-        )
-    return suppliers
-
-
-def credentials_path() -> Path:
-    return Path(settings.VAR_DIR) / CREDENTIALS_FILE
-
-
-def ensure_demo_admin() -> tuple[str, bool]:
-    """Create the demo superuser with a random password kept in var/; never reset one.
-
-    Returns the username and whether it was created now.
-    """
-    user_model = get_user_model()
-    if user_model.objects.filter(username=DEMO_ADMIN).exists():
-        return DEMO_ADMIN, False
-    password = secrets.token_urlsafe(16)
-    user_model.objects.create_superuser(DEMO_ADMIN, "admin@example.com", password)
-    payload = {"url": "http://127.0.0.1:8000/admin/", "username": DEMO_ADMIN, "password": password}
-    # Created 0600, so the password is never readable by others, not even for a moment; the
-    # chmod covers a file left by an earlier demo with other permissions.
-    write_private_json(credentials_path(), payload)
-    return DEMO_ADMIN, True
-
-
-CUSTOMERS_FILE = "demo_customers.json"
-# (login kind, login, surname, name, patronymic): one who registered by phone, one by e-mail.
-DEMO_CUSTOMERS = (
-    ("phone", "+79000000001", "Смирнова", "Анна", "Викторовна"),
-    ("email", "demo@example.org", "Кузнецов", "Сергей", "Петрович"),
-)
-
-
-def customers_path() -> Path:
-    return Path(settings.VAR_DIR) / CUSTOMERS_FILE
-
-
-def ensure_demo_customers() -> list[dict[str, str]]:
-    """Portal customers to log in as, with random passwords kept in var/; existing ones stay.
-
-    They are created as if they had registered: login confirmed, consents given. Returns the
-    logins created now (an empty list when all existed).
-    """
-    user_model = get_user_model()
-    path = customers_path()
-    known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
-    created = []
-    for kind, login, last_name, first_name, patronymic in DEMO_CUSTOMERS:
-        lookup = {"phone": login} if kind == "phone" else {"email": login}
-        if user_model.objects.filter(**lookup).exists():
-            continue
-        # Random, but always meeting the password policy (upper, lower, digit, 8+ characters).
-        password = secrets.token_urlsafe(9) + "Aa7"
-        now = timezone.now()
-        user = user_model.objects.create_user(
-            username="demo-" + kind,
-            password=password,
-            last_name=last_name,
-            first_name=first_name,
-            patronymic=patronymic,
-            **lookup,
-        )
-        # Confirmed as registration would have confirmed it.
-        if kind == "phone":
-            user.phone_confirmed_at = now
-        else:
-            user.email_confirmed_at = now
-        user.save(update_fields=["phone_confirmed_at", "email_confirmed_at"])
-        for consent in (Consent.Kind.PERSONAL_DATA, Consent.Kind.USER_AGREEMENT):
-            accept_consent(user=user, kind=consent, ip_address=None)
-        entry = {"login": login, "password": password, "name": f"{last_name} {first_name}"}
-        known = [k for k in known if k.get("login") != login] + [entry]
-        created.append(entry)
-    if created:
-        write_private_json(path, known)
-    return created
-
-
-# Which suppliers' accounts each demo customer has linked, as if they had done it themselves.
-DEMO_CUSTOMER_ACCOUNTS = {"+79000000001": (ENERGY, HEAT_WATER), "demo@example.org": (WASTE,)}
-
-
-def link_demo_customers() -> int:
-    """Link each demo customer to an open account of their suppliers (idempotent).
-
-    The e-mail customer receives bills on paper-free terms. Returns how many links were made.
-    """
-    user_model = get_user_model()
-    made = 0
-    for login, suppliers in DEMO_CUSTOMER_ACCOUNTS.items():
-        user = user_model.objects.filter(phone=login).first() or (
-            user_model.objects.filter(email=login).first()
-        )
-        if user is None or AccountLink.objects.filter(user=user).exists():
-            continue
-        for code in suppliers:
-            account = (
-                Account.objects.filter(supplier__code=code, status=Account.Status.OPEN)
-                .exclude(bills=None)
-                .order_by("pk")
-                .first()
-            )
-            if account is None:
-                continue
-            AccountLink.objects.create(
-                user=user,
-                account=account,
-                relation=AccountLink.Relation.OWNER,
-                paperless="@" in login,
-            )
-            made += 1
-    return made
-
-
-def write_private_json(path: Path, payload: object) -> None:
-    """Demo passwords go to a file only its owner can read (0600 from creation)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, ensure_ascii=False, indent=2)
-    path.chmod(0o600)
-
 
 # --------------------------------------------------------------------------------------------
 # Formatting: ints in kopecks / thousandths / hundredths to the file's decimal text

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from kabinet.billing.demo import ENERGY, demo_loaded
-from kabinet.staff.demo import DEMO_OPERATOR, operator_path
+from kabinet.demo.people import DEMO_OPERATOR, ensure_demo_operator, operator_path
+from kabinet.demo.reference import ENERGY
 from kabinet.staff.models import StaffMember
 from tests.factories import make_supplier
 
@@ -21,11 +21,10 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_operator_is_created_once_and_logs_in(settings: object, tmp_path: Path) -> None:
     settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
     supplier = make_supplier(code=ENERGY)
-    replies = demo_loaded.send(sender=None, suppliers={ENERGY: supplier})
-    assert any(message and DEMO_OPERATOR in message for _r, message in replies)
+    assert DEMO_OPERATOR in (ensure_demo_operator({ENERGY: supplier}) or "")
     credentials = json.loads(operator_path().read_text(encoding="utf-8"))
     assert operator_path().stat().st_mode & 0o777 == 0o600
-    demo_loaded.send(sender=None, suppliers={ENERGY: supplier})
+    assert ensure_demo_operator({ENERGY: supplier}) is None
     member = StaffMember.objects.get(user__username=DEMO_OPERATOR)
     assert member.supplier == supplier
     # The second run kept the password.

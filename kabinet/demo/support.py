@@ -1,21 +1,21 @@
-"""Demo data of the support app, added when seed_demo has loaded the billing files.
+"""Demo data of the support app, added by seed_demo once it has loaded the billing files.
 
-``add_demo_support`` is connected to ``kabinet.billing.demo.demo_loaded`` and is idempotent:
-every row is looked up by its natural key (supplier + code or name) and only created when
-missing, so running seed_demo again changes nothing and keeps what staff edited.
+``add_demo_support`` is idempotent: every row is looked up by its natural key (supplier + code
+or name) and only created when missing, so running seed_demo again changes nothing and keeps
+what staff edited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 
-from kabinet.billing.demo import DEMO_CUSTOMERS
 from kabinet.billing.models import AccountLink, Supplier
+from kabinet.demo.people import DEMO_CUSTOMERS
+from kabinet.demo.reference import ENERGY, HEAT_WATER, HOUSING, WASTE
 from kabinet.support import services
 from kabinet.support.models import (
     Appeal,
@@ -27,11 +27,6 @@ from kabinet.support.models import (
     SupportContact,
     TimeSlot,
 )
-
-ENERGY = "energosbyt"
-HEAT_WATER = "teplovodokanal"
-HOUSING = "uk-uyutny-dom"
-WASTE = "ekoresurs"
 
 # Seed 000 Рис. 30 and the issue: the four kinds of request plus «другое».
 REQUEST_TYPES: tuple[tuple[str, bool, str], ...] = (
@@ -390,8 +385,8 @@ def ensure_demo_customer_cases() -> int:
     return made
 
 
-def add_demo_support(sender: Any, suppliers: dict[str, Supplier], **kwargs: Any) -> str:
-    """The demo_loaded receiver: a line for seed_demo to print."""
+def add_demo_support(suppliers: dict[str, Supplier]) -> str:
+    """The catalog, request types, FAQ, contacts and the customers' cases: a line to print."""
     counts = ensure_demo_support(suppliers)
     counts["cases"] = ensure_demo_customer_cases()
     return (

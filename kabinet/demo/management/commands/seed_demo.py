@@ -9,15 +9,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from kabinet.billing.demo import (
-    DemoUtility,
-    demo_loaded,
+from kabinet.billing.models import Account
+from kabinet.demo.people import (
     ensure_demo_admin,
     ensure_demo_customers,
-    ensure_reference_data,
+    ensure_demo_operator,
     link_demo_customers,
 )
-from kabinet.billing.models import Account
+from kabinet.demo.reference import ensure_reference_data
+from kabinet.demo.simulation import DemoUtility
+from kabinet.demo.support import add_demo_support
 
 
 class Command(BaseCommand):
@@ -85,10 +86,10 @@ class Command(BaseCommand):
                 raise CommandError("Демо-файлы не загружены: см. ошибки выше.") from None
         if linked := link_demo_customers():
             self.stdout.write(f"Демо-клиентам привязано лицевых счетов: {linked}.")
-        # Apps above billing (catalog, FAQ, payments …) add their demo data here.
-        for _receiver, message in demo_loaded.send(sender=self.__class__, suppliers=suppliers):
-            if message:
-                self.stdout.write(str(message))
+        # The demo content of the apps above billing, after the accounts it refers to.
+        self.stdout.write(add_demo_support(suppliers))
+        if operator := ensure_demo_operator(suppliers):
+            self.stdout.write(operator)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Готово: загрузка {time.monotonic() - loading:.1f} с, "

@@ -19,18 +19,21 @@ from django.db.models import Count, Sum
 from django.test import override_settings
 from django.utils import timezone
 
-from kabinet.billing.demo import (
-    ENERGY,
-    HEAT_WATER,
-    HOUSING,
-    WASTE,
-    DemoUtility,
-    credentials_path,
-    ensure_demo_admin,
-)
 from kabinet.billing.models import Account, Bill, BillSection, Charge, Premises, Supplier, Tariff
+from kabinet.demo.people import DEMO_CUSTOMERS, DEMO_OPERATOR, credentials_path, ensure_demo_admin
+from kabinet.demo.reference import ENERGY, HEAT_WATER, HOUSING, WASTE
+from kabinet.demo.simulation import DemoUtility
 from kabinet.metering.models import Meter, Reading
 from kabinet.payments.models import Payment, PaymentSplit
+from kabinet.staff.models import StaffMember
+from kabinet.support.models import (
+    Appeal,
+    CatalogItem,
+    FaqQuestion,
+    RequestType,
+    ServiceRequest,
+    SupportContact,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +69,8 @@ def seeded(
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
-        seed(var_dir)
+        # Kept for the tests of what the command printed.
+        (var_dir / "seed_demo.out").write_text(seed(var_dir), encoding="utf-8")
         yield var_dir
         transaction.set_rollback(True)
 
@@ -188,6 +192,23 @@ def test_it_keeps_tariff_history_with_increases_on_july_first(seeded: Path) -> N
     assert versions[-1][1] is None
 
 
+def test_it_adds_the_apps_demo_content_itself(seeded: Path) -> None:
+    """Support's catalog, FAQ and the demo customers' cases and the back-office operator come
+    from seed_demo calling the demo modules: no app listens for the demo."""
+    energy = Supplier.objects.get(code=ENERGY)
+    assert RequestType.objects.filter(supplier=energy).exists()
+    assert CatalogItem.objects.filter(supplier=energy).exists()
+    assert FaqQuestion.objects.exists()
+    assert SupportContact.objects.filter(supplier=energy).exists()
+    customers = [login for _kind, login, *_names in DEMO_CUSTOMERS]
+    assert Appeal.objects.filter(user__phone__in=customers).exists()
+    assert ServiceRequest.objects.filter(user__email__in=customers).exists()
+    assert StaffMember.objects.get(user__username=DEMO_OPERATOR).supplier == energy
+    output = (seeded / "seed_demo.out").read_text(encoding="utf-8")
+    assert "Заявки и обращения: типов заявок +" in output
+    assert f"Создан оператор бэк-офиса «{DEMO_OPERATOR}»" in output
+
+
 def test_it_adds_nothing_with_if_empty_on_a_seeded_database(seeded: Path) -> None:
     counts = (Account.objects.count(), Charge.objects.count(), Payment.objects.count())
     output = seed(seeded, "--if-empty")
@@ -254,7 +275,7 @@ def test_demo_customers_log_in_and_keep_their_passwords(seeded: Path) -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.test import RequestFactory
 
-    from kabinet.billing.demo import customers_path, ensure_demo_customers
+    from kabinet.demo.people import customers_path, ensure_demo_customers
     from kabinet.identity.services.login import log_in
 
     customers = json.loads(customers_path().read_text(encoding="utf-8"))
@@ -275,8 +296,8 @@ def test_demo_customers_log_in_and_keep_their_passwords(seeded: Path) -> None:
     assert ensure_demo_customers() == []
     assert json.loads(customers_path().read_text(encoding="utf-8")) == customers
     # Each has accounts to look at, with bills; linking again adds nothing.
-    from kabinet.billing.demo import link_demo_customers
     from kabinet.billing.models import AccountLink
+    from kabinet.demo.people import link_demo_customers
 
     links = AccountLink.objects.filter(user__is_staff=False)
     assert links.count() == 3
