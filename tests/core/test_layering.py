@@ -5,6 +5,8 @@ its own level (metering and payments, say, stay apart). Checked:
 
 - every ``import kabinet.…`` and ``from kabinet… import``, module-level or inside a function,
   relative ones resolved, migrations included (a migration belongs to its app);
+- every URL name written in Python (``reverse("namespace:…")``, ``redirect``, ``reverse_lazy``,
+  ``resolve_url``): a page's address is as much a dependency as an import;
 - every template's ``{% load %}`` (a library belongs to the app whose templatetags/ holds it;
   Django's own libraries are nobody's) and ``{% url 'namespace:…' %}`` (a namespace belongs to the
   app whose urls module declares it as ``app_name``). A template belongs to the app whose templates/
@@ -25,6 +27,7 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -128,15 +131,38 @@ def imported_modules(path: Path, node: ast.Import | ast.ImportFrom) -> list[str]
     return [module]
 
 
-def python_uses(path: Path, source: str) -> Iterator[Use]:
+URL_FUNCTIONS = frozenset({"reverse", "reverse_lazy", "redirect", "resolve_url"})
+URL_NAME_RE = re.compile(r"^([\w-]+):[\w:-]+$")
+
+
+def url_names(call: ast.Call) -> Iterator[str]:
+    """The literal URL names a reverse() or redirect() call may take, both arms of an ``if``."""
+    function = call.func
+    name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+    if name not in URL_FUNCTIONS or not call.args:
+        return
+    for node in ast.walk(call.args[0]):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and URL_NAME_RE.match(node.value)
+        ):
+            yield node.value
+
+
+def python_uses(path: Path, source: str, namespaces: dict[str, str]) -> Iterator[Use]:
     user = owner_of_file(path)
     for node in ast.walk(ast.parse(source, filename=str(path))):
-        if not isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        for module in imported_modules(path, node):
-            used = owner_of_module(module)
-            if used is not None:
-                yield Use(relative(path), node.lineno, user, used, f"import {module}")
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for module in imported_modules(path, node):
+                used = owner_of_module(module)
+                if used is not None:
+                    yield Use(relative(path), node.lineno, user, used, f"import {module}")
+        elif isinstance(node, ast.Call):
+            for url_name in url_names(node):
+                used = namespaces.get(url_name.split(":")[0])
+                if used is not None:
+                    yield Use(relative(path), node.lineno, user, used, f"URL {url_name!r}")
 
 
 TAG_RE = re.compile(r"{%\s*(load|url)\s+(.*?)\s*%}")
@@ -221,15 +247,20 @@ def url_namespaces() -> dict[str, str]:
 
 
 def all_uses() -> Iterator[Use]:
-    for path in python_files():
-        yield from python_uses(path, path.read_text(encoding="utf-8"))
     libraries, namespaces = template_libraries(), url_namespaces()
+    for path in python_files():
+        yield from python_uses(path, path.read_text(encoding="utf-8"), namespaces)
     for path in template_files():
         yield from template_uses(path, path.read_text(encoding="utf-8"), libraries, namespaces)
 
 
 def upward(uses: Iterable[Use]) -> list[Use]:
     return [use for use in uses if not allowed(use)]
+
+
+@cache
+def upward_in_kabinet() -> tuple[Use, ...]:
+    return tuple(upward(all_uses()))
 
 
 def test_every_app_is_in_the_chain() -> None:
@@ -243,7 +274,7 @@ def test_the_readme_names_the_chain() -> None:
 
 
 def test_no_app_uses_an_app_above_it_or_beside_it() -> None:
-    found = [use for use in upward(all_uses()) if (use.path, use.used) not in KNOWN_EXCEPTIONS]
+    found = [use for use in upward_in_kabinet() if (use.path, use.used) not in KNOWN_EXCEPTIONS]
     assert found == [], "\n".join(
         ["move the code down, or let the upper app hand it in (a setting, a registry):"]
         + [str(use) for use in found]
@@ -251,7 +282,7 @@ def test_no_app_uses_an_app_above_it_or_beside_it() -> None:
 
 
 def test_every_known_exception_still_happens() -> None:
-    happening = {(use.path, use.used) for use in upward(all_uses())}
+    happening = {(use.path, use.used) for use in upward_in_kabinet()}
     gone = sorted(KNOWN_EXCEPTIONS - happening)
     assert gone == [], f"fixed, remove from KNOWN_EXCEPTIONS: {gone}"
 
@@ -267,13 +298,16 @@ def test_the_template_maps_find_the_apps() -> None:
 
 # The checker itself, on code written for the purpose.
 
+LIBRARIES = {"money": "core", "support_tags": "support", "staff_tags": "staff"}
+NAMESPACES = {"accounts": "billing", "support": "support", "portal": "portal"}
+
 
 def python_file(app: str, name: str = "module.py") -> Path:
     return PACKAGE_DIR / app / name
 
 
 def upward_imports(path: Path, source: str) -> list[str]:
-    return [str(use) for use in upward(python_uses(path, source))]
+    return [str(use) for use in upward(python_uses(path, source, NAMESPACES))]
 
 
 def test_it_reports_an_upward_import_inside_a_function() -> None:
@@ -297,7 +331,7 @@ def test_it_reports_an_upward_import_inside_a_function() -> None:
     ],
 )
 def test_it_reports_an_import_of_an_app_above_or_beside(app: str, source: str, used: str) -> None:
-    uses = upward(python_uses(python_file(app), source))
+    uses = upward(python_uses(python_file(app), source, NAMESPACES))
     assert [(use.user, use.used) for use in uses] == [(app, used)]
 
 
@@ -323,12 +357,23 @@ def test_it_resolves_a_relative_import_from_a_package() -> None:
     assert upward_imports(path, "from .. import models\n") == []
 
 
+def test_it_reports_a_url_name_of_an_app_above() -> None:
+    source = (
+        "from django.shortcuts import redirect\n"
+        "from django.urls import reverse\n"
+        "a = reverse('accounts:list')\n"
+        "b = redirect('accounts:list' if a else 'portal:home', pk=1)\n"
+        "c = urls.reverse_lazy('support:faq')\n"
+        "d = reverse('admin:index'), redirect('https://example.org/a:b'), redirect(a)\n"
+    )
+    assert upward_imports(python_file("billing"), source) == [
+        "kabinet/billing/module.py:4: billing uses portal: URL 'portal:home'",
+        "kabinet/billing/module.py:5: billing uses support: URL 'support:faq'",
+    ]
+
+
 def test_the_project_modules_may_import_any_app() -> None:
     assert upward_imports(PACKAGE_DIR / "urls.py", "from kabinet.demo import views\n") == []
-
-
-LIBRARIES = {"money": "core", "support_tags": "support", "staff_tags": "staff"}
-NAMESPACES = {"accounts": "billing", "support": "support", "portal": "portal"}
 
 
 def upward_in_template(path: Path, text: str) -> list[str]:
