@@ -30,13 +30,13 @@ from kabinet.billing.models import (
     Supplier,
     Tariff,
 )
-from kabinet.staff.columns import account_link, changelist_link, money_column, period_column
-from kabinet.staff.filters import PeriodListFilter
-from kabinet.staff.model_admins import (
+from kabinet.core.admin_base import (
     AccountSearchModelAdmin,
     LargeTableModelAdmin,
     ReadOnlyModelAdmin,
 )
+from kabinet.core.admin_columns import account_link, changelist_link, money_column, period_column
+from kabinet.core.admin_filters import PeriodListFilter
 
 ACCOUNT_SEARCH_FIELDS = ("account__number", "account__owner_name", "account__premises__address")
 

@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.admin_base import LargeTableModelAdmin, ReadOnlyModelAdmin
 from kabinet.core.models import AuditEntry
-from kabinet.staff.model_admins import LargeTableModelAdmin, ReadOnlyModelAdmin
 
 
 @admin.register(AuditEntry)

@@ -4,8 +4,8 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.admin_base import ReadOnlyModelAdmin
 from kabinet.identity.models import ApiToken, Consent, User, Verification
-from kabinet.staff.model_admins import ReadOnlyModelAdmin
 
 
 class ConsentInline(admin.TabularInline):

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.admin_base import AccountSearchModelAdmin
+from kabinet.core.admin_columns import account_link, changelist_link, period_column, reading
+from kabinet.core.admin_filters import PeriodListFilter
 from kabinet.metering.models import Meter, Reading
 from kabinet.metering.views import photo_response
-from kabinet.staff.columns import account_link, changelist_link, period_column, reading
-from kabinet.staff.filters import PeriodListFilter
-from kabinet.staff.model_admins import AccountSearchModelAdmin
 
 
 class VerificationDueFilter(admin.SimpleListFilter):

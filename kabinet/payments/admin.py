@@ -9,14 +9,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.payments.models import Payment, PaymentEvent, PaymentSplit, SandboxPayment
-from kabinet.payments.services import PaymentError, refund_payment
-from kabinet.staff.columns import account_link, money_column
-from kabinet.staff.model_admins import (
+from kabinet.core.admin_base import (
     AccountSearchModelAdmin,
     LargeTableModelAdmin,
     ReadOnlyModelAdmin,
 )
+from kabinet.core.admin_columns import account_link, money_column
+from kabinet.payments.models import Payment, PaymentEvent, PaymentSplit, SandboxPayment
+from kabinet.payments.services import PaymentError, refund_payment
 
 
 class PaymentSplitInline(admin.TabularInline):

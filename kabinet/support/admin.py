@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from kabinet.staff.model_admins import LargeTableModelAdmin, ReadOnlyModelAdmin
+from kabinet.core.admin_base import LargeTableModelAdmin, ReadOnlyModelAdmin
 from kabinet.support.models import (
     Appeal,
     AppealMessage,

@@ -27,6 +27,10 @@ from kabinet.identity.profile_forms import (
 from kabinet.identity.services import personal_data, profile
 from kabinet.identity.services.profile import ProfileError
 
+# The site's home page, served by portal at the root. Identity sits below portal in the app chain,
+# so it goes there by address rather than by one of portal's URL names.
+SITE_HOME = "/"
+
 
 def _user(request: HttpRequest) -> User:
     # login_required has run, so this is a real User, not AnonymousUser.
@@ -181,7 +185,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, error.message)
         else:
             messages.success(request, _("Адрес электронной почты подтверждён."))
-        return redirect("profile:index" if request.user.is_authenticated else "portal:home")
+        return redirect("profile:index" if request.user.is_authenticated else SITE_HOME)
     return render(
         request,
         "identity/profile/email_confirm.html",
@@ -219,5 +223,5 @@ def delete(request: HttpRequest) -> HttpResponse:
         else:
             logout(request)
             messages.success(request, _("Учётная запись и ваши персональные данные удалены."))
-            return redirect("portal:home")
+            return redirect(SITE_HOME)
     return render(request, "identity/profile/delete.html", {"form": form})
