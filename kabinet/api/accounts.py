@@ -204,12 +204,6 @@ def list_accounts(request: HttpRequest) -> list[LinkOut]:
     return [_link_out(link, balances.get(link.account_id)) for link in links]
 
 
-def _link_error(error: services.LinkError) -> ApiError:
-    status = 429 if error.code == "throttled" else 400
-    fields = {error.field: [error.message]} if error.field else {}
-    return ApiError(status, error.code, error.message, fields)
-
-
 @router.post(
     "/link",
     response={201: LinkOut, **ERRORS},
@@ -219,42 +213,31 @@ def link_account(request: HttpRequest, payload: LinkIn) -> Status[LinkOut]:
     user = request_user(request)
     supplier = Supplier.objects.filter(pk=payload.supplier_id).first()
     if supplier is None:
-        raise ApiError(
-            400,
-            "invalid_supplier",
-            _("Выберите поставщика."),
-            {"supplier_id": [_("Выберите поставщика.")]},
-        )
+        raise ApiError("invalid_supplier", _("Выберите поставщика."), field="supplier_id")
     branch = None
     if payload.branch_id is not None:
         branch = Branch.objects.filter(pk=payload.branch_id, supplier=supplier).first()
         if branch is None:
             raise ApiError(
-                400,
-                "invalid_branch",
-                _("Выберите филиал этого поставщика."),
-                {"branch_id": [_("Выберите филиал этого поставщика.")]},
+                "invalid_branch", _("Выберите филиал этого поставщика."), field="branch_id"
             )
-    try:
-        link = services.link_account(
-            user=user,
-            supplier=supplier,
-            branch=branch,
-            number=payload.number,
-            relation=payload.relation,
-            answer=services.Answer(
-                question=payload.question,
-                code=payload.code,
-                bill_total=payload.bill_total,
-                surname=payload.surname,
-                flat=payload.flat,
-            ),
-            alias=payload.alias[:60],
-            group=payload.group[:60],
-            paperless=payload.paperless,
-        )
-    except services.LinkError as error:
-        raise _link_error(error) from None
+    link = services.link_account(
+        user=user,
+        supplier=supplier,
+        branch=branch,
+        number=payload.number,
+        relation=payload.relation,
+        answer=services.Answer(
+            question=payload.question,
+            code=payload.code,
+            bill_total=payload.bill_total,
+            surname=payload.surname,
+            flat=payload.flat,
+        ),
+        alias=payload.alias[:60],
+        group=payload.group[:60],
+        paperless=payload.paperless,
+    )
     link = selectors.linked_account(user, link.account_id)
     return Status(201, _link_out(link))
 
@@ -278,11 +261,8 @@ def update_account(request: HttpRequest, account_id: int, payload: LinkPatch) ->
         value = getattr(payload, name)
         if value is not None and len(value.strip()) > limit:
             message = _("Не больше %(limit)d символов.") % {"limit": limit}
-            raise ApiError(400, "too_long", message, {name: [message]})
-    try:
-        services.update_link(link, **payload.dict(exclude_unset=True))
-    except services.LinkError as error:
-        raise _link_error(error) from None
+            raise ApiError("too_long", message, field=name)
+    services.update_link(link, **payload.dict(exclude_unset=True))
     return _link_out(link)
 
 

@@ -50,12 +50,12 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
             client_ip=client_ip(request),
         )
     except LoginThrottled as throttled:
-        raise ApiError(429, "throttled", throttled.message) from None
+        raise ApiError("throttled", throttled.message) from None
     except LoginFailed as failed:
-        raise ApiError(401, "invalid_credentials", failed.message) from None
+        raise ApiError("invalid_credentials", failed.message) from None
     if user.is_staff:
         # Staff work in the back office; a token would outlive their session rules there.
-        raise ApiError(401, "invalid_credentials", _("Неверный телефон, e-mail или пароль."))
+        raise ApiError("invalid_credentials", _("Неверный телефон, e-mail или пароль."))
     token, key = issue_token(user=user, label=payload.device)
     AuditEntry.objects.create(
         actor=user,

@@ -1,7 +1,8 @@
 """The API's one error shape: ``{"code", "message", "fields"}`` with a 4xx status.
 
 Handlers for everything an endpoint can raise are registered on the NinjaAPI in api.py, so a
-client never sees ninja's default bodies or a 500 for bad input.
+client never sees ninja's default bodies or a 500 for bad input. Every service refusal is a
+``ServiceError``; one handler sends it, its status chosen by its code.
 """
 
 from __future__ import annotations
@@ -14,19 +15,28 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from kabinet.core.errors import ServiceError
 from kabinet.core.periods import parse_period
-from kabinet.identity.services.profile import ProfileError
+
+# The codes that are not a plain 400; a client may branch on the status alone.
+STATUSES = {
+    "invalid_credentials": 401,
+    "not_cancellable": 409,
+    "validation_error": 422,
+    "throttled": 429,
+    "refused": 429,
+    "provider_unavailable": 503,
+    "provider_error": 503,
+}
 
 
-class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
+def status_of(code: str) -> int:
+    return STATUSES.get(code, 400)
+
+
+class ApiError(ServiceError):
+    """A refusal of the API itself: a parameter or payload it cannot use before any service
+    is called, or a service's answer that the API words differently."""
 
 
 def period_param(text: str, field: str) -> dt.date | None:
@@ -38,7 +48,7 @@ def period_param(text: str, field: str) -> dt.date | None:
         return parse_period(text)
     except ValueError:
         message = _("Укажите месяц в виде ГГГГ-ММ, например 2026-09.")
-        raise ApiError(400, "invalid_period", message, {field: [message]}) from None
+        raise ApiError("invalid_period", message, field=field) from None
 
 
 def error_response(
@@ -61,14 +71,9 @@ def _field_name(loc: Any) -> str:
 
 
 def install(api: NinjaAPI) -> None:
-    @api.exception_handler(ApiError)
-    def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return error_response(api, request, exc.status, exc.code, exc.message, exc.fields)
-
-    @api.exception_handler(ProfileError)
-    def on_profile_error(request: HttpRequest, exc: ProfileError) -> HttpResponse:
-        fields = {exc.field: [exc.message]} if exc.field else {}
-        return error_response(api, request, 400, exc.code, exc.message, fields)
+    @api.exception_handler(ServiceError)
+    def on_refusal(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+        return error_response(api, request, status_of(exc.code), exc.code, exc.message, exc.fields)
 
     @api.exception_handler(ValidationError)
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

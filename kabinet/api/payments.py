@@ -124,7 +124,7 @@ def _date(text: str, name: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         message = _("Укажите дату в виде ГГГГ-ММ-ДД, например 2026-10-01.")
-        raise ApiError(400, "invalid_date", message, {name: [message]}) from None
+        raise ApiError("invalid_date", message, field=name) from None
 
 
 def _history(
@@ -179,7 +179,7 @@ def start_payment(request: HttpRequest, account_id: int, payload: StartIn) -> St
     amounts: dict[str, str] = {}
     for item in payload.amounts:
         if isinstance(item.amount, bool):
-            raise ApiError(400, "invalid", _("Проверьте суммы."), {item.line: [_("Не число.")]})
+            raise ApiError("invalid", _("Проверьте суммы."), {item.line: [_("Не число.")]})
         amounts[item.line] = str(item.amount)
     data = services.PaymentInput(
         amounts=amounts,
@@ -189,17 +189,13 @@ def start_payment(request: HttpRequest, account_id: int, payload: StartIn) -> St
         agreed=payload.agree,
         idempotency_key=payload.idempotency_key,
     )
-    try:
-        payment = services.start_payment(
-            user=user,
-            account_id=account_id,
-            data=data,
-            site_url=request.build_absolute_uri("/").rstrip("/"),
-            client_ip=client_ip(request),
-        )
-    except services.PaymentError as error:
-        status = 503 if error.code in ("provider_unavailable", "provider_error") else 400
-        raise ApiError(status, error.code, error.message, error.fields) from None
+    payment = services.start_payment(
+        user=user,
+        account_id=account_id,
+        data=data,
+        site_url=request.build_absolute_uri("/").rstrip("/"),
+        client_ip=client_ip(request),
+    )
     payment = selectors.user_payment(user, payment.pk)
     url = payment.confirmation_url
     if url.startswith("/"):

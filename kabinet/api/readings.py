@@ -23,7 +23,6 @@ from kabinet.billing.selectors import linked_account
 from kabinet.core.periods import add_months, format_period
 from kabinet.metering import selectors, services, windows
 from kabinet.metering.models import Meter, Reading
-from kabinet.metering.services import Problem, ReadingsError
 from kabinet.metering.windows import WindowState, supplier_zone, window_state
 
 router = Router(tags=["readings"])
@@ -133,23 +132,6 @@ def window_out(window: WindowState) -> WindowOut:
     )
 
 
-def _field(problem: Problem) -> str:
-    if problem.field == "photo":
-        return "photo"
-    if problem.meter_id is None:
-        return "__all__"
-    if problem.zone is None:
-        return f"meters.{problem.meter_id}"
-    return f"meters.{problem.meter_id}.value_{problem.zone}"
-
-
-def api_error(error: ReadingsError) -> ApiError:
-    fields: dict[str, list[str]] = {}
-    for problem in error.problems:
-        fields.setdefault(_field(problem), []).append(problem.message)
-    return ApiError(400, error.code, error.message, fields)
-
-
 def _zone_labels(meter: Meter) -> list[str]:
     return [str(z.label) for z in meter.zone_list]
 
@@ -195,19 +177,16 @@ def _submit(
     for item in payload.readings:
         if item.meter_id in values:
             message = _("Прибор учёта указан дважды.")
-            raise ApiError(400, "duplicate_meter", message, {f"meters.{item.meter_id}": [message]})
+            raise ApiError("duplicate_meter", message, {f"meters.{item.meter_id}": [message]})
         values[item.meter_id] = item.values
-    try:
-        submission = services.submit_readings(
-            user=request_user(request),
-            link=link,
-            values=values,
-            confirm_rollover=payload.confirm_rollover,
-            confirm_jump=payload.confirm_jump,
-            photo=photo,
-        )
-    except ReadingsError as error:
-        raise api_error(error) from None
+    submission = services.submit_readings(
+        user=request_user(request),
+        link=link,
+        values=values,
+        confirm_rollover=payload.confirm_rollover,
+        confirm_jump=payload.confirm_jump,
+        photo=photo,
+    )
     return Status(
         201,
         SubmissionOut(
@@ -245,7 +224,7 @@ def submit_readings_with_photo(
         payload = SubmissionIn.model_validate_json(data)
     except PydanticValidationError:
         message = _("Поле data должно содержать JSON с показаниями, как в /readings.")
-        raise ApiError(422, "validation_error", message, {"data": [message]}) from None
+        raise ApiError("validation_error", message, field="data") from None
     return _submit(request, account_id, payload, photo)
 
 

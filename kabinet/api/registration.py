@@ -130,7 +130,7 @@ def _clean(form: forms.Form) -> dict[str, Any]:
     if form.is_valid():
         return form.cleaned_data
     fields = {name: [str(m) for m in errors] for name, errors in form.errors.items()}
-    raise ApiError(422, "validation_error", _("Проверьте введённые данные."), fields)
+    raise ApiError("validation_error", _("Проверьте введённые данные."), fields)
 
 
 def _data(payload: Schema) -> dict[str, Any]:
@@ -147,12 +147,12 @@ def _verification_id(kind: str, handle: str) -> int:
         return int(signing.loads(handle, salt=HANDLE_SALT[kind], max_age=HANDLE_MAX_AGE))
     except (signing.BadSignature, TypeError, ValueError):
         raise ApiError(
-            400, "invalid_handle", _("Срок действия истёк. Начните заново."), {"handle": []}
+            "invalid_handle", _("Срок действия истёк. Начните заново."), {"handle": []}
         ) from None
 
 
 def _refused(error: VerificationFailed | DeliveryRefused) -> ApiError:
-    return ApiError(429, "refused", error.message)
+    return ApiError("refused", error.message)
 
 
 @router.get("/captcha", response=CaptchaOut, by_alias=True, summary="Задача «Я не робот» (ALTCHA)")
@@ -188,7 +188,7 @@ def register_phone_confirm(request: HttpRequest, payload: CodeIn) -> HandleOut:
     try:
         registration.confirm_phone(verification_id=verification_id, code=data["code"])
     except VerificationFailed as error:
-        raise ApiError(400, "invalid_code", error.message, {"code": [error.message]}) from None
+        raise ApiError("invalid_code", error.message, field="code") from None
     return HandleOut(handle=payload.handle)
 
 
@@ -200,7 +200,7 @@ def register_phone_confirm(request: HttpRequest, payload: CodeIn) -> HandleOut:
 def register_phone_complete(request: HttpRequest, payload: PhoneCompletionIn) -> Status[TokenOut]:
     verification_id = _verification_id("register", payload.handle)
     if registration.proven_phone_registration(verification_id) is None:
-        raise ApiError(400, "not_confirmed", _("Срок регистрации истёк. Начните заново."))
+        raise ApiError("not_confirmed", _("Срок регистрации истёк. Начните заново."))
     form = PhonePasswordForm(_data(payload))
     data = _clean(form)
     try:
@@ -211,7 +211,7 @@ def register_phone_complete(request: HttpRequest, payload: PhoneCompletionIn) ->
             client_ip=client_ip(request),
         )
     except registration.RegistrationFailed as error:
-        raise ApiError(400, "registration_failed", error.message) from None
+        raise ApiError("registration_failed", error.message) from None
     _token, key = issue_token(user=user, label=payload.device)
     return Status(201, TokenOut(token=key))
 
@@ -248,7 +248,7 @@ def register_email_confirm(request: HttpRequest, payload: LinkIn) -> Status[Toke
             token=payload.token, client_ip=client_ip(request)
         )
     except registration.RegistrationFailed as error:
-        raise ApiError(400, "invalid_link", error.message) from None
+        raise ApiError("invalid_link", error.message) from None
     _token, key = issue_token(user=user, label=payload.device)
     return Status(201, TokenOut(token=key))
 
@@ -302,10 +302,10 @@ def recover_confirm(request: HttpRequest, payload: RecoveryCodeIn) -> Ok:
             client_ip=client_ip(request),
         )
     except VerificationFailed as error:
-        raise ApiError(400, "invalid_code", error.message, {"code": [error.message]}) from None
+        raise ApiError("invalid_code", error.message, field="code") from None
     except ValidationError as error:
         raise ApiError(
-            422, "validation_error", error.messages[0], {"password1": error.messages}
+            "validation_error", error.messages[0], {"password1": error.messages}
         ) from None
     return Ok()
 
@@ -322,9 +322,9 @@ def recover_link(request: HttpRequest, payload: RecoveryLinkIn) -> Ok:
             token=payload.token, password=data["password1"], client_ip=client_ip(request)
         )
     except recovery.RecoveryFailed as error:
-        raise ApiError(400, "invalid_link", error.message) from None
+        raise ApiError("invalid_link", error.message) from None
     except ValidationError as error:
         raise ApiError(
-            422, "validation_error", error.messages[0], {"password1": error.messages}
+            "validation_error", error.messages[0], {"password1": error.messages}
         ) from None
     return Ok()

@@ -40,12 +40,6 @@ documents_router = Router(tags=["support"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
 
 
-def _refuse(error: services.SupportError) -> ApiError:
-    status = 429 if error.code == "throttled" else 400
-    fields = {error.field: [error.message]} if error.field else {}
-    return ApiError(status, error.code, error.message, fields)
-
-
 def _uploads(files: list[Any] | None) -> list[DjangoUploadedFile]:
     return list(files or [])
 
@@ -325,7 +319,7 @@ def _document_out(document: SocialNormDocument) -> DocumentOut:
 def _date_range(date_from: dt.date | None, date_to: dt.date | None) -> None:
     if date_from and date_to and date_from > date_to:
         message = _("Конец периода раньше его начала.")
-        raise ApiError(400, "invalid_period", message, {"date_to": [message]})
+        raise ApiError("invalid_period", message, field="date_to")
 
 
 # --- catalog and FAQ -------------------------------------------------------------------------
@@ -427,7 +421,7 @@ def list_requests(
     unknown = [s for s in statuses if s not in ServiceRequest.Status.values]
     if unknown:
         message = _("Неизвестный статус: %(status)s.") % {"status": ", ".join(unknown)}
-        raise ApiError(400, "invalid_status", message, {"status": [message]})
+        raise ApiError("invalid_status", message, field="status")
     return [
         _request_out(item)
         for item in selectors.customer_requests(
@@ -453,34 +447,31 @@ def create_request(
     user = request_user(request)
     link = linked_account(user, payload.account_id)
     files = _uploads(attachments)
-    try:
-        if payload.catalog_item_id is not None:
-            item = selectors.catalog_item(payload.catalog_item_id)
-            created = services.order_catalog_item(
-                link=link,
-                item=item,
-                contact_phone=payload.contact_phone,
-                desired_date=payload.desired_date,
-                desired_slot=payload.desired_slot,
-                comment=payload.reason,
-                files=files,
-            )
-        else:
-            request_type = RequestType.objects.filter(pk=payload.request_type_id or 0).first()
-            if request_type is None:
-                message = _("Выберите тип заявки из списка.")
-                raise ApiError(400, "invalid_type", message, {"request_type_id": [message]})
-            created = services.create_request(
-                link=link,
-                request_type=request_type,
-                reason=payload.reason,
-                contact_phone=payload.contact_phone,
-                desired_date=payload.desired_date,
-                desired_slot=payload.desired_slot,
-                files=files,
-            )
-    except services.SupportError as error:
-        raise _refuse(error) from None
+    if payload.catalog_item_id is not None:
+        item = selectors.catalog_item(payload.catalog_item_id)
+        created = services.order_catalog_item(
+            link=link,
+            item=item,
+            contact_phone=payload.contact_phone,
+            desired_date=payload.desired_date,
+            desired_slot=payload.desired_slot,
+            comment=payload.reason,
+            files=files,
+        )
+    else:
+        request_type = RequestType.objects.filter(pk=payload.request_type_id or 0).first()
+        if request_type is None:
+            message = _("Выберите тип заявки из списка.")
+            raise ApiError("invalid_type", message, field="request_type_id")
+        created = services.create_request(
+            link=link,
+            request_type=request_type,
+            reason=payload.reason,
+            contact_phone=payload.contact_phone,
+            desired_date=payload.desired_date,
+            desired_slot=payload.desired_slot,
+            files=files,
+        )
     return Status(201, _request_detail(selectors.customer_request(user, created.pk)))
 
 
@@ -503,10 +494,7 @@ def cancel_request(
 ) -> RequestDetailOut:
     user = request_user(request)
     item = selectors.customer_request(user, request_id)
-    try:
-        services.cancel_request(item, user=user, reason=payload.reason)
-    except services.SupportError as error:
-        raise ApiError(409, error.code, error.message) from None
+    services.cancel_request(item, user=user, reason=payload.reason)
     return _request_detail(selectors.customer_request(user, request_id))
 
 
@@ -527,7 +515,7 @@ def list_appeals(
     _date_range(date_from, date_to)
     if status and status not in Appeal.Status.values:
         message = _("Неизвестный статус: %(status)s.") % {"status": status}
-        raise ApiError(400, "invalid_status", message, {"status": [message]})
+        raise ApiError("invalid_status", message, field="status")
     if date_from is None and date_to is None:
         date_from, date_to = selectors.months_back(3)
     return [
@@ -552,21 +540,18 @@ def create_appeal(
     supplier = Supplier.objects.filter(pk=payload.supplier_id).first()
     if supplier is None:
         message = _("Выберите поставщика из списка.")
-        raise ApiError(400, "invalid_supplier", message, {"supplier_id": [message]})
+        raise ApiError("invalid_supplier", message, field="supplier_id")
     account = None
     if payload.account_id is not None:
         account = linked_account(user, payload.account_id).account
-    try:
-        appeal = services.create_appeal(
-            user=user,
-            supplier=supplier,
-            account=account,
-            topic=payload.topic,
-            text=payload.text,
-            files=_uploads(attachments),
-        )
-    except services.SupportError as error:
-        raise _refuse(error) from None
+    appeal = services.create_appeal(
+        user=user,
+        supplier=supplier,
+        account=account,
+        topic=payload.topic,
+        text=payload.text,
+        files=_uploads(attachments),
+    )
     return Status(201, _appeal_detail(selectors.customer_appeal(user, appeal.pk), unread=False))
 
 
@@ -596,10 +581,7 @@ def reply_to_appeal(
 ) -> Status[AppealDetailOut]:
     user = request_user(request)
     appeal = selectors.customer_appeal(user, appeal_id)
-    try:
-        services.reply_to_appeal(appeal, user=user, text=payload.text, files=_uploads(attachments))
-    except services.SupportError as error:
-        raise _refuse(error) from None
+    services.reply_to_appeal(appeal, user=user, text=payload.text, files=_uploads(attachments))
     return Status(201, _appeal_detail(selectors.customer_appeal(user, appeal_id), unread=False))
 
 
@@ -640,10 +622,7 @@ def upload_documents(
     attachments: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Status[DocumentOut]:
     link = linked_account(request_user(request), account_id)
-    try:
-        document = services.upload_social_document(
-            link=link, kind=payload.kind, comment=payload.comment, files=_uploads(attachments)
-        )
-    except services.SupportError as error:
-        raise _refuse(error) from None
+    document = services.upload_social_document(
+        link=link, kind=payload.kind, comment=payload.comment, files=_uploads(attachments)
+    )
     return Status(201, _document_out(document))

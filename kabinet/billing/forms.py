@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import AccountLink, Branch, Supplier
-from kabinet.billing.services import LinkError, Question, allowed_questions
+from kabinet.billing.services import Question, allowed_questions
 
 QUESTION_LABELS = {
     Question.CODE: _("Код для привязки с квитанции"),
@@ -91,12 +91,6 @@ class LinkForm(forms.Form):
             if not (data.get(name) or "").strip():
                 self.add_error(name, REQUIRED)
         return data
-
-    def add_link_error(self, error: LinkError) -> None:
-        if error.field and error.field in self.fields:
-            self.add_error(error.field, error.message)
-        else:
-            self.add_error(None, error.message)
 
 
 class LinkEditForm(forms.ModelForm):

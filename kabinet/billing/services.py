@@ -23,6 +23,7 @@ from kabinet.billing import versions
 from kabinet.billing.models import Account, AccountLink, Bill, Branch, Supplier
 from kabinet.core import ratelimit
 from kabinet.core.accounts import normalize_account_number
+from kabinet.core.errors import ServiceError
 from kabinet.core.models import AuditEntry
 from kabinet.core.periods import add_months, period_of
 
@@ -52,14 +53,8 @@ def allowed_questions(supplier: Supplier) -> list[str]:
     return kinds
 
 
-class LinkError(Exception):
-    """A refusal with a message for the customer; ``field`` names the form field, if any."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+class LinkError(ServiceError):
+    """Linking or a link's settings refused, with a message for the customer."""
 
 
 def _invalid() -> LinkError:
@@ -178,20 +173,20 @@ def link_account(
     today = today or timezone.localdate()
     normalized = normalize_account_number(number)
     if relation not in AccountLink.Relation.values:
-        raise LinkError("invalid_relation", _("Выберите отношение к счёту."), "relation")
+        raise LinkError("invalid_relation", _("Выберите отношение к счёту."), field="relation")
     if answer.question not in allowed_questions(supplier):
         raise LinkError(
             "question_not_allowed",
             _("Этот поставщик не принимает такой контрольный вопрос."),
-            "question",
+            field="question",
         )
     if branch is not None and branch.supplier_id != supplier.pk:
-        raise LinkError("invalid_branch", _("Выберите филиал этого поставщика."), "branch")
+        raise LinkError("invalid_branch", _("Выберите филиал этого поставщика."), field="branch")
     has_branches = supplier.branches.exists()
     if has_branches and branch is None:
-        raise LinkError("branch_required", _("Выберите филиал."), "branch")
+        raise LinkError("branch_required", _("Выберите филиал."), field="branch")
     if not normalized:
-        raise LinkError("number_required", _("Введите номер лицевого счёта."), "number")
+        raise LinkError("number_required", _("Введите номер лицевого счёта."), field="number")
 
     _check_limits(user.pk, supplier.pk, normalized)
 
@@ -255,7 +250,7 @@ def update_link(link: AccountLink, **changes: Any) -> AccountLink:
         if isinstance(value, str):
             value = value.strip()
         if name == "relation" and value not in AccountLink.Relation.values:
-            raise LinkError("invalid_relation", _("Выберите отношение к счёту."), "relation")
+            raise LinkError("invalid_relation", _("Выберите отношение к счёту."), field="relation")
         if getattr(link, name) != value:
             setattr(link, name, value)
             changed[name] = value

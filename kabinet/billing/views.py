@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kabinet.billing import selectors, services, versions
 from kabinet.billing.forms import LinkEditForm, LinkForm, SupplierForm
 from kabinet.billing.models import AccountLink, Supplier
+from kabinet.core.forms import add_service_error
 from kabinet.core.periods import format_period, parse_period
 
 
@@ -75,7 +76,7 @@ def link(request: HttpRequest) -> HttpResponse:
                     paperless=data["paperless"],
                 )
             except services.LinkError as error:
-                form.add_link_error(error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Лицевой счёт успешно подключён."))
                 return redirect("accounts:overview", account_id=new_link.account_id)

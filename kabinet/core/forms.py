@@ -1,5 +1,6 @@
-"""Form pieces the apps' filters share: month and date inputs, and the period filter of every
-history page — «за 3 месяца / 6 месяцев / год» or a chosen range (seeds 000, 003, 004)."""
+"""Form pieces the apps share: month and date inputs, the period filter of every history page —
+«за 3 месяца / 6 месяцев / год» or a chosen range (seeds 000, 003, 004) — and the placing of a
+service's refusal on a form."""
 
 from __future__ import annotations
 
@@ -9,9 +10,24 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.errors import ServiceError
 from kabinet.core.periods import parse_period
 
 RANGE_MONTHS = {"3": 3, "6": 6, "12": 12}
+
+
+def add_service_error(form: forms.BaseForm, error: ServiceError) -> None:
+    """Show a refusal on a bound form: each message under the field it names, everything else
+    (fields the form does not have, and the message itself unless a field shows it) above the
+    form."""
+    shown: set[str] = set()
+    for name, texts in error.fields.items():
+        if not texts:
+            continue
+        form.add_error(name if name in form.fields else None, list(texts))
+        shown.update(texts)
+    if error.message not in shown:
+        form.add_error(None, error.message)
 
 
 class MonthInput(forms.TextInput):

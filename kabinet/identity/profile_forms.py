@@ -2,7 +2,7 @@
 
 They check what a form can check on its own (required fields, formats, the repeated password);
 the rules that involve the stored user live in services/profile.py, whose ProfileError is put
-back under its field with ``add_service_error``.
+back under its field with ``core.forms.add_service_error``.
 """
 
 from __future__ import annotations
@@ -14,12 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.identity.models import User
 from kabinet.identity.services.profile import ProfileError, check_birth_date
-
-
-def add_service_error(form: forms.Form, error: ProfileError) -> None:
-    """Show a refused act under the field it concerns, or above the form."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 class _DateInput(forms.DateInput):

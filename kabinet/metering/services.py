@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from kabinet.billing import versions
 from kabinet.billing.models import AccountLink
+from kabinet.core.errors import ServiceError
 from kabinet.core.models import AuditEntry
 from kabinet.core.uploads import IMAGES_AND_PDF, check_upload, private_storage, store_upload
 from kabinet.metering import selectors, windows
@@ -62,20 +63,30 @@ class Problem:
         return f"m{self.meter_id}_z{self.zone}"
 
 
-class ReadingsError(Exception):
-    """A refused submission; nothing was saved."""
+class ReadingsError(ServiceError):
+    """A refused submission; nothing was saved.
+
+    The code and message are the first problem's. ``fields`` names each problem's input as the
+    submission does (``meters.<id>.value_<zone>``, ``meters.<id>``, ``photo`` or ``__all__``), so
+    the API returns them as they are; ``by_field()`` names them as the page's inputs do.
+    """
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__(problems[0].message)
         self.problems = list(problems)
+        fields: dict[str, list[str]] = {}
+        for problem in self.problems:
+            fields.setdefault(self._path(problem), []).append(problem.message)
+        super().__init__(self.problems[0].code, self.problems[0].message, fields)
 
-    @property
-    def code(self) -> str:
-        return self.problems[0].code
-
-    @property
-    def message(self) -> str:
-        return self.problems[0].message
+    @staticmethod
+    def _path(problem: Problem) -> str:
+        if problem.field == "photo":
+            return "photo"
+        if problem.meter_id is None:
+            return "__all__"
+        if problem.zone is None:
+            return f"meters.{problem.meter_id}"
+        return f"meters.{problem.meter_id}.value_{problem.zone}"
 
     @property
     def only_confirmations(self) -> bool:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from kabinet.billing import versions
 from kabinet.billing.models import AccountLink
 from kabinet.billing.selectors import linked_account
+from kabinet.core.errors import ServiceError
 from kabinet.core.models import AuditEntry
 from kabinet.core.money import ZERO
 from kabinet.identity.backends import normalize_phone
@@ -83,18 +84,12 @@ def failure_text(code: str) -> str:
     return texts.get(code, _("Платёж не прошёл."))
 
 
-class PaymentError(Exception):
-    """A payment was refused before money could move; ``fields`` holds messages per field.
+class PaymentError(ServiceError):
+    """A payment or refund refused before money could move.
 
-    ``code`` is machine-readable (``invalid``, ``provider_unavailable``, ``provider_error``,
-    ``unavailable``, ``conflict``); ``message`` is a Russian sentence for the customer.
+    Its codes: ``invalid``, ``provider_unavailable``, ``provider_error``, ``unavailable``,
+    ``conflict``.
     """
-
-    def __init__(self, code: str, message: str, fields: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
 
 
 @dataclass(frozen=True)

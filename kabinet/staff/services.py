@@ -275,9 +275,7 @@ def save_content(
 def _check_assignee(assignee: User | None, supplier_id: int) -> None:
     if assignee is not None and not assignable_staff(supplier_id).filter(pk=assignee.pk).exists():
         raise SupportError(
-            "not_staff",
-            _("Назначить можно только сотрудника этого поставщика."),
-            "assignee",
+            "not_staff", _("Назначить можно только сотрудника этого поставщика."), field="assignee"
         )
 
 

@@ -1,6 +1,6 @@
 """Forms of the support pages. Field checks mirror the services' (which the API uses too), so a
 mistake is shown next to its field; a SupportError the service raises anyway is attached to its
-field by ``add_support_error``."""
+field by ``core.forms.add_service_error``."""
 
 from __future__ import annotations
 
@@ -86,13 +86,7 @@ def _text_field(label: Any, *, required: bool = True) -> forms.CharField:
     )
 
 
-class SupportForm(forms.Form):
-    def add_support_error(self, error: services.SupportError) -> None:
-        field = error.field if error.field in self.fields else None
-        self.add_error(field, error.message)
-
-
-class VisitFieldsMixin(SupportForm):
+class VisitFieldsMixin(forms.Form):
     """Contact phone and the desired date and time of a visit; the date is judged in the
     supplier's time zone."""
 
@@ -195,7 +189,7 @@ def _link_label(link: AccountLink) -> str:
     return f"{label}, {address}" if address else label
 
 
-class AppealForm(SupportForm):
+class AppealForm(forms.Form):
     """«Задать вопрос» (seed 004 §4.3.2.1, seed 003 Рис. 35)."""
 
     supplier = forms.ModelChoiceField(
@@ -242,12 +236,12 @@ class AppealForm(SupportForm):
         return data
 
 
-class ReplyForm(SupportForm):
+class ReplyForm(forms.Form):
     text = _text_field(_("Ваш ответ"))
     attachments = MultipleFileField(label=_("Приложить файлы"))
 
 
-class CancelForm(SupportForm):
+class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Причина отмены"),
         max_length=TEXT_MAX_LENGTH,
@@ -256,7 +250,7 @@ class CancelForm(SupportForm):
     )
 
 
-class DocumentForm(SupportForm):
+class DocumentForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Вид документа"),
         choices=SocialNormDocument.Kind.choices,

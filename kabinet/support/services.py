@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.core import ratelimit
+from kabinet.core.errors import ServiceError
 from kabinet.core.models import AuditEntry
 from kabinet.core.uploads import StoredFile, private_storage, store_upload
 from kabinet.identity.backends import normalize_phone
@@ -58,14 +59,8 @@ CREATE_LIMIT_WINDOW = 3600
 Status = ServiceRequest.Status
 
 
-class SupportError(Exception):
-    """A refusal with a Russian message; ``field`` names the form field it belongs to."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+class SupportError(ServiceError):
+    """A request, appeal, document or staff act refused, with a Russian message."""
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -85,50 +80,52 @@ def registration_number(prefix: str, pk: int, when: dt.datetime, supplier: Suppl
 def clean_text(text: str, *, field: str, required: bool = True) -> str:
     value = (text or "").strip()
     if required and not value:
-        raise SupportError("required", _("Заполните это поле."), field)
+        raise SupportError("required", _("Заполните это поле."), field=field)
     if len(value) > TEXT_MAX_LENGTH:
         raise SupportError(
             "too_long",
             _("Не больше %(limit)s символов (сейчас %(length)s).")
             % {"limit": TEXT_MAX_LENGTH, "length": len(value)},
-            field,
+            field=field,
         )
     return value
 
 
 def clean_phone(raw: str) -> str:
     if not (raw or "").strip():
-        raise SupportError("required", _("Укажите контактный телефон."), "contact_phone")
+        raise SupportError("required", _("Укажите контактный телефон."), field="contact_phone")
     phone = normalize_phone(raw)
     if phone is None:
         raise SupportError(
             "invalid_phone",
             _("Неверный номер телефона. Введите его в виде +7 900 123-45-67."),
-            "contact_phone",
+            field="contact_phone",
         )
     return phone
 
 
 def clean_desired_date(value: dt.date | None, supplier: Supplier) -> dt.date:
     if value is None:
-        raise SupportError("required", _("Укажите желаемую дату."), "desired_date")
+        raise SupportError("required", _("Укажите желаемую дату."), field="desired_date")
     today = supplier_today(supplier)
     if value < today:
         raise SupportError(
-            "date_in_past", _("Дата уже прошла: выберите сегодняшнюю или позже."), "desired_date"
+            "date_in_past",
+            _("Дата уже прошла: выберите сегодняшнюю или позже."),
+            field="desired_date",
         )
     if value > today + dt.timedelta(days=MAX_DAYS_AHEAD):
         raise SupportError(
             "date_too_far",
             _("Выберите дату не позже чем через %(days)s дней.") % {"days": MAX_DAYS_AHEAD},
-            "desired_date",
+            field="desired_date",
         )
     return value
 
 
 def clean_slot(value: str) -> str:
     if value not in TimeSlot.values:
-        raise SupportError("invalid_slot", _("Выберите время из списка."), "desired_slot")
+        raise SupportError("invalid_slot", _("Выберите время из списка."), field="desired_slot")
     return value
 
 
@@ -154,7 +151,7 @@ def store_files(files: Sequence[UploadedFile], *, folder: str) -> list[StoredFil
         raise SupportError(
             "too_many_files",
             _("Можно приложить не больше %(count)s файлов.") % {"count": MAX_FILES},
-            "attachments",
+            field="attachments",
         )
     stored: list[StoredFile] = []
     try:
@@ -163,7 +160,7 @@ def store_files(files: Sequence[UploadedFile], *, folder: str) -> list[StoredFil
                 stored.append(store_upload(upload, folder=folder))
             except ValidationError as error:
                 raise SupportError(
-                    "bad_file", f"{upload.name}: {' '.join(error.messages)}", "attachments"
+                    "bad_file", f"{upload.name}: {' '.join(error.messages)}", field="attachments"
                 ) from error
     except BaseException:
         discard_files(stored)
@@ -308,7 +305,9 @@ def create_request(
     """File a service request of one of the supplier's active types (status «Принята в систему»)."""
     if request_type.supplier_id != link.account.supplier_id or not request_type.is_active:
         raise SupportError(
-            "invalid_type", _("Этот тип заявки не принимается по вашему счёту."), "request_type"
+            "invalid_type",
+            _("Этот тип заявки не принимается по вашему счёту."),
+            field="request_type",
         )
     return _create_request(
         link=link,
@@ -338,10 +337,10 @@ def order_catalog_item(
         raise SupportError(
             "wrong_supplier",
             _("Эту услугу оказывает другой поставщик: выберите его лицевой счёт."),
-            "account",
+            field="account",
         )
     if not item.is_active:
-        raise SupportError("inactive_item", _("Эту услугу сейчас заказать нельзя."), "item")
+        raise SupportError("inactive_item", _("Эту услугу сейчас заказать нельзя."), field="item")
     return _create_request(
         link=link,
         request_type=None,
@@ -407,10 +406,10 @@ def create_appeal(
     ``linked_account``) and belong to ``supplier``.
     """
     if topic not in Appeal.Topic.values:
-        raise SupportError("invalid_topic", _("Выберите тему из списка."), "topic")
+        raise SupportError("invalid_topic", _("Выберите тему из списка."), field="topic")
     if account is not None and account.supplier_id != supplier.pk:
         raise SupportError(
-            "wrong_supplier", _("Этот лицевой счёт открыт у другого поставщика."), "account"
+            "wrong_supplier", _("Этот лицевой счёт открыт у другого поставщика."), field="account"
         )
     text = clean_text(text, field="text")
     _check_create_limit(user, "appeal")
@@ -487,10 +486,10 @@ def upload_social_document(
 ) -> SocialNormDocument:
     """Send scans of documents for the social consumption norm (status «Получены»)."""
     if kind not in SocialNormDocument.Kind.values:
-        raise SupportError("invalid_kind", _("Выберите вид документа из списка."), "kind")
+        raise SupportError("invalid_kind", _("Выберите вид документа из списка."), field="kind")
     comment = clean_text(comment, field="comment", required=False)
     if not [f for f in files if f is not None]:
-        raise SupportError("no_files", _("Приложите скан или фото документа."), "attachments")
+        raise SupportError("no_files", _("Приложите скан или фото документа."), field="attachments")
     user = link.user
     _check_create_limit(user, "document")
     stored = store_files(files, folder="documents")
@@ -559,7 +558,7 @@ def assign_appeal(appeal: Appeal, *, staff: Any, assignee: Any | None) -> Appeal
     """Give the appeal to a staff member (None takes it off them); a new appeal goes into work."""
     _require_staff(staff)
     if assignee is not None and not assignee.is_staff:
-        raise SupportError("not_staff", _("Назначить можно только сотрудника."), "assignee")
+        raise SupportError("not_staff", _("Назначить можно только сотрудника."), field="assignee")
     with transaction.atomic():
         locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
         locked.assigned_to = assignee
@@ -592,7 +591,7 @@ def assign_request(request: ServiceRequest, *, staff: Any, assignee: Any | None)
     """Give the request to a staff member (None takes it off them); the status is unchanged."""
     _require_staff(staff)
     if assignee is not None and not assignee.is_staff:
-        raise SupportError("not_staff", _("Назначить можно только сотрудника."), "assignee")
+        raise SupportError("not_staff", _("Назначить можно только сотрудника."), field="assignee")
     with transaction.atomic():
         locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
         locked.assigned_to = assignee
@@ -635,7 +634,7 @@ def change_request_status(
                     "current": locked.get_status_display(),
                     "new": Status(status).label if status in Status.values else status,
                 },
-                "status",
+                field="status",
             )
         locked.status = status
         if status == Status.CANCELED_BY_STAFF:

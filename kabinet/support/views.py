@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kabinet.billing.selectors import linked_account, linked_accounts
+from kabinet.core.forms import add_service_error
 from kabinet.core.uploads import private_file_response
 from kabinet.support import selectors, services
 from kabinet.support.forms import (
@@ -113,7 +114,7 @@ def catalog_order(request: HttpRequest, item_id: int) -> HttpResponse:
                     files=data["attachments"],
                 )
             except services.SupportError as error:
-                form.add_support_error(error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Заказ услуги успешно осуществлен."))
                 return redirect("support:request", request_id=order.pk)
@@ -183,7 +184,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
                 files=data["attachments"],
             )
         except services.SupportError as error:
-            form.add_support_error(error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -208,7 +209,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
                 files=form.cleaned_data["attachments"],
             )
         except services.SupportError as error:
-            form.add_support_error(error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Ответ отправлен."))
             return redirect("support:appeal", appeal_id=appeal.pk)
@@ -334,7 +335,7 @@ def request_new(request: HttpRequest, account_id: int) -> HttpResponse:
                 files=data["attachments"],
             )
         except services.SupportError as error:
-            form.add_support_error(error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -370,7 +371,7 @@ def documents(request: HttpRequest, account_id: int) -> HttpResponse:
                 link=link, kind=data["kind"], comment=data["comment"], files=data["attachments"]
             )
         except services.SupportError as error:
-            form.add_support_error(error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Документы получены. Мы сообщим о результате проверки."))
             return redirect("support:documents", account_id=account_id)

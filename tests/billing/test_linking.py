@@ -98,7 +98,7 @@ def test_a_wrong_answer_and_an_unknown_number_get_the_same_message(
     with pytest.raises(LinkError) as error:
         link(customer, supplier, number, answer)
     assert error.value.message == INVALID
-    assert error.value.field is None
+    assert error.value.fields == {}
     assert not AccountLink.objects.exists()
     # Both leave the same trace for staff, so a failed attempt is visible whichever it was.
     entry = AuditEntry.objects.get(action="billing.link_failed")
@@ -173,7 +173,7 @@ def test_branches_are_required_when_the_supplier_has_them(customer: User) -> Non
     make_account(supplier, branch=south, number="42", link_code="S42")
     with pytest.raises(LinkError) as error:
         link(customer, supplier, "42", Answer(Question.CODE, code="S42"))
-    assert error.value.field == "branch"
+    assert list(error.value.fields) == ["branch"]
     with pytest.raises(LinkError):
         link(customer, supplier, "42", Answer(Question.CODE, code="S42"), branch=north)
     created = link(customer, supplier, "42", Answer(Question.CODE, code="S42"), branch=south)

@@ -133,5 +133,5 @@ def test_it_does_not_delete_without_password_and_checkbox(
 def test_the_service_needs_the_explicit_confirmation(customer: User) -> None:
     with pytest.raises(ProfileError) as error:
         personal_data.delete_user(user=customer, current_password=PASSWORD, confirmed=False)
-    assert error.value.field == "confirm"
+    assert list(error.value.fields) == ["confirm"]
     assert User.objects.filter(pk=customer.pk).exists()

@@ -86,7 +86,7 @@ def test_bad_request_input_is_refused_and_nothing_is_saved(
 ) -> None:
     with pytest.raises(SupportError) as error:
         file_request(customer_link, **changes)
-    assert (error.value.field, error.value.code) == (field, code)
+    assert (list(error.value.fields), error.value.code) == ([field], code)
     assert not ServiceRequest.objects.exists()
 
 
@@ -111,7 +111,7 @@ def test_a_type_of_another_supplier_or_inactive_is_refused(customer_link: Accoun
     for request_type in (foreign, inactive):
         with pytest.raises(SupportError) as error:
             file_request(customer_link, request_type=request_type)
-        assert error.value.field == "request_type"
+        assert list(error.value.fields) == ["request_type"]
 
 
 def test_the_customer_cancels_a_new_request_and_the_history_shows_it(
@@ -228,7 +228,7 @@ def test_an_item_of_another_supplier_needs_that_suppliers_account(
             desired_date=tomorrow(),
             desired_slot="09-12",
         )
-    assert error.value.field == "account"
+    assert list(error.value.fields) == ["account"]
 
 
 # --- appeals ---------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def test_an_account_of_another_supplier_is_refused(
 ) -> None:
     with pytest.raises(SupportError) as error:
         file_appeal(customer, make_supplier(), account=customer_link.account)
-    assert error.value.field == "account"
+    assert list(error.value.fields) == ["account"]
 
 
 def test_appeals_are_rate_limited_per_customer(
@@ -419,7 +419,7 @@ def test_staff_cancel_needs_a_reason(customer_link: AccountLink, staff: User) ->
     request = file_request(customer_link)
     with pytest.raises(SupportError) as error:
         services.change_request_status(request, staff=staff, status=Status.CANCELED_BY_STAFF)
-    assert error.value.field == "comment"
+    assert list(error.value.fields) == ["comment"]
     services.change_request_status(
         request, staff=staff, status=Status.CANCELED_BY_STAFF, comment="Неверный счёт"
     )
@@ -458,7 +458,7 @@ def test_documents_are_received_then_rejected_with_a_reason(
 def test_documents_need_a_file(customer_link: AccountLink) -> None:
     with pytest.raises(SupportError) as error:
         services.upload_social_document(link=customer_link, kind="residents", files=[])
-    assert error.value.field == "attachments"
+    assert list(error.value.fields) == ["attachments"]
 
 
 def test_a_request_for_an_account_of_a_second_supplier_goes_to_that_supplier(

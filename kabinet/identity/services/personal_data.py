@@ -142,9 +142,7 @@ def delete_user(*, user: User, current_password: str, confirmed: bool) -> None:
     check_current_password(user, current_password)
     if not confirmed:
         raise ProfileError(
-            _("Подтвердите, что хотите удалить учётную запись."),
-            code="not_confirmed",
-            field="confirm",
+            "not_confirmed", _("Подтвердите, что хотите удалить учётную запись."), field="confirm"
         )
     targets = [t for t in (user.phone, user.email) if t]
     if targets:

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.core.errors import ServiceError
 from kabinet.core.models import AuditEntry
 from kabinet.identity.backends import normalize_phone
 from kabinet.identity.models import ApiToken, User, Verification
@@ -35,14 +36,8 @@ EMAIL_LINK_TTL = dt.timedelta(hours=60)
 OLDEST_BIRTH_YEARS = 120
 
 
-class ProfileError(Exception):
-    """An act refused for a reason the person can fix; ``field`` is the form field or None."""
-
-    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
+class ProfileError(ServiceError):
+    """A profile act refused for a reason the person can fix."""
 
 
 # --- helpers shared with the forms and the API ------------------------------------------------
@@ -56,8 +51,8 @@ def normalise_phone(raw: str) -> str:
     phone = normalize_phone(raw)
     if phone is None:
         raise ProfileError(
+            "invalid_phone",
             _("Введите номер мобильного телефона, например +7 912 345-67-89."),
-            code="invalid_phone",
             field="phone",
         )
     return phone
@@ -69,7 +64,7 @@ def normalise_email(raw: str) -> str:
         validate_email(address)
     except ValidationError:
         raise ProfileError(
-            _("Введите правильный адрес электронной почты."), code="invalid_email", field="email"
+            "invalid_email", _("Введите правильный адрес электронной почты."), field="email"
         ) from None
     return address
 
@@ -81,20 +76,16 @@ def check_birth_date(value: dt.date | None) -> None:
     today = timezone.localdate()
     if value > today:
         raise ProfileError(
-            _("Дата рождения не может быть в будущем."),
-            code="invalid_birth_date",
-            field="birth_date",
+            "invalid_birth_date", _("Дата рождения не может быть в будущем."), field="birth_date"
         )
     if value.year < today.year - OLDEST_BIRTH_YEARS:
-        raise ProfileError(
-            _("Проверьте дату рождения."), code="invalid_birth_date", field="birth_date"
-        )
+        raise ProfileError("invalid_birth_date", _("Проверьте дату рождения."), field="birth_date")
 
 
 def check_current_password(user: User, password: str) -> None:
     if not password or not user.check_password(password):
         raise ProfileError(
-            _("Неверный текущий пароль."), code="wrong_password", field="current_password"
+            "wrong_password", _("Неверный текущий пароль."), field="current_password"
         )
 
 
@@ -142,10 +133,10 @@ def _issue(
             ttl=int(ttl.total_seconds()),
         )
     except codes.VerificationFailed as refused:
-        raise ProfileError(refused.message, code="too_soon", field=None) from refused
+        raise ProfileError("too_soon", refused.message) from refused
     except DeliveryRefused as refused:
         # Raised inside the act's transaction, so the verification row goes too.
-        raise ProfileError(refused.message, code="delivery_refused", field=None) from refused
+        raise ProfileError("delivery_refused", refused.message) from refused
 
 
 def _send_sms(*, to: str, template: str, context: Mapping[str, Any], client_ip: str | None) -> None:
@@ -153,7 +144,7 @@ def _send_sms(*, to: str, template: str, context: Mapping[str, Any], client_ip: 
         send_sms(to=to, template=template, context=context, client_ip=client_ip)
     except DeliveryRefused as refused:
         # Raised inside the act's transaction, so the verification row goes too.
-        raise ProfileError(refused.message, code="delivery_refused", field=None) from refused
+        raise ProfileError("delivery_refused", refused.message) from refused
 
 
 # --- acts -------------------------------------------------------------------------------------
@@ -193,9 +184,9 @@ def update_profile(
     }
     for required in ("last_name", "first_name"):
         if not values[required]:
-            raise ProfileError(_("Обязательное поле."), code="required", field=required)
+            raise ProfileError("required", _("Обязательное поле."), field=required)
     if gender not in User.Gender.values:
-        raise ProfileError(_("Выберите пол из списка."), code="invalid_gender", field="gender")
+        raise ProfileError("invalid_gender", _("Выберите пол из списка."), field="gender")
     check_birth_date(birth_date)
     changed = [name for name, value in values.items() if getattr(user, name) != value]
     for name in changed:
@@ -225,7 +216,7 @@ def change_password(
         password_validation.validate_password(new_password, user)
     except ValidationError as error:
         raise ProfileError(
-            " ".join(error.messages), code="weak_password", field="new_password"
+            "weak_password", " ".join(error.messages), field="new_password"
         ) from None
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -249,7 +240,7 @@ def start_phone_change(
     check_current_password(user, current_password)
     phone = normalise_phone(new_phone)
     if phone == user.phone:
-        raise ProfileError(_("Это ваш текущий номер."), code="same_phone", field="phone")
+        raise ProfileError("same_phone", _("Это ваш текущий номер."), field="phone")
     taken = User.objects.filter(phone=phone).exclude(pk=user.pk).exists()
     minutes = int(PHONE_CODE_TTL.total_seconds() // 60)
     verification = _issue(
@@ -302,23 +293,21 @@ def confirm_phone_change(*, user: User, code: str) -> User:
         )
         if verification is None:
             raise ProfileError(
-                _("Неверный или устаревший код. Запросите новый."), code="wrong_code", field="code"
+                "wrong_code", _("Неверный или устаревший код. Запросите новый."), field="code"
             )
         # A wrong try is counted and saved by consume_code; the refusal is raised only after
         # this transaction commits, so the count sticks.
         refusal = codes.consume_code(verification, code)
         wrong = refusal is not None
     if wrong:
-        raise ProfileError(refusal or "", code="wrong_code", field="code")
+        raise ProfileError("wrong_code", refusal or "", field="code")
     with transaction.atomic():
         now = timezone.now()
         Verification.objects.filter(pk=verification.pk).update(used_at=now)
         # The person has just proven they hold this number, so saying it is taken leaks nothing.
         if User.objects.filter(phone=verification.target).exclude(pk=user.pk).exists():
             raise ProfileError(
-                _("Этот номер уже привязан к другому пользователю."),
-                code="phone_taken",
-                field="code",
+                "phone_taken", _("Этот номер уже привязан к другому пользователю."), field="code"
             )
         user.phone = verification.target
         user.phone_confirmed_at = now
@@ -357,7 +346,7 @@ def start_email_change(*, user: User, current_password: str, new_email: str) -> 
     check_current_password(user, current_password)
     address = normalise_email(new_email)
     if address == user.email:
-        raise ProfileError(_("Это ваш текущий адрес."), code="same_email", field="email")
+        raise ProfileError("same_email", _("Это ваш текущий адрес."), field="email")
     taken = User.objects.filter(email=address).exclude(pk=user.pk).exists()
     verification = _start_email_link(user=user, address=address, kind="change", taken=taken)
     _audit(user, "profile.email_change_started", {"verification": verification.pk})
@@ -368,9 +357,9 @@ def start_email_change(*, user: User, current_password: str, new_email: str) -> 
 def start_email_confirmation(*, user: User) -> Verification:
     """«Подтвердить e-mail»: send a link to the address the person already has."""
     if not user.email:
-        raise ProfileError(_("Адрес электронной почты не указан."), code="no_email", field=None)
+        raise ProfileError("no_email", _("Адрес электронной почты не указан."))
     if user.email_confirmed_at is not None:
-        raise ProfileError(_("Адрес уже подтверждён."), code="already_confirmed", field=None)
+        raise ProfileError("already_confirmed", _("Адрес уже подтверждён."))
     verification = _start_email_link(user=user, address=user.email, kind="confirm")
     _audit(user, "profile.email_confirmation_started", {"verification": verification.pk})
     return verification
@@ -398,9 +387,7 @@ def confirm_email_change(*, token: str) -> User:
     """
     verification = _pending_email_link(token)
     invalid = ProfileError(
-        _("Ссылка недействительна или устарела. Запросите новую в профиле."),
-        code="invalid_link",
-        field=None,
+        "invalid_link", _("Ссылка недействительна или устарела. Запросите новую в профиле.")
     )
     if verification is None or verification.user is None or verification.payload.get("taken"):
         raise invalid

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kabinet.core.forms import add_service_error
 from kabinet.core.http import client_ip
 from kabinet.identity.models import User
 from kabinet.identity.profile_forms import (
@@ -22,7 +23,6 @@ from kabinet.identity.profile_forms import (
     PhoneChangeForm,
     PhoneCodeForm,
     ProfileForm,
-    add_service_error,
 )
 from kabinet.identity.services import personal_data, profile
 from kabinet.identity.services.profile import ProfileError

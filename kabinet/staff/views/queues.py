@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kabinet.core.forms import add_service_error
 from kabinet.core.uploads import private_file_response
 from kabinet.staff import scoping, selectors, services
 from kabinet.staff.access import staff_required
@@ -105,10 +106,6 @@ def _appeal_page(
     )
 
 
-def _answer_field(field: str | None) -> str | None:
-    return {"text": "text", "files": "attachments"}.get(field or "")
-
-
 @staff_required
 @require_http_methods(["GET", "POST"])
 def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
@@ -126,7 +123,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
                 files=form.cleaned_data["attachments"],
             )
         except SupportError as error:
-            form.add_error(_answer_field(error.field), error.message)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Ответ отправлен клиенту."))
             return redirect("staff:appeal", appeal_id=appeal.pk)
@@ -146,7 +143,7 @@ def appeal_assign(request: HttpRequest, appeal_id: int) -> HttpResponse:
                 assignee=form.cleaned_data["assignee"],
             )
         except SupportError as error:
-            form.add_error("assignee", error.message)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Исполнитель назначен."))
             return back_or(request, "staff:appeal", appeal_id=appeal.pk)
@@ -256,7 +253,7 @@ def request_status(request: HttpRequest, request_id: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except SupportError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Статус заявки изменён."))
             return redirect("staff:request", request_id=item.pk)
@@ -276,7 +273,7 @@ def request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
                 assignee=form.cleaned_data["assignee"],
             )
         except SupportError as error:
-            form.add_error("assignee", error.message)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Исполнитель назначен."))
             return back_or(request, "staff:request", request_id=item.pk)
@@ -320,7 +317,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except SupportError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Решение по документам сохранено."))
             return redirect("staff:document", document_id=document.pk)
