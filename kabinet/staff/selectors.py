@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kabinet.billing.models import Account, AccountLink
+from kabinet.billing.scoping import assignable_staff as assignable_staff
 from kabinet.billing.selectors import latest_bill_totals
 from kabinet.core.accounts import normalize_account_number
 from kabinet.core.models import AuditEntry
@@ -141,15 +142,6 @@ def document_queue(user: Any, status: str = "") -> QuerySet[SocialNormDocument]:
     else:
         rows = rows.filter(status=SocialNormDocument.Status.RECEIVED)
     return rows.order_by("created_at", "pk")
-
-
-def assignable_staff(supplier_id: int) -> QuerySet[User]:
-    """Who can take an item of ``supplier_id``: active staff of it and all-supplier staff."""
-    members = StaffMember.objects.filter(is_active=True, user__is_active=True, user__is_staff=True)
-    members = members.filter(Q(supplier_id=supplier_id) | Q(supplier__isnull=True))
-    return User.objects.filter(pk__in=members.values("user_id")).order_by(
-        "last_name", "first_name", "username"
-    )
 
 
 # --- one appeal, request, document ------------------------------------------------------------
