@@ -504,7 +504,7 @@ def cancel_request(
     user = request_user(request)
     item = selectors.customer_request(user, request_id)
     try:
-        services.cancel_request(item, user=user, reason=payload.reason)
+        services.cancel_request(request=item, user=user, reason=payload.reason)
     except services.SupportError as error:
         raise ApiError(409, error.code, error.message) from None
     return _request_detail(selectors.customer_request(user, request_id))
@@ -579,7 +579,7 @@ def get_appeal(request: HttpRequest, appeal_id: int) -> AppealDetailOut:
     user = request_user(request)
     appeal = selectors.customer_appeal(user, appeal_id)
     unread = appeal.customer_unread
-    services.mark_appeal_read(appeal, user=user)
+    services.mark_appeal_read(appeal=appeal, user=user)
     return _appeal_detail(appeal, unread=unread)
 
 
@@ -597,7 +597,9 @@ def reply_to_appeal(
     user = request_user(request)
     appeal = selectors.customer_appeal(user, appeal_id)
     try:
-        services.reply_to_appeal(appeal, user=user, text=payload.text, files=_uploads(attachments))
+        services.reply_to_appeal(
+            appeal=appeal, user=user, text=payload.text, files=_uploads(attachments)
+        )
     except services.SupportError as error:
         raise _refuse(error) from None
     return Status(201, _appeal_detail(selectors.customer_appeal(user, appeal_id), unread=False))

@@ -23,7 +23,7 @@ from kabinet.billing.models import Account, AccountLink, Bill, Branch, Supplier
 from kabinet.billing.selectors import forget_links
 from kabinet.core import ratelimit
 from kabinet.core.accounts import normalize_account_number
-from kabinet.core.models import AuditEntry
+from kabinet.core.audit import Action, record
 from kabinet.core.periods import add_months, period_of
 
 LINK_WINDOW = 3600
@@ -206,12 +206,13 @@ def link_account(
     # the time taken tells whether the number exists, and staff see every failed attempt.
     right = _answer_is_right(known or Account(pk=0, supplier=supplier), answer, today)
     if known is None or not right:
-        AuditEntry.objects.create(
+        record(
             actor=user,
-            action="billing.link_failed",
-            object_type="billing.Account",
-            object_id=str(known.pk) if known is not None else "",
-            data={"question": answer.question, "number": normalized, "supplier": supplier.code},
+            action=Action.LINK_FAILED,
+            obj=known,
+            question=answer.question,
+            number=normalized,
+            supplier=supplier.code,
         )
         raise _invalid()
     account = known
@@ -227,12 +228,13 @@ def link_account(
                 group=group.strip(),
                 paperless=paperless,
             )
-            AuditEntry.objects.create(
+            record(
                 actor=user,
-                action="billing.account_linked",
-                object_type="billing.Account",
-                object_id=str(account.pk),
-                data={"question": answer.question, "relation": relation, "paperless": paperless},
+                action=Action.ACCOUNT_LINKED,
+                obj=account,
+                question=answer.question,
+                relation=relation,
+                paperless=paperless,
             )
     except IntegrityError:
         raise LinkError(
@@ -262,12 +264,11 @@ def update_link(link: AccountLink, **changes: Any) -> AccountLink:
     if changed:
         link.save(update_fields=list(changed))
         forget_links(link.user)
-        AuditEntry.objects.create(
+        record(
             actor=link.user,
-            action="billing.link_updated",
-            object_type="billing.Account",
-            object_id=str(link.account_id),
-            data={k: v for k, v in changed.items() if k != "note"},
+            action=Action.LINK_UPDATED,
+            obj=link.account,
+            **{k: v for k, v in changed.items() if k != "note"},
         )
     return link
 
@@ -275,13 +276,7 @@ def update_link(link: AccountLink, **changes: Any) -> AccountLink:
 @transaction.atomic
 def unlink_account(link: AccountLink) -> None:
     """Remove the user's link; the account and its history stay, other users' links too."""
-    account_id = link.account_id
     user = link.user
+    record(actor=user, action=Action.ACCOUNT_UNLINKED, obj=link.account)
     link.delete()
     forget_links(user)
-    AuditEntry.objects.create(
-        actor=user,
-        action="billing.account_unlinked",
-        object_type="billing.Account",
-        object_id=str(account_id),
-    )
