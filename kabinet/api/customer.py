@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import logout, update_session_auth_hash
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -20,8 +21,8 @@ from kabinet.api.schemas import (
     ProfilePatch,
     TokenOut,
 )
+from kabinet.core.audit import Action, record
 from kabinet.core.http import client_ip
-from kabinet.core.models import AuditEntry
 from kabinet.identity.models import User
 from kabinet.identity.services import personal_data, profile
 from kabinet.identity.services.login import LoginFailed, LoginThrottled, log_in
@@ -56,13 +57,9 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
     if user.is_staff:
         # Staff work in the back office; a token would outlive their session rules there.
         raise ApiError("invalid_credentials", _("Неверный телефон, e-mail или пароль."))
-    token, key = issue_token(user=user, label=payload.device)
-    AuditEntry.objects.create(
-        actor=user,
-        action="api.token_issued",
-        object_type="identity.ApiToken",
-        object_id=str(token.pk),
-    )
+    with transaction.atomic():
+        token, key = issue_token(user=user, label=payload.device)
+        record(actor=user, action=Action.API_TOKEN_ISSUED, obj=token)
     return TokenOut(token=key)
 
 

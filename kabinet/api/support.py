@@ -494,7 +494,7 @@ def cancel_request(
 ) -> RequestDetailOut:
     user = request_user(request)
     item = selectors.customer_request(user, request_id)
-    services.cancel_request(item, user=user, reason=payload.reason)
+    services.cancel_request(request=item, user=user, reason=payload.reason)
     return _request_detail(selectors.customer_request(user, request_id))
 
 
@@ -564,7 +564,7 @@ def get_appeal(request: HttpRequest, appeal_id: int) -> AppealDetailOut:
     user = request_user(request)
     appeal = selectors.customer_appeal(user, appeal_id)
     unread = appeal.customer_unread
-    services.mark_appeal_read(appeal, user=user)
+    services.mark_appeal_read(appeal=appeal, user=user)
     return _appeal_detail(appeal, unread=unread)
 
 
@@ -581,7 +581,9 @@ def reply_to_appeal(
 ) -> Status[AppealDetailOut]:
     user = request_user(request)
     appeal = selectors.customer_appeal(user, appeal_id)
-    services.reply_to_appeal(appeal, user=user, text=payload.text, files=_uploads(attachments))
+    services.reply_to_appeal(
+        appeal=appeal, user=user, text=payload.text, files=_uploads(attachments)
+    )
     return Status(201, _appeal_detail(selectors.customer_appeal(user, appeal_id), unread=False))
 
 

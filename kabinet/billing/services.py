@@ -23,8 +23,8 @@ from kabinet.billing import versions
 from kabinet.billing.models import Account, AccountLink, Bill, Branch, Supplier
 from kabinet.core import ratelimit
 from kabinet.core.accounts import normalize_account_number
+from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
-from kabinet.core.models import AuditEntry
 from kabinet.core.periods import add_months, period_of
 
 LINK_WINDOW = 3600
@@ -201,12 +201,13 @@ def link_account(
     # the time taken tells whether the number exists, and staff see every failed attempt.
     right = _answer_is_right(known or Account(pk=0, supplier=supplier), answer, today)
     if known is None or not right:
-        AuditEntry.objects.create(
+        record(
             actor=user,
-            action="billing.link_failed",
-            object_type="billing.Account",
-            object_id=str(known.pk) if known is not None else "",
-            data={"question": answer.question, "number": normalized, "supplier": supplier.code},
+            action=Action.LINK_FAILED,
+            obj=known,
+            question=answer.question,
+            number=normalized,
+            supplier=supplier.code,
         )
         raise _invalid()
     account = known
@@ -223,12 +224,13 @@ def link_account(
                 paperless=paperless,
             )
             versions.bump(account_ids=[account.pk])
-            AuditEntry.objects.create(
+            record(
                 actor=user,
-                action="billing.account_linked",
-                object_type="billing.Account",
-                object_id=str(account.pk),
-                data={"question": answer.question, "relation": relation, "paperless": paperless},
+                action=Action.ACCOUNT_LINKED,
+                obj=account,
+                question=answer.question,
+                relation=relation,
+                paperless=paperless,
             )
     except IntegrityError:
         raise LinkError(
@@ -257,12 +259,11 @@ def update_link(link: AccountLink, **changes: Any) -> AccountLink:
     if changed:
         link.save(update_fields=list(changed))
         versions.bump(account_ids=[link.account_id])
-        AuditEntry.objects.create(
+        record(
             actor=link.user,
-            action="billing.link_updated",
-            object_type="billing.Account",
-            object_id=str(link.account_id),
-            data={k: v for k, v in changed.items() if k != "note"},
+            action=Action.LINK_UPDATED,
+            obj=link.account,
+            **{k: v for k, v in changed.items() if k != "note"},
         )
     return link
 
@@ -270,13 +271,7 @@ def update_link(link: AccountLink, **changes: Any) -> AccountLink:
 @transaction.atomic
 def unlink_account(link: AccountLink) -> None:
     """Remove the user's link; the account and its history stay, other users' links too."""
-    account_id = link.account_id
     user = link.user
+    record(actor=user, action=Action.ACCOUNT_UNLINKED, obj=link.account)
     link.delete()
-    versions.bump(account_ids=[account_id])
-    AuditEntry.objects.create(
-        actor=user,
-        action="billing.account_unlinked",
-        object_type="billing.Account",
-        object_id=str(account_id),
-    )
+    versions.bump(account_ids=[link.account_id])

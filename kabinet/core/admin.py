@@ -20,7 +20,16 @@ class AuditEntryAdmin(ReadOnlyModelAdmin, LargeTableModelAdmin):
     search_fields = ("action", "actor_label", "object_type", "=object_id")
     raw_id_fields = ("actor",)
     readonly_fields = ("at", "data_display")
-    fields = ("at", "actor", "actor_label", "action", "object_type", "object_id", "data_display")
+    fields = (
+        "at",
+        "actor",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "supplier_id",
+        "data_display",
+    )
 
     @admin.display(description=_("данные"))
     def data_display(self, entry: AuditEntry) -> str:

@@ -21,6 +21,9 @@ class AuditEntry(models.Model):
     action = models.CharField(_("действие"), max_length=64, db_index=True)
     object_type = models.CharField(_("тип объекта"), max_length=64, blank=True)
     object_id = models.CharField(_("id объекта"), max_length=64, blank=True)
+    # The supplier a staff act concerns, for the staff journal's scope. A plain id, not a
+    # foreign key: core sits below billing, and the log outlives a deleted supplier.
+    supplier_id = models.IntegerField(_("id поставщика"), null=True, blank=True, db_index=True)
     data = models.JSONField(_("данные"), default=dict, blank=True)
 
     class Meta:

@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from kabinet.billing import versions
 from kabinet.billing.models import AccountLink
 from kabinet.billing.selectors import linked_account
+from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
-from kabinet.core.models import AuditEntry
 from kabinet.core.money import ZERO
 from kabinet.identity.backends import normalize_phone
 from kabinet.messaging.services import DeliveryRefused, send_email, send_sms
@@ -53,6 +53,13 @@ FORWARD: dict[str, set[str]] = {
     Status.CREATED: {Status.PENDING, Status.SUCCEEDED, Status.CANCELED},
     Status.PENDING: {Status.SUCCEEDED, Status.CANCELED},
     Status.SUCCEEDED: {Status.REFUNDED},
+}
+# The audit row of a status the acquirer reports.
+STATUS_ACTIONS: dict[str, Action] = {
+    Status.PENDING: Action.PAYMENT_REGISTERED,
+    Status.SUCCEEDED: Action.PAYMENT_SUCCEEDED,
+    Status.CANCELED: Action.PAYMENT_CANCELED,
+    Status.REFUNDED: Action.PAYMENT_REFUNDED,
 }
 # A payment pending this long is asked about (the notification may have been lost).
 POLL_AFTER = dt.timedelta(minutes=10)
@@ -271,13 +278,13 @@ def start_payment(
                 for k, amount in checked.amounts.items()
             )
             _event(payment, PaymentEvent.Kind.START, "", Status.CREATED)
-            AuditEntry.objects.create(
+            record(
                 actor=user,
-                actor_label=str(user)[:150],
-                action="payment.start",
-                object_type="payment",
-                object_id=str(payment.pk),
-                data={"account_id": account_id, "amount": f"{checked.total:.2f}", "ip": client_ip},
+                action=Action.PAYMENT_STARTED,
+                obj=payment,
+                account_id=account_id,
+                amount=f"{checked.total:.2f}",
+                ip=client_ip,
             )
     except IntegrityError:
         # The same form submitted twice at once: the other request created the payment.
@@ -433,12 +440,18 @@ def apply_provider_status(
             payment.updated_at = timezone.now()
             payment.save(update_fields=fields)
             versions.bump(account_ids=[payment.account_id])
-            AuditEntry.objects.create(
-                actor_label=f"payments:{payment.provider}"[:150],
-                action=f"payment.{payment.status}",
-                object_type="payment",
-                object_id=str(payment.pk),
-                data={"from": before, "source": kind},
+            record(
+                actor=None,
+                actor_label=f"payments:{payment.provider}",
+                # A partial refund in the acquirer's back office leaves the status as it was.
+                action=(
+                    STATUS_ACTIONS[payment.status]
+                    if payment.status != before
+                    else Action.PAYMENT_REFUNDED
+                ),
+                obj=payment,
+                source=kind,
+                status={"before": before, "after": payment.status},
             )
         _event(payment, kind, before, payment.status, status.raw_status, note)
         if before != Status.SUCCEEDED and payment.status == Status.SUCCEEDED:
@@ -634,12 +647,11 @@ def refund_payment(*, payment_id: int, amount: Decimal | None = None, actor: Any
             locked.save(update_fields=["refunded_amount", "status", "updated_at"])
             versions.bump(account_ids=[locked.account_id])
             _event(locked, PaymentEvent.Kind.REFUND, status_before, locked.status, result.status)
-            AuditEntry.objects.create(
+            record(
                 actor=actor,
-                actor_label=str(actor or "")[:150],
-                action="payment.refund",
-                object_type="payment",
-                object_id=str(locked.pk),
-                data={"amount": f"{amount:.2f}", "refund_id": result.refund_id},
+                action=Action.REFUND_ISSUED,
+                obj=locked,
+                amount=f"{amount:.2f}",
+                refund_id=result.refund_id,
             )
     return locked

@@ -11,10 +11,14 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from kabinet.billing.models import Account, AccountLink
+from kabinet.billing.scoping import assignable_staff as assignable_staff
 from kabinet.billing.selectors import latest_bill_totals
 from kabinet.core.accounts import normalize_account_number
+from kabinet.core.audit import Action
 from kabinet.core.models import AuditEntry
 from kabinet.identity.backends import normalize_phone
 from kabinet.identity.models import User
@@ -141,15 +145,6 @@ def document_queue(user: Any, status: str = "") -> QuerySet[SocialNormDocument]:
     else:
         rows = rows.filter(status=SocialNormDocument.Status.RECEIVED)
     return rows.order_by("created_at", "pk")
-
-
-def assignable_staff(supplier_id: int) -> QuerySet[User]:
-    """Who can take an item of ``supplier_id``: active staff of it and all-supplier staff."""
-    members = StaffMember.objects.filter(is_active=True, user__is_active=True, user__is_staff=True)
-    members = members.filter(Q(supplier_id=supplier_id) | Q(supplier__isnull=True))
-    return User.objects.filter(pk__in=members.values("user_id")).order_by(
-        "last_name", "first_name", "username"
-    )
 
 
 # --- one appeal, request, document ------------------------------------------------------------
@@ -335,6 +330,28 @@ def customer_card(user: Any, customer_id: int) -> CustomerCard:
 # --- audit log -----------------------------------------------------------------------------
 
 
+# The acts of staff the journal shows, with their names there.
+JOURNAL_ACTIONS: dict[Action, Promise] = {
+    Action.STAFF_LOGGED_IN: gettext_lazy("Вход в бэк-офис"),
+    Action.STAFF_LOGGED_OUT: gettext_lazy("Выход из бэк-офиса"),
+    Action.STAFF_LOGIN_FAILED: gettext_lazy("Неудачный вход в бэк-офис"),
+    Action.APPEAL_ANSWERED: gettext_lazy("Ответ на обращение"),
+    Action.APPEAL_ASSIGNED: gettext_lazy("Назначение обращения"),
+    Action.APPEAL_CLOSED: gettext_lazy("Закрытие обращения"),
+    Action.REQUEST_ASSIGNED: gettext_lazy("Назначение заявки"),
+    Action.REQUEST_STATUS_CHANGED: gettext_lazy("Смена статуса заявки"),
+    Action.DOCUMENT_REVIEWED: gettext_lazy("Проверка документов"),
+    Action.SUPPLIER_SETTINGS_UPDATED: gettext_lazy("Настройки поставщика"),
+    Action.FAQ_SAVED: gettext_lazy("Вопрос FAQ сохранён"),
+    Action.FAQ_ACTIVATED: gettext_lazy("Вопрос FAQ опубликован"),
+    Action.FAQ_DEACTIVATED: gettext_lazy("Вопрос FAQ скрыт"),
+    Action.FAQ_CATEGORY_SAVED: gettext_lazy("Раздел FAQ сохранён"),
+    Action.CATALOG_ITEM_SAVED: gettext_lazy("Услуга каталога сохранена"),
+    Action.CATALOG_ITEM_ACTIVATED: gettext_lazy("Услуга каталога включена"),
+    Action.CATALOG_ITEM_DEACTIVATED: gettext_lazy("Услуга каталога выключена"),
+}
+
+
 def audit_entries(
     user: Any,
     *,
@@ -345,12 +362,10 @@ def audit_entries(
 ) -> QuerySet[AuditEntry]:
     """Staff acts: all for all-supplier staff; for a supplier's staff, the acts on that supplier
     and the acts of that supplier's staff."""
-    rows = AuditEntry.objects.filter(action__startswith="staff.").select_related("actor")
+    rows = AuditEntry.objects.filter(action__in=JOURNAL_ACTIONS).select_related("actor")
     ids = scoping.supplier_ids(user)
     if ids is not None:
-        rows = rows.filter(
-            Q(data__supplier_id__in=ids) | Q(actor__staff_member__supplier_id__in=ids)
-        )
+        rows = rows.filter(Q(supplier_id__in=ids) | Q(actor__staff_member__supplier_id__in=ids))
     if actor_id is not None:
         rows = rows.filter(actor_id=actor_id)
     if action:

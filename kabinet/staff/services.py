@@ -1,8 +1,9 @@
-"""What staff do in the back office: sign in, change settings and content, work the queues.
+"""What staff do in the back office: sign in, change supplier settings and content.
 
-Every function that changes state runs in one transaction and writes an AuditEntry with the
-action ``staff.<verb>``, the staff user as actor and, where the act concerns one supplier,
-``supplier_id`` in its data (the audit page scopes by it).
+Every function that changes state runs in one transaction and writes one audit row with the
+staff user as actor and, where the act concerns one supplier, that supplier (the staff journal
+scopes by it). The queues' acts (answers, assignments, statuses, reviews) are the support app's
+services, called by the staff views directly.
 """
 
 from __future__ import annotations
@@ -10,32 +11,30 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
+from kabinet.billing import scoping
 from kabinet.billing.models import Supplier
 from kabinet.core import ratelimit
-from kabinet.core.models import AuditEntry
+from kabinet.core.audit import Action, record
 from kabinet.core.ratelimit import CACHE_FAILURES
 from kabinet.identity.models import User
-from kabinet.staff import scoping
-from kabinet.staff.selectors import assignable_staff
-from kabinet.support import services as support_services
-from kabinet.support.models import Appeal, AppealMessage, ServiceRequest, SocialNormDocument
-from kabinet.support.services import SupportError
 
 logger = logging.getLogger(__name__)
 
 
-# --- audit ---------------------------------------------------------------------------------
+def check_scope(staff: User, supplier_id: int | None) -> None:
+    """Http404 unless ``staff`` may act on a row of ``supplier_id``: views check it as well."""
+    if not scoping.may_act_for(staff, supplier_id):
+        raise Http404
 
 
 def _jsonable(value: Any) -> Any:
@@ -46,35 +45,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
     return str(value)
-
-
-def record(
-    *,
-    staff: Any,
-    verb: str,
-    obj: models.Model | None = None,
-    supplier_id: int | None = None,
-    data: Mapping[str, Any] | None = None,
-) -> AuditEntry:
-    """Write one audit row of a staff act (call inside the act's transaction)."""
-    payload: dict[str, Any] = dict(data or {})
-    if supplier_id is not None:
-        payload["supplier_id"] = supplier_id
-    return AuditEntry.objects.create(
-        actor=staff if getattr(staff, "pk", None) else None,
-        actor_label=(staff.get_username() if staff is not None else "")[:150],
-        action=f"staff.{verb}",
-        object_type=obj._meta.model_name or "" if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        data=payload,
-    )
-
-
-def check_scope(staff: Any, supplier_id: int | None) -> None:
-    """Http404 unless ``staff`` may see ``supplier_id``: services check it as well as views."""
-    ids = scoping.supplier_ids(staff)
-    if ids is not None and supplier_id not in ids:
-        raise Http404
 
 
 # --- sign in -------------------------------------------------------------------------------
@@ -143,22 +113,23 @@ def staff_log_in(*, request: HttpRequest, username: str, password: str, client_i
         # not end up there.
         known = User.objects.filter(username=username.strip()).exists()
         with transaction.atomic():
-            AuditEntry.objects.create(
-                actor_label=username.strip()[:150] if known else "",
-                action="staff.login_failed",
-                object_type="user",
-                data={"ip": client_ip},
+            record(
+                actor=None,
+                actor_label=username.strip() if known else "",
+                action=Action.STAFF_LOGIN_FAILED,
+                obj=None,
+                ip=client_ip,
             )
         raise StaffLoginFailed(_("Неверное имя пользователя или пароль."))
     _clear_failures(username, client_ip)
     with transaction.atomic():
-        record(staff=user, verb="logged_in", obj=user, data={"ip": client_ip})
+        record(actor=user, action=Action.STAFF_LOGGED_IN, obj=user, ip=client_ip)
     return user
 
 
 def record_logout(*, staff: User, client_ip: str) -> None:
     with transaction.atomic():
-        record(staff=staff, verb="logged_out", obj=staff, data={"ip": client_ip})
+        record(actor=staff, action=Action.STAFF_LOGGED_OUT, obj=staff, ip=client_ip)
 
 
 # --- supplier settings -----------------------------------------------------------------------
@@ -203,11 +174,11 @@ def update_supplier_settings(
         if changes:
             current.save(update_fields=[*changes, "updated_at"])
             record(
-                staff=staff,
-                verb="update_supplier_settings",
+                actor=staff,
+                action=Action.SUPPLIER_SETTINGS_UPDATED,
                 obj=current,
                 supplier_id=current.pk,
-                data={"changes": changes},
+                changes=changes,
             )
     for name in changes:
         setattr(supplier, name, getattr(current, name))
@@ -217,15 +188,6 @@ def update_supplier_settings(
 # --- generic content editing (FAQ, catalog) --------------------------------------------------
 
 
-def _check_content_scope(staff: User, supplier_id: int | None) -> None:
-    # A row for every supplier (no supplier) is edited by all-supplier staff only.
-    if supplier_id is None:
-        if not scoping.sees_all_suppliers(staff):
-            raise Http404
-    else:
-        check_scope(staff, supplier_id)
-
-
 def save_content(
     *,
     staff: User,
@@ -233,7 +195,7 @@ def save_content(
     fields: Iterable[str],
     supplier_id: int | None,
     previous_supplier_id: int | None = None,
-    verb: str,
+    action: Action,
 ) -> models.Model:
     """Create or update a scoped content row (catalog item, FAQ entry) and audit what changed.
 
@@ -242,11 +204,12 @@ def save_content(
     ``supplier_id`` is the row's supplier after the save and ``previous_supplier_id`` before it
     (for an existing row); both must be in the staff member's scope.
     """
-    _check_content_scope(staff, supplier_id)
+    # A row for every supplier (no supplier) is edited by all-supplier staff only.
+    check_scope(staff, supplier_id)
     model = type(instance)
     created = instance.pk is None
     if not created:
-        _check_content_scope(staff, previous_supplier_id)
+        check_scope(staff, previous_supplier_id)
     with transaction.atomic():
         changes: dict[str, dict[str, Any]] = {}
         old = None if created else model._default_manager.select_for_update().get(pk=instance.pk)
@@ -257,136 +220,11 @@ def save_content(
                 changes[name] = {"before": _jsonable(before), "after": _jsonable(after)}
         instance.save()
         record(
-            staff=staff,
-            verb=verb,
+            actor=staff,
+            action=action,
             obj=instance,
             supplier_id=supplier_id,
-            data={"created": created, "changes": changes},
+            created=created,
+            changes=changes,
         )
     return instance
-
-
-# --- the queues: staff acts of the support app, scoped and audited as staff acts -------------
-#
-# kabinet.support writes its own audit row for each act («support.*»); the staff row added here
-# carries the supplier, which the staff audit page scopes by, and the staff verb.
-
-
-def _check_assignee(assignee: User | None, supplier_id: int) -> None:
-    if assignee is not None and not assignable_staff(supplier_id).filter(pk=assignee.pk).exists():
-        raise SupportError(
-            "not_staff", _("Назначить можно только сотрудника этого поставщика."), field="assignee"
-        )
-
-
-def answer_appeal(
-    *, staff: User, appeal: Appeal, text: str, files: Sequence[UploadedFile] = ()
-) -> AppealMessage:
-    check_scope(staff, appeal.supplier_id)
-    with transaction.atomic():
-        message = support_services.answer_appeal(appeal, staff=staff, text=text, files=files)
-        record(
-            staff=staff,
-            verb="answer_appeal",
-            obj=appeal,
-            supplier_id=appeal.supplier_id,
-            data={"number": appeal.number, "message_id": message.pk, "files": len(files)},
-        )
-    return message
-
-
-def assign_appeal(*, staff: User, appeal: Appeal, assignee: User | None) -> Appeal:
-    check_scope(staff, appeal.supplier_id)
-    _check_assignee(assignee, appeal.supplier_id)
-    with transaction.atomic():
-        before = appeal.assigned_to_id
-        updated = support_services.assign_appeal(appeal, staff=staff, assignee=assignee)
-        record(
-            staff=staff,
-            verb="assign_appeal",
-            obj=appeal,
-            supplier_id=appeal.supplier_id,
-            data={
-                "number": appeal.number,
-                "assignee": {"before": before, "after": assignee.pk if assignee else None},
-            },
-        )
-    return updated
-
-
-def close_appeal(*, staff: User, appeal: Appeal) -> Appeal:
-    check_scope(staff, appeal.supplier_id)
-    with transaction.atomic():
-        before = appeal.status
-        updated = support_services.close_appeal(appeal, staff=staff)
-        record(
-            staff=staff,
-            verb="close_appeal",
-            obj=appeal,
-            supplier_id=appeal.supplier_id,
-            data={"number": appeal.number, "status": {"before": before, "after": updated.status}},
-        )
-    return updated
-
-
-def assign_request(
-    *, staff: User, request: ServiceRequest, assignee: User | None
-) -> ServiceRequest:
-    check_scope(staff, request.supplier_id)
-    _check_assignee(assignee, request.supplier_id)
-    with transaction.atomic():
-        before = request.assigned_to_id
-        updated = support_services.assign_request(request, staff=staff, assignee=assignee)
-        record(
-            staff=staff,
-            verb="assign_request",
-            obj=request,
-            supplier_id=request.supplier_id,
-            data={
-                "number": request.number,
-                "assignee": {"before": before, "after": assignee.pk if assignee else None},
-            },
-        )
-    return updated
-
-
-def change_request_status(
-    *, staff: User, request: ServiceRequest, status: str, comment: str = ""
-) -> ServiceRequest:
-    check_scope(staff, request.supplier_id)
-    with transaction.atomic():
-        before = request.status
-        updated = support_services.change_request_status(
-            request, staff=staff, status=status, comment=comment
-        )
-        record(
-            staff=staff,
-            verb="change_request_status",
-            obj=request,
-            supplier_id=request.supplier_id,
-            data={
-                "number": request.number,
-                "status": {"before": before, "after": updated.status},
-                "comment": comment,
-            },
-        )
-    return updated
-
-
-def review_document(
-    *, staff: User, document: SocialNormDocument, accept: bool, reason: str = ""
-) -> SocialNormDocument:
-    check_scope(staff, document.supplier_id)
-    with transaction.atomic():
-        before = document.status
-        updated = support_services.review_document(
-            document, staff=staff, accept=accept, reason=reason
-        )
-        record(
-            staff=staff,
-            verb="review_document",
-            obj=document,
-            supplier_id=document.supplier_id,
-            data={"status": {"before": before, "after": updated.status}, "reason": reason},
-        )
-    return updated

@@ -1,14 +1,15 @@
 """Acts on requests, appeals and documents, by customers and by staff.
 
-Each act is one transaction that writes an AuditEntry; what the customer must learn about (a
+Each act is one transaction that writes one audit row; what the customer must learn about (a
 staff answer, a request's new status, a reviewed document) is queued to them by e-mail or SMS in
 the same transaction (kabinet.messaging writes the message and delivers it after the commit).
 
 Bad input raises ``SupportError`` with a Russian message and, where it belongs to a form field,
 the field's name; nothing is written then. Ownership is the caller's job: customer acts take an
 ``AccountLink`` (from ``billing.selectors.linked_account``) or an object the caller loaded through
-``support.selectors``; staff acts expect the staff area to have scoped the object to the staff
-member's suppliers.
+``support.selectors``. Staff acts take ``staff=`` and check it against the object's supplier
+with ``billing.scoping`` (the rule the staff area reads by), refusing with ``PermissionDenied``;
+their audit row carries the supplier, so the staff journal shows it.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.billing import scoping
 from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.core import ratelimit
+from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
-from kabinet.core.models import AuditEntry
 from kabinet.core.uploads import StoredFile, private_storage, store_upload
 from kabinet.identity.backends import normalize_phone
+from kabinet.identity.models import User
 from kabinet.messaging.services import DeliveryRefused, send_email, send_sms
 from kabinet.support.models import (
     TEXT_MAX_LENGTH,
@@ -129,7 +132,7 @@ def clean_slot(value: str) -> str:
     return value
 
 
-def _check_create_limit(user: Any, what: str) -> None:
+def _check_create_limit(user: User, what: str) -> None:
     try:
         allowed = ratelimit.hit(
             f"support:{what}:{user.pk}", limit=CREATE_LIMIT_PER_HOUR, window=CREATE_LIMIT_WINDOW
@@ -176,7 +179,7 @@ def discard_files(stored: Sequence[StoredFile]) -> None:
             logger.warning("Could not delete orphan upload %s", item.name)
 
 
-def _attach(stored: Sequence[StoredFile], *, user: Any, **owner: Any) -> list[Attachment]:
+def _attach(stored: Sequence[StoredFile], *, user: User, **owner: Any) -> list[Attachment]:
     return [
         Attachment.objects.create(
             file=item.name,
@@ -191,23 +194,22 @@ def _attach(stored: Sequence[StoredFile], *, user: Any, **owner: Any) -> list[At
     ]
 
 
-def _audit(actor: Any, action: str, obj: Any, **data: Any) -> None:
-    AuditEntry.objects.create(
-        actor=actor,
-        actor_label=str(actor)[:150] if actor is not None else "",
-        action=action,
-        object_type=obj._meta.model_name,
-        object_id=str(obj.pk),
-        data=data,
-    )
+def _check_staff(staff: User, supplier_id: int) -> None:
+    """Refuse anyone but a staff member whose scope holds ``supplier_id``."""
+    if not scoping.may_act_for(staff, supplier_id):
+        raise PermissionDenied("not a staff member of this supplier")
 
 
-def _require_staff(staff: Any) -> None:
-    if staff is None or not getattr(staff, "is_staff", False):
-        raise PermissionDenied("staff only")
+def _check_assignee(assignee: User | None, supplier_id: int) -> None:
+    if assignee is not None and not (
+        scoping.assignable_staff(supplier_id).filter(pk=assignee.pk).exists()
+    ):
+        raise SupportError(
+            "not_staff", _("Назначить можно только сотрудника этого поставщика."), field="assignee"
+        )
 
 
-def notify_customer(user: Any, template: str, context: dict[str, Any]) -> str | None:
+def notify_customer(user: User | None, template: str, context: dict[str, Any]) -> str | None:
     """E-mail to a confirmed address, else SMS to the phone; the channel used, or None.
 
     An SMS refused by the caps is logged and dropped: the act it reports on must not fail, and
@@ -216,7 +218,7 @@ def notify_customer(user: Any, template: str, context: dict[str, Any]) -> str | 
     if user is None or not user.is_active:
         return None
     context = {"site_url": settings.SITE_URL, **context}
-    if user.has_confirmed_email:
+    if user.has_confirmed_email and user.email:
         send_email(to=user.email, template=template, context=context)
         return "email"
     if user.phone:
@@ -246,7 +248,7 @@ def _create_request(
     desired_date: dt.date | None,
     desired_slot: str,
     files: Sequence[UploadedFile],
-    action: str,
+    action: Action,
 ) -> ServiceRequest:
     user = link.user
     account: Account = link.account
@@ -277,10 +279,10 @@ def _create_request(
                 request=request, status=Status.NEW, actor=user, actor_is_staff=False
             )
             _attach(stored, user=user, service_request=request)
-            _audit(
-                user,
-                action,
-                request,
+            record(
+                actor=user,
+                action=action,
+                obj=request,
                 number=request.number,
                 account=account.pk,
                 type=request_type.pk if request_type else None,
@@ -318,7 +320,7 @@ def create_request(
         desired_date=desired_date,
         desired_slot=desired_slot,
         files=files,
-        action="support.request_created",
+        action=Action.REQUEST_CREATED,
     )
 
 
@@ -350,11 +352,11 @@ def order_catalog_item(
         desired_date=desired_date,
         desired_slot=desired_slot,
         files=files,
-        action="support.catalog_ordered",
+        action=Action.CATALOG_ITEM_ORDERED,
     )
 
 
-def cancel_request(request: ServiceRequest, *, user: Any, reason: str = "") -> ServiceRequest:
+def cancel_request(*, request: ServiceRequest, user: User, reason: str = "") -> ServiceRequest:
     """The customer cancels their request while it is still «Принята в систему».
 
     The row is locked first, so a staff member moving it to «В работе» at the same moment wins
@@ -384,7 +386,7 @@ def cancel_request(request: ServiceRequest, *, user: Any, reason: str = "") -> S
             actor=user,
             actor_is_staff=False,
         )
-        _audit(user, "support.request_canceled", locked, number=locked.number)
+        record(actor=user, action=Action.REQUEST_CANCELED, obj=locked, number=locked.number)
     return locked
 
 
@@ -393,7 +395,7 @@ def cancel_request(request: ServiceRequest, *, user: Any, reason: str = "") -> S
 
 def create_appeal(
     *,
-    user: Any,
+    user: User,
     supplier: Supplier,
     account: Account | None,
     topic: str,
@@ -422,7 +424,13 @@ def create_appeal(
             appeal.number = registration_number("О", appeal.pk, appeal.created_at, supplier)
             appeal.save(update_fields=["number"])
             _attach(stored, user=user, appeal=appeal)
-            _audit(user, "support.appeal_created", appeal, number=appeal.number, topic=topic)
+            record(
+                actor=user,
+                action=Action.APPEAL_CREATED,
+                obj=appeal,
+                number=appeal.number,
+                topic=topic,
+            )
     except BaseException:
         discard_files(stored)
         raise
@@ -430,7 +438,7 @@ def create_appeal(
 
 
 def reply_to_appeal(
-    appeal: Appeal, *, user: Any, text: str, files: Sequence[UploadedFile] = ()
+    *, appeal: Appeal, user: User, text: str, files: Sequence[UploadedFile] = ()
 ) -> AppealMessage:
     """The customer writes again in the thread; an answered or closed appeal re-opens.
 
@@ -456,7 +464,7 @@ def reply_to_appeal(
                 )
             locked.customer_unread = False
             locked.save(update_fields=["status", "customer_unread", "updated_at"])
-            _audit(user, "support.appeal_replied", locked, number=locked.number)
+            record(actor=user, action=Action.APPEAL_REPLIED, obj=locked, number=locked.number)
             transaction.on_commit(lambda: forget_unread_count(user.pk))
     except BaseException:
         discard_files(stored)
@@ -466,7 +474,7 @@ def reply_to_appeal(
     return message
 
 
-def mark_appeal_read(appeal: Appeal, *, user: Any) -> None:
+def mark_appeal_read(*, appeal: Appeal, user: User) -> None:
     """The customer has seen the answers: clear the unread badge (no audit: it is a view)."""
     if appeal.customer_unread and appeal.user_id == user.pk:
         Appeal.objects.filter(pk=appeal.pk, user=user).update(customer_unread=False)
@@ -503,22 +511,27 @@ def upload_social_document(
                 comment=comment,
             )
             _attach(stored, user=user, document=document)
-            _audit(user, "support.document_uploaded", document, account=link.account_id)
+            record(
+                actor=user,
+                action=Action.DOCUMENT_UPLOADED,
+                obj=document,
+                account=link.account_id,
+            )
     except BaseException:
         discard_files(stored)
         raise
     return document
 
 
-# --- staff -----------------------------------------------------------------------------------
+# --- staff ---------------------------------------------------------------------------------
 
 
 def answer_appeal(
-    appeal: Appeal, *, staff: Any, text: str, files: Sequence[UploadedFile] = ()
+    *, staff: User, appeal: Appeal, text: str, files: Sequence[UploadedFile] = ()
 ) -> AppealMessage:
     """A staff answer: the message, status «Дан ответ», the unread mark, and a notice by e-mail
     (confirmed address) or else SMS. A closed appeal is re-opened by answering it."""
-    _require_staff(staff)
+    _check_staff(staff, appeal.supplier_id)
     text = clean_text(text, field="text")
     stored = _with_files(files, "appeals")
     try:
@@ -542,7 +555,16 @@ def answer_appeal(
                 "support_appeal_answered",
                 {"number": locked.number, "supplier": locked.supplier.short_name},
             )
-            _audit(staff, "support.appeal_answered", locked, number=locked.number, notice=channel)
+            record(
+                actor=staff,
+                action=Action.APPEAL_ANSWERED,
+                obj=locked,
+                supplier_id=locked.supplier_id,
+                number=locked.number,
+                message_id=message.pk,
+                files=len(stored),
+                notice=channel,
+            )
             customer_id = locked.user_id
             transaction.on_commit(lambda: forget_unread_count(customer_id))
     except BaseException:
@@ -554,54 +576,66 @@ def answer_appeal(
     return message
 
 
-def assign_appeal(appeal: Appeal, *, staff: Any, assignee: Any | None) -> Appeal:
+def assign_appeal(*, staff: User, appeal: Appeal, assignee: User | None) -> Appeal:
     """Give the appeal to a staff member (None takes it off them); a new appeal goes into work."""
-    _require_staff(staff)
-    if assignee is not None and not assignee.is_staff:
-        raise SupportError("not_staff", _("Назначить можно только сотрудника."), field="assignee")
+    _check_staff(staff, appeal.supplier_id)
+    _check_assignee(assignee, appeal.supplier_id)
     with transaction.atomic():
         locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        before = locked.assigned_to_id
         locked.assigned_to = assignee
         if assignee is not None and locked.status == Appeal.Status.NEW:
             locked.status = Appeal.Status.IN_PROGRESS
         locked.save(update_fields=["assigned_to", "status", "updated_at"])
-        _audit(
-            staff,
-            "support.appeal_assigned",
-            locked,
+        record(
+            actor=staff,
+            action=Action.APPEAL_ASSIGNED,
+            obj=locked,
+            supplier_id=locked.supplier_id,
             number=locked.number,
-            assignee=assignee.pk if assignee else None,
+            assignee={"before": before, "after": assignee.pk if assignee else None},
         )
     return locked
 
 
-def close_appeal(appeal: Appeal, *, staff: Any) -> Appeal:
-    """Close the appeal; a later customer reply re-opens it."""
-    _require_staff(staff)
+def close_appeal(*, staff: User, appeal: Appeal) -> Appeal:
+    """Close the appeal; a later customer reply re-opens it. Closing a closed one does nothing."""
+    _check_staff(staff, appeal.supplier_id)
     with transaction.atomic():
         locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
         if locked.status != Appeal.Status.CLOSED:
+            before = locked.status
             locked.status = Appeal.Status.CLOSED
             locked.save(update_fields=["status", "updated_at"])
-            _audit(staff, "support.appeal_closed", locked, number=locked.number)
+            record(
+                actor=staff,
+                action=Action.APPEAL_CLOSED,
+                obj=locked,
+                supplier_id=locked.supplier_id,
+                number=locked.number,
+                status={"before": before, "after": locked.status},
+            )
     return locked
 
 
-def assign_request(request: ServiceRequest, *, staff: Any, assignee: Any | None) -> ServiceRequest:
+def assign_request(
+    *, staff: User, request: ServiceRequest, assignee: User | None
+) -> ServiceRequest:
     """Give the request to a staff member (None takes it off them); the status is unchanged."""
-    _require_staff(staff)
-    if assignee is not None and not assignee.is_staff:
-        raise SupportError("not_staff", _("Назначить можно только сотрудника."), field="assignee")
+    _check_staff(staff, request.supplier_id)
+    _check_assignee(assignee, request.supplier_id)
     with transaction.atomic():
         locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        before = locked.assigned_to_id
         locked.assigned_to = assignee
         locked.save(update_fields=["assigned_to", "updated_at"])
-        _audit(
-            staff,
-            "support.request_assigned",
-            locked,
+        record(
+            actor=staff,
+            action=Action.REQUEST_ASSIGNED,
+            obj=locked,
+            supplier_id=locked.supplier_id,
             number=locked.number,
-            assignee=assignee.pk if assignee else None,
+            assignee={"before": before, "after": assignee.pk if assignee else None},
         )
     return locked
 
@@ -614,11 +648,11 @@ STAFF_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def change_request_status(
-    request: ServiceRequest, *, staff: Any, status: str, comment: str = ""
+    *, staff: User, request: ServiceRequest, status: str, comment: str = ""
 ) -> ServiceRequest:
     """Move a request forward (NEW → IN_PROGRESS → DONE, or to «Отменена сотрудником» with a
     reason), record the step in its history and tell the customer."""
-    _require_staff(staff)
+    _check_staff(staff, request.supplier_id)
     comment = clean_text(comment, field="comment", required=status == Status.CANCELED_BY_STAFF)
     with transaction.atomic():
         locked = (
@@ -636,6 +670,7 @@ def change_request_status(
                 },
                 field="status",
             )
+        before = locked.status
         locked.status = status
         if status == Status.CANCELED_BY_STAFF:
             locked.cancel_reason = comment
@@ -655,22 +690,24 @@ def change_request_status(
                 "supplier": locked.supplier.short_name,
             },
         )
-        _audit(
-            staff,
-            "support.request_status",
-            locked,
+        record(
+            actor=staff,
+            action=Action.REQUEST_STATUS_CHANGED,
+            obj=locked,
+            supplier_id=locked.supplier_id,
             number=locked.number,
-            status=status,
+            status={"before": before, "after": status},
+            comment=comment,
             notice=channel,
         )
     return locked
 
 
 def review_document(
-    document: SocialNormDocument, *, staff: Any, accept: bool, reason: str = ""
+    *, staff: User, document: SocialNormDocument, accept: bool, reason: str = ""
 ) -> SocialNormDocument:
     """Accept the documents, or reject them with a reason the customer sees."""
-    _require_staff(staff)
+    _check_staff(staff, document.supplier_id)
     reason = clean_text(reason, field="reason", required=not accept)
     with transaction.atomic():
         locked = (
@@ -678,6 +715,7 @@ def review_document(
             .select_related("user", "supplier")
             .get(pk=document.pk)
         )
+        before = locked.status
         locked.status = (
             SocialNormDocument.Status.ACCEPTED if accept else SocialNormDocument.Status.REJECTED
         )
@@ -695,11 +733,13 @@ def review_document(
                 "supplier": locked.supplier.short_name,
             },
         )
-        _audit(
-            staff,
-            "support.document_reviewed",
-            locked,
-            status=locked.status,
+        record(
+            actor=staff,
+            action=Action.DOCUMENT_REVIEWED,
+            obj=locked,
+            supplier_id=locked.supplier_id,
+            status={"before": before, "after": locked.status},
+            reason=reason,
             notice=channel,
         )
     return locked

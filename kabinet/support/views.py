@@ -203,8 +203,8 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.reply_to_appeal(
-                appeal,
-                user=request.user,
+                appeal=appeal,
+                user=request.user,  # type: ignore[arg-type]
                 text=form.cleaned_data["text"],
                 files=form.cleaned_data["attachments"],
             )
@@ -215,7 +215,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
             return redirect("support:appeal", appeal_id=appeal.pk)
     # Shown as unread in the list and the badge until this page is opened.
     was_unread = appeal.customer_unread
-    services.mark_appeal_read(appeal, user=request.user)
+    services.mark_appeal_read(appeal=appeal, user=request.user)  # type: ignore[arg-type]
     return render(
         request,
         "support/appeal_detail.html",
@@ -302,7 +302,9 @@ def request_cancel(request: HttpRequest, request_id: int) -> HttpResponse:
         return back
     try:
         services.cancel_request(
-            service_request, user=request.user, reason=form.cleaned_data["reason"]
+            request=service_request,
+            user=request.user,  # type: ignore[arg-type]
+            reason=form.cleaned_data["reason"],
         )
     except services.SupportError as error:
         messages.error(request, error.message)

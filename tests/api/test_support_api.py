@@ -192,7 +192,7 @@ def test_appeal_with_attachment_answered_by_staff_and_replied(
     assert created.json()["status_label"] == "Зарегистрировано"
 
     appeal = Appeal.objects.get(pk=appeal_id)
-    services.answer_appeal(appeal, staff=make_staff(), text="Второй счёт аннулирован.")
+    services.answer_appeal(appeal=appeal, staff=make_staff(), text="Второй счёт аннулирован.")
     listed = client.get(f"{API}/appeals", **headers).json()
     assert listed[0]["has_unread_answer"] is True
     detail = client.get(f"{API}/appeals/{appeal_id}", **headers).json()

@@ -78,7 +78,10 @@ def test_each_control_question_links_the_account(
     assert created.account == account
     assert created.alias == "Дача"
     assert created.paperless
-    assert AuditEntry.objects.filter(actor=customer, action="billing.account_linked").exists()
+    rows = AuditEntry.objects.values_list("actor", "action", "object_type", "object_id")
+    assert list(rows) == [
+        (customer.pk, "billing.account_linked", "billing.Account", str(account.pk))
+    ]
 
 
 @pytest.mark.parametrize(

@@ -122,7 +122,9 @@ def test_an_appeal_with_an_attachment_is_answered_by_staff(page: Page, account: 
     )
     expect(page.get_by_role("link", name=re.compile("счётчик.png"))).to_be_visible()
 
-    services.answer_appeal(appeal, staff=make_staff(), text="Показания приняты вручную, спасибо.")
+    services.answer_appeal(
+        appeal=appeal, staff=make_staff(), text="Показания приняты вручную, спасибо."
+    )
     page.reload()
     expect(page.get_by_text("Показания приняты вручную, спасибо.")).to_be_visible()
     expect(page.locator("#appeal-status")).to_have_text("Дан ответ")

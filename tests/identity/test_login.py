@@ -41,7 +41,10 @@ def test_it_logs_in_with_a_phone_or_an_e_mail(customer: User, identifier: str) -
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.get("/").context["user"] == customer
-    assert AuditEntry.objects.filter(action="logged_in", actor=customer).exists()
+    rows = AuditEntry.objects.values_list("actor", "action", "object_type", "object_id")
+    assert list(rows) == [
+        (customer.pk, "identity.user_logged_in", "identity.User", str(customer.pk))
+    ]
 
 
 def test_a_session_without_remember_ends_with_the_browser(customer: User) -> None:
@@ -73,7 +76,7 @@ def test_wrong_password_and_unknown_identifier_look_the_same(customer: User) -> 
     assert without_tokens(wrong.text).replace("+79161234567", "X") == without_tokens(
         unknown.text
     ).replace("+79161234568", "X")
-    assert AuditEntry.objects.filter(action="login_failed").count() == 2
+    assert AuditEntry.objects.filter(action="identity.login_failed").count() == 2
     assert not AuditEntry.objects.filter(data__icontains="Wrong-Pass1").exists()
 
 
@@ -148,7 +151,7 @@ def test_logout_is_a_post_that_ends_the_session_on_the_server(customer: User) ->
     from django.contrib.sessions.models import Session
 
     assert not Session.objects.filter(session_key=session_key).exists()
-    assert AuditEntry.objects.filter(action="logged_out", actor=customer).exists()
+    assert AuditEntry.objects.filter(action="identity.user_logged_out", actor=customer).exists()
 
 
 def test_login_and_logout_need_a_csrf_token(customer: User) -> None:

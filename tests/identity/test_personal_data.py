@@ -53,7 +53,9 @@ def test_the_export_holds_the_person_their_consents_and_devices(customer: User) 
     assert "b" * 64 not in json.dumps(data)  # never a secret, not even hashed
     assert data["account_links"] == []
     json.dumps(data)  # serialisable as is
-    assert AuditEntry.objects.filter(actor=customer, action="personal_data.exported").exists()
+    assert AuditEntry.objects.filter(
+        actor=customer, action="identity.personal_data_exported"
+    ).exists()
 
 
 def test_it_downloads_the_export_as_a_json_file(client: Client, customer: User) -> None:

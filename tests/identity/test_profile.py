@@ -94,7 +94,7 @@ def test_it_saves_names_gender_and_birth_date(client_in: Client, customer: User)
     assert (customer.last_name_latin, customer.first_name_latin) == ("Petrova", "Anna")
     assert customer.gender == User.Gender.FEMALE
     assert customer.birth_date == dt.date(2002, 2, 5)
-    entry = AuditEntry.objects.get(actor=customer, action="profile.updated")
+    entry = AuditEntry.objects.get(actor=customer, action="identity.profile_updated")
     # The log names what changed, never the values: it outlives the person.
     assert "Петрова" not in str(entry.data)
     assert set(entry.data["fields"]) >= {"last_name", "first_name", "birth_date"}
@@ -172,7 +172,7 @@ def test_it_changes_the_password_and_ends_other_sessions(client_in: Client, cust
     assert client_in.get(reverse("profile:index")).status_code == 200
     assert other_device.get(reverse("profile:index")).status_code == 302
     assert not ApiToken.objects.filter(pk=token.pk).exists()
-    assert "profile.password_changed" in audit_actions(customer)
+    assert "identity.password_changed" in audit_actions(customer)
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,10 @@ def test_it_changes_the_phone_after_an_sms_code_to_the_new_number(
     customer.refresh_from_db()
     assert customer.phone == NEW_PHONE
     assert customer.phone_confirmed_at is not None
-    assert audit_actions(customer)[-2:] == ["profile.phone_change_started", "profile.phone_changed"]
+    assert audit_actions(customer)[-2:] == [
+        "identity.phone_change_started",
+        "identity.phone_changed",
+    ]
     assert NEW_PHONE not in str(list(AuditEntry.objects.values_list("data", flat=True)))
 
 
@@ -379,6 +382,6 @@ def test_it_confirms_the_current_unconfirmed_email(client_in: Client, customer: 
     client_in.post(last_link(customer.email))
     customer.refresh_from_db()
     assert customer.email_confirmed_at is not None
-    assert "profile.email_confirmed" in audit_actions(customer)
+    assert "identity.email_confirmed" in audit_actions(customer)
     # Confirmed now: the button is gone.
     assert "Подтвердить e-mail" not in client_in.get(reverse("profile:index")).content.decode()

@@ -51,7 +51,7 @@ def test_it_recovers_a_password_with_an_sms_code(customer: User) -> None:
     assert "Пароль успешно изменен" in response.text
     customer.refresh_from_db()
     assert customer.check_password(NEW)
-    assert AuditEntry.objects.filter(action="password_recovered", actor=customer).exists()
+    assert AuditEntry.objects.filter(action="identity.password_recovered", actor=customer).exists()
     assert Client().post("/login/", {"identifier": PHONE, "password": NEW}).status_code == 302
 
 

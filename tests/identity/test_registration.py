@@ -79,7 +79,7 @@ def test_it_registers_a_customer_by_phone_and_logs_them_in() -> None:
         ("marketing", "1"),
     }
     assert Consent.objects.filter(user=user, ip_address="127.0.0.1").count() == 3
-    assert AuditEntry.objects.filter(action="registered", actor=user).exists()
+    assert AuditEntry.objects.filter(action="identity.user_registered", actor=user).exists()
 
 
 def test_it_stores_only_the_consents_that_were_ticked() -> None:
@@ -337,7 +337,7 @@ def test_it_registers_a_customer_by_e_mail_after_the_link_is_followed() -> None:
     # No surname and name yet: the details form comes first (seed 003 Рис. 7).
     assert response.redirect_chain[-1][0] == "/details/"
     assert "password_hash" not in Verification.objects.get().payload
-    assert AuditEntry.objects.filter(action="registered", actor=user).exists()
+    assert AuditEntry.objects.filter(action="identity.user_registered", actor=user).exists()
 
 
 def test_it_refuses_a_confirmation_link_twice_or_after_60_hours() -> None:

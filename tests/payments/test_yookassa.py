@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kabinet.billing.models import Account
+from kabinet.core.models import AuditEntry
 from kabinet.payments import services
 from kabinet.payments.models import Payment, PaymentEvent
 from tests.payments.conftest import SECRET, SHOP_ID, FakeYooKassa
@@ -64,6 +65,8 @@ def test_it_starts_a_payment_with_idempotence_key_redirect_and_a_receipt_per_sup
     assert items[0]["supplier"]["name"] == "ТЭСК"
     assert response["Location"] == f"{fake_yookassa.url}/checkout/{payment.provider_payment_id}"
     assert (payment.provider, payment.status) == ("yookassa", Payment.Status.PENDING)
+    rows = AuditEntry.objects.order_by("pk").values_list("action", "object_type", "object_id")
+    assert list(rows) == [("payments.payment_started", "payments.Payment", str(payment.pk))]
 
 
 @pytest.mark.parametrize("mode", ["timeout", "500"])
@@ -213,6 +216,8 @@ def test_a_refund_returns_the_money_once(
     assert (
         fake_yookassa.payments[payment.provider_payment_id]["refunded_amount"]["value"] == "2097.04"
     )
+    refunds = AuditEntry.objects.filter(action="payments.refund_issued")
+    assert [(e.object_id, e.data["amount"]) for e in refunds] == [(str(payment.pk), "2097.04")]
 
 
 def test_the_return_page_of_another_users_payment_is_404(

@@ -6,7 +6,7 @@ import pytest
 
 from kabinet.core.models import AuditEntry
 from tests.factories import make_supplier
-from tests.staff.builders import make_staff, staff_client
+from tests.staff.builders import customer_of, file_appeal, make_staff, staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +21,20 @@ def test_supplier_staff_see_their_suppliers_acts_and_all_supplier_staff_see_all(
     supplier, other = make_supplier(), make_supplier()
     colleague, outsider, chief = make_staff(supplier), make_staff(other), make_staff(None)
     on_ours = AuditEntry.objects.create(
-        actor=chief, action="staff.answer_appeal", data={"supplier_id": supplier.pk}
+        actor=chief, action="support.appeal_answered", supplier_id=supplier.pk
     )
-    by_colleague = AuditEntry.objects.create(actor=colleague, action="staff.logged_in")
+    by_colleague = AuditEntry.objects.create(actor=colleague, action="staff.member_logged_in")
     on_theirs = AuditEntry.objects.create(
-        actor=outsider, action="staff.answer_appeal", data={"supplier_id": other.pk}
+        actor=outsider, action="support.appeal_answered", supplier_id=other.pk
     )
-    AuditEntry.objects.create(action="logged_in")  # a customer's act, not a staff one
+    # A customer's acts, not staff ones, even with a supplier.
+    AuditEntry.objects.create(action="identity.user_logged_in")
+    AuditEntry.objects.create(action="support.appeal_created", supplier_id=supplier.pk)
     me = staff_client(make_staff(supplier))
     assert set(entries(me)) == {on_ours, by_colleague}
     assert set(entries(staff_client(chief))) == {on_ours, by_colleague, on_theirs}
     assert entries(me, actor=colleague.pk) == [by_colleague]
-    assert entries(me, action="staff.answer_appeal") == [on_ours]
+    assert entries(me, action="support.appeal_answered") == [on_ours]
     # Another supplier's staff member is not a choice, so the filter is dropped, not applied.
     assert set(entries(me, actor=outsider.pk)) == {on_ours, by_colleague}
 
@@ -44,3 +46,21 @@ def test_acts_in_the_staff_area_appear_in_the_log() -> None:
     client.post("/staff/faq/categories/new/", {"supplier": supplier.pk, "name": "Оплата"})
     page = client.get("/staff/audit/")
     assert "Раздел FAQ сохранён" in page.text
+
+
+def test_a_staff_answer_is_one_row_that_its_suppliers_journal_shows() -> None:
+    supplier = make_supplier()
+    _customer, customer_link = customer_of(supplier)
+    appeal = file_appeal(customer_link)
+    staff = make_staff(supplier)
+    response = staff_client(staff).post(f"/staff/appeals/{appeal.pk}/", {"text": "Ответ"})
+    assert response.status_code == 302
+    rows = AuditEntry.objects.filter(actor=staff)
+    assert [(r.action, r.object_type, r.supplier_id) for r in rows] == [
+        ("support.appeal_answered", "support.Appeal", supplier.pk)
+    ]
+    colleague = staff_client(make_staff(supplier))
+    assert entries(colleague) == list(rows)
+    assert entries(staff_client(make_staff(make_supplier()))) == []
+    page = colleague.get("/staff/audit/")
+    assert "Ответ на обращение" in page.text

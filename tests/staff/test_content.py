@@ -32,7 +32,7 @@ def test_supplier_staff_add_a_catalog_item_for_their_supplier_only() -> None:
     assert client.post("/staff/catalog/new/", {**item, "supplier": supplier.pk}).status_code == 302
     saved = CatalogItem.objects.get()
     assert (saved.supplier, saved.price) == (supplier, Decimal("1500.00"))
-    entry = AuditEntry.objects.get(action="staff.save_catalog")
+    entry = AuditEntry.objects.get(action="staff.catalog_item_saved")
     assert entry.actor == staff
     assert entry.data["created"] is True
     assert entry.data["changes"]["price"] == {"before": None, "after": "1500.00"}
@@ -61,9 +61,11 @@ def test_hiding_and_showing_a_catalog_item_is_audited() -> None:
     item.refresh_from_db()
     assert item.is_active
     actions = list(
-        AuditEntry.objects.filter(action__endswith="_catalog").values_list("action", flat=True)
+        AuditEntry.objects.filter(action__startswith="staff.catalog_item_").values_list(
+            "action", flat=True
+        )
     )
-    assert sorted(actions) == ["staff.activate_catalog", "staff.deactivate_catalog"]
+    assert sorted(actions) == ["staff.catalog_item_activated", "staff.catalog_item_deactivated"]
 
 
 def test_supplier_staff_edit_their_faq_but_not_the_general_one() -> None:

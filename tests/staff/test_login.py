@@ -28,7 +28,7 @@ def test_a_staff_member_logs_in_to_the_queue() -> None:
     assert response.status_code == 302
     assert response["Location"] == "/staff/"
     assert client.get("/staff/", follow=True).request["PATH_INFO"] == "/staff/appeals/"
-    assert AuditEntry.objects.filter(action="staff.logged_in", actor=staff).exists()
+    assert AuditEntry.objects.filter(action="staff.member_logged_in", actor=staff).exists()
 
 
 def test_a_customer_is_refused_with_the_wrong_credentials_message() -> None:
@@ -99,4 +99,4 @@ def test_logout_ends_the_session_and_is_audited() -> None:
     response = client.post("/staff/logout/")
     assert response["Location"] == "/staff/login/"
     assert client.get("/staff/appeals/").status_code == 302
-    assert AuditEntry.objects.filter(action="staff.logged_out", actor=staff).exists()
+    assert AuditEntry.objects.filter(action="staff.member_logged_out", actor=staff).exists()

@@ -47,8 +47,8 @@ class TestAnswer:
         assert notice.channel == OutgoingMessage.Channel.EMAIL
         assert appeal.number
         assert appeal.number in notice.body
-        entry = AuditEntry.objects.get(action="staff.answer_appeal")
-        assert (entry.actor, entry.data["supplier_id"]) == (staff, supplier.pk)
+        entry = AuditEntry.objects.get(action="support.appeal_answered")
+        assert (entry.actor, entry.supplier_id) == (staff, supplier.pk)
         page = client.get(f"/staff/appeals/{appeal.pk}/")
         assert "Платёж зачислен 12.03." in page.text
 
@@ -98,7 +98,7 @@ class TestAnswer:
         staff_client(make_staff(supplier)).post(f"/staff/appeals/{appeal.pk}/close/")
         appeal.refresh_from_db()
         assert appeal.status == Appeal.Status.CLOSED
-        assert AuditEntry.objects.filter(action="staff.close_appeal").exists()
+        assert AuditEntry.objects.filter(action="support.appeal_closed").exists()
 
 
 class TestRequestStatus:
@@ -122,7 +122,7 @@ class TestRequestStatus:
         )
         assert "Мастер приедет с 9 до 12." in client.get(f"/staff/requests/{request.pk}/").text
         assert OutgoingMessage.objects.filter(template="support_request_status").exists()
-        entry = AuditEntry.objects.get(action="staff.change_request_status")
+        entry = AuditEntry.objects.get(action="support.request_status_changed")
         assert entry.data["status"] == {"before": "new", "after": "in_progress"}
 
     def test_canceling_needs_a_reason(self) -> None:
@@ -166,7 +166,7 @@ class TestDocuments:
         client.post(url, {"decision": "accept"})
         document.refresh_from_db()
         assert document.status == SocialNormDocument.Status.ACCEPTED
-        assert AuditEntry.objects.filter(action="staff.review_document").count() == 2
+        assert AuditEntry.objects.filter(action="support.document_reviewed").count() == 2
 
     def test_the_queue_shows_documents_waiting_for_review(self) -> None:
         supplier = make_supplier()

@@ -16,6 +16,7 @@ from PIL import Image
 
 from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.identity.models import User
+from kabinet.staff.models import StaffMember
 from kabinet.support import services
 from kabinet.support.models import Appeal, CatalogItem, RequestType, ServiceRequest
 from tests.factories import make_account, make_supplier
@@ -88,10 +89,13 @@ def file_appeal(user: User, supplier: Supplier, **kwargs: Any) -> Appeal:
     return services.create_appeal(user=user, supplier=supplier, **defaults)
 
 
-def make_staff(**kwargs: Any) -> User:
+def make_staff(supplier: Supplier | None = None, **kwargs: Any) -> User:
+    """A staff user with an active StaffMember (supplier None = every supplier)."""
     defaults: dict[str, Any] = {"username": f"staff{User.objects.count() + 1}", "is_staff": True}
     defaults.update(kwargs)
-    return User.objects.create_user(password="Staff-Pass-2024x", **defaults)
+    user = User.objects.create_user(password="Staff-Pass-2024x", **defaults)
+    StaffMember.objects.create(user=user, supplier=supplier)
+    return user
 
 
 @pytest.fixture

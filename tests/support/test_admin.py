@@ -55,7 +55,7 @@ def rows(customer_link: AccountLink) -> dict[type[models.Model], models.Model]:
     supplier = customer_link.account.supplier
     request = file_request(customer_link, files=[png_upload()])
     appeal = file_appeal(customer_link.user, supplier)
-    answer = services.answer_appeal(appeal, staff=make_staff(), text="Ответ")
+    answer = services.answer_appeal(appeal=appeal, staff=make_staff(), text="Ответ")
     item = make_catalog_item(supplier)
     category = FaqCategory.objects.create(name="Оплата")
     return {

@@ -115,7 +115,7 @@ def test_the_list_filters_by_status_and_date_and_the_card_cancels(
         created_at=timezone.now() - dt.timedelta(days=200)
     )
     canceled = file_request(customer_link)
-    services.cancel_request(canceled, user=customer_link.user)
+    services.cancel_request(request=canceled, user=customer_link.user)
 
     listed = client_in.get(reverse("support:requests"))
     assert [r.pk for r in listed.context["requests"]] == [canceled.pk, kept.pk]
@@ -149,7 +149,7 @@ def test_cancelling_a_request_in_work_says_why(
     client_in: Client, customer_link: AccountLink, staff: User
 ) -> None:
     request = file_request(customer_link)
-    services.change_request_status(request, staff=staff, status="in_progress")
+    services.change_request_status(request=request, staff=staff, status="in_progress")
     response = client_in.post(reverse("support:request_cancel", args=[request.pk]), follow=True)
     assert "Заявку уже нельзя отменить" in response.text
     request.refresh_from_db()
@@ -293,7 +293,7 @@ def test_the_thread_shows_the_answer_and_clears_the_badge(
     client_in: Client, customer: User, supplier: Supplier, staff: User
 ) -> None:
     appeal = file_appeal(customer, supplier)
-    services.answer_appeal(appeal, staff=staff, text="Платёж найден и зачислен.")
+    services.answer_appeal(appeal=appeal, staff=staff, text="Платёж найден и зачислен.")
 
     home = client_in.get(reverse("support:appeals"))
     assert "новый ответ" in home.text
@@ -374,7 +374,7 @@ def test_documents_are_uploaded_and_listed_with_their_status(
     assert "Документы получены" in response.text
     assert "Получены" in response.text
     document = customer_link.account.social_documents.get()
-    services.review_document(document, staff=staff, accept=False, reason="Нет печати")
+    services.review_document(document=document, staff=staff, accept=False, reason="Нет печати")
     page = client_in.get(url)
     assert "Отклонены" in page.text
     assert "Нет печати" in page.text
@@ -401,7 +401,7 @@ def test_every_page_with_an_id_is_404_for_another_customer(
     customer = customer_link.user
     request = file_request(customer_link, files=[png_upload()])
     appeal = file_appeal(customer, customer_link.account.supplier, files=[png_upload()])
-    answer = services.answer_appeal(appeal, staff=staff, text="Ответ", files=[pdf_upload()])
+    answer = services.answer_appeal(appeal=appeal, staff=staff, text="Ответ", files=[pdf_upload()])
     document = services.upload_social_document(
         link=customer_link, kind="residents", files=[pdf_upload()]
     )
@@ -469,7 +469,7 @@ def test_list_pages_do_not_grow_queries_with_rows(
     for _ in range(6):
         file_request(customer_link, files=[png_upload()])
         appeal = file_appeal(customer_link.user, supplier)
-        services.answer_appeal(appeal, staff=staff, text="Ответ")
+        services.answer_appeal(appeal=appeal, staff=staff, text="Ответ")
         make_catalog_item(supplier, code=f"c{appeal.pk}")
     for name in ("support:requests", "support:appeals", "support:catalog", "support:faq"):
         with django_assert_max_num_queries(8):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +34,7 @@ from tests.support.conftest import (
     link,
     make_catalog_item,
     make_request_type,
+    make_staff,
     pdf_upload,
     png_upload,
     tomorrow,
@@ -118,7 +120,7 @@ def test_the_customer_cancels_a_new_request_and_the_history_shows_it(
     customer_link: AccountLink,
 ) -> None:
     request = file_request(customer_link)
-    services.cancel_request(request, user=customer_link.user, reason="Передумал")
+    services.cancel_request(request=request, user=customer_link.user, reason="Передумал")
     request.refresh_from_db()
     assert request.status == Status.CANCELED_BY_CUSTOMER
     assert request.cancel_reason == "Передумал"
@@ -129,9 +131,9 @@ def test_a_request_already_in_work_cannot_be_canceled_by_the_customer(
     customer_link: AccountLink, staff: User
 ) -> None:
     request = file_request(customer_link)
-    services.change_request_status(request, staff=staff, status=Status.IN_PROGRESS)
+    services.change_request_status(request=request, staff=staff, status=Status.IN_PROGRESS)
     with pytest.raises(SupportError) as error:
-        services.cancel_request(request, user=customer_link.user)
+        services.cancel_request(request=request, user=customer_link.user)
     assert error.value.code == "not_cancellable"
     assert "В работе" in error.value.message
     request.refresh_from_db()
@@ -141,7 +143,7 @@ def test_a_request_already_in_work_cannot_be_canceled_by_the_customer(
 def test_only_the_owner_cancels(customer_link: AccountLink, stranger: User) -> None:
     request = file_request(customer_link)
     with pytest.raises(PermissionDenied):
-        services.cancel_request(request, user=stranger)
+        services.cancel_request(request=request, user=stranger)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -164,14 +166,16 @@ def test_a_staff_move_to_in_work_wins_over_a_concurrent_cancel(
                 ServiceRequest.objects.select_for_update().get(pk=request.pk)
                 locked.set()
                 release.wait(5)
-                services.change_request_status(request, staff=staff, status=Status.IN_PROGRESS)
+                services.change_request_status(
+                    request=request, staff=staff, status=Status.IN_PROGRESS
+                )
         finally:
             # A thread's connection is not the test's: close it, or teardown finds it open.
             connections.close_all()
 
     def customer_cancels() -> None:
         try:
-            services.cancel_request(request, user=customer_link.user)
+            services.cancel_request(request=request, user=customer_link.user)
             outcome["result"] = "canceled"
         except SupportError as error:
             outcome["result"] = error.code
@@ -213,7 +217,7 @@ def test_ordering_a_catalog_item_keeps_its_price_at_that_moment(
     assert order.price == Decimal("1500.00")
     assert order.catalog_item == item
     assert order.title == item.name
-    assert AuditEntry.objects.filter(action="support.catalog_ordered").count() == 1
+    assert AuditEntry.objects.filter(action="support.catalog_item_ordered").count() == 1
 
 
 def test_an_item_of_another_supplier_needs_that_suppliers_account(
@@ -308,7 +312,7 @@ def test_a_staff_answer_marks_unread_and_texts_a_customer_without_a_confirmed_em
     customer: User, supplier: Supplier, staff: User
 ) -> None:
     appeal = file_appeal(customer, supplier)
-    message = services.answer_appeal(appeal, staff=staff, text="Платёж зачислен 12.10.")
+    message = services.answer_appeal(appeal=appeal, staff=staff, text="Платёж зачислен 12.10.")
     appeal.refresh_from_db()
     assert message.is_staff
     assert appeal.status == Appeal.Status.ANSWERED
@@ -327,7 +331,7 @@ def test_a_customer_with_a_confirmed_email_gets_the_answer_notice_by_email(
     customer.email_confirmed_at = timezone.now()
     customer.save()
     appeal = file_appeal(customer, supplier)
-    services.answer_appeal(appeal, staff=staff, text="Ответ")
+    services.answer_appeal(appeal=appeal, staff=staff, text="Ответ")
     email = OutgoingMessage.objects.get()
     assert email.channel == OutgoingMessage.Channel.EMAIL
     assert email.to == customer.email
@@ -339,7 +343,7 @@ def test_an_sms_refused_by_the_caps_does_not_fail_the_answer(
 ) -> None:
     settings.SMS_LIMIT_PER_NUMBER = 0
     appeal = file_appeal(customer, supplier)
-    services.answer_appeal(appeal, staff=staff, text="Ответ")
+    services.answer_appeal(appeal=appeal, staff=staff, text="Ответ")
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.ANSWERED
     assert appeal.messages.count() == 1
@@ -349,22 +353,22 @@ def test_an_sms_refused_by_the_caps_does_not_fail_the_answer(
 def test_only_staff_answer(customer: User, supplier: Supplier) -> None:
     appeal = file_appeal(customer, supplier)
     with pytest.raises(PermissionDenied):
-        services.answer_appeal(appeal, staff=customer, text="Сам себе отвечу")
+        services.answer_appeal(appeal=appeal, staff=customer, text="Сам себе отвечу")
 
 
 def test_a_customer_reply_reopens_an_answered_appeal(
     customer: User, supplier: Supplier, staff: User
 ) -> None:
     appeal = file_appeal(customer, supplier)
-    services.answer_appeal(appeal, staff=staff, text="Ответ")
-    services.reply_to_appeal(appeal, user=customer, text="Спасибо, но не то")
+    services.answer_appeal(appeal=appeal, staff=staff, text="Ответ")
+    services.reply_to_appeal(appeal=appeal, user=customer, text="Спасибо, но не то")
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.IN_PROGRESS  # the staff member who answered has it
     assert not appeal.customer_unread
 
     unassigned = file_appeal(customer, supplier)
-    services.close_appeal(unassigned, staff=staff)
-    services.reply_to_appeal(unassigned, user=customer, text="Вопрос остался")
+    services.close_appeal(appeal=unassigned, staff=staff)
+    services.reply_to_appeal(appeal=unassigned, user=customer, text="Вопрос остался")
     unassigned.refresh_from_db()
     assert unassigned.status == Appeal.Status.NEW
 
@@ -373,21 +377,21 @@ def test_assigning_an_appeal_takes_it_into_work(
     customer: User, supplier: Supplier, staff: User
 ) -> None:
     appeal = file_appeal(customer, supplier)
-    other = services.assign_appeal(appeal, staff=staff, assignee=staff)
+    other = services.assign_appeal(appeal=appeal, staff=staff, assignee=staff)
     assert (other.status, other.assigned_to) == (Appeal.Status.IN_PROGRESS, staff)
     with pytest.raises(SupportError):
-        services.assign_appeal(appeal, staff=staff, assignee=customer)
+        services.assign_appeal(appeal=appeal, staff=staff, assignee=customer)
 
 
 def test_mark_read_clears_the_unread_mark_for_the_owner_only(
     customer: User, stranger: User, supplier: Supplier, staff: User
 ) -> None:
     appeal = file_appeal(customer, supplier)
-    services.answer_appeal(appeal, staff=staff, text="Ответ")
+    services.answer_appeal(appeal=appeal, staff=staff, text="Ответ")
     appeal.refresh_from_db()
-    services.mark_appeal_read(appeal, user=stranger)
+    services.mark_appeal_read(appeal=appeal, user=stranger)
     assert Appeal.objects.get(pk=appeal.pk).customer_unread
-    services.mark_appeal_read(appeal, user=customer)
+    services.mark_appeal_read(appeal=appeal, user=customer)
     assert not Appeal.objects.get(pk=appeal.pk).customer_unread
 
 
@@ -398,8 +402,10 @@ def test_staff_move_a_request_forward_only_and_the_customer_is_told(
     customer_link: AccountLink, staff: User
 ) -> None:
     request = file_request(customer_link)
-    services.change_request_status(request, staff=staff, status=Status.IN_PROGRESS)
-    services.change_request_status(request, staff=staff, status=Status.DONE, comment="Заменили")
+    services.change_request_status(request=request, staff=staff, status=Status.IN_PROGRESS)
+    services.change_request_status(
+        request=request, staff=staff, status=Status.DONE, comment="Заменили"
+    )
     request.refresh_from_db()
     assert request.status == Status.DONE
     events = list(request.events.values_list("status", "actor_is_staff", "comment"))
@@ -411,17 +417,19 @@ def test_staff_move_a_request_forward_only_and_the_customer_is_told(
     assert OutgoingMessage.objects.count() == 2
     for status in (Status.NEW, Status.IN_PROGRESS, Status.CANCELED_BY_STAFF):
         with pytest.raises(SupportError) as error:
-            services.change_request_status(request, staff=staff, status=status, comment="x")
+            services.change_request_status(request=request, staff=staff, status=status, comment="x")
         assert error.value.code == "invalid_transition"
 
 
 def test_staff_cancel_needs_a_reason(customer_link: AccountLink, staff: User) -> None:
     request = file_request(customer_link)
     with pytest.raises(SupportError) as error:
-        services.change_request_status(request, staff=staff, status=Status.CANCELED_BY_STAFF)
+        services.change_request_status(
+            request=request, staff=staff, status=Status.CANCELED_BY_STAFF
+        )
     assert list(error.value.fields) == ["comment"]
     services.change_request_status(
-        request, staff=staff, status=Status.CANCELED_BY_STAFF, comment="Неверный счёт"
+        request=request, staff=staff, status=Status.CANCELED_BY_STAFF, comment="Неверный счёт"
     )
     request.refresh_from_db()
     assert (request.status, request.cancel_reason) == (Status.CANCELED_BY_STAFF, "Неверный счёт")
@@ -430,7 +438,7 @@ def test_staff_cancel_needs_a_reason(customer_link: AccountLink, staff: User) ->
 
 def test_assign_request_keeps_the_status(customer_link: AccountLink, staff: User) -> None:
     request = file_request(customer_link)
-    assigned = services.assign_request(request, staff=staff, assignee=staff)
+    assigned = services.assign_request(request=request, staff=staff, assignee=staff)
     assert (assigned.status, assigned.assigned_to) == (Status.NEW, staff)
 
 
@@ -446,12 +454,14 @@ def test_documents_are_received_then_rejected_with_a_reason(
     assert document.status == SocialNormDocument.Status.RECEIVED
     assert document.attachments.count() == 1
     with pytest.raises(SupportError):
-        services.review_document(document, staff=staff, accept=False, reason=" ")
-    reviewed = services.review_document(document, staff=staff, accept=False, reason="Нечитаемо")
+        services.review_document(document=document, staff=staff, accept=False, reason=" ")
+    reviewed = services.review_document(
+        document=document, staff=staff, accept=False, reason="Нечитаемо"
+    )
     assert reviewed.status == SocialNormDocument.Status.REJECTED
     assert reviewed.reject_reason == "Нечитаемо"
     assert reviewed.reviewed_by == staff
-    accepted = services.review_document(document, staff=staff, accept=True)
+    accepted = services.review_document(document=document, staff=staff, accept=True)
     assert (accepted.status, accepted.reject_reason) == (SocialNormDocument.Status.ACCEPTED, "")
 
 
@@ -468,3 +478,116 @@ def test_a_request_for_an_account_of_a_second_supplier_goes_to_that_supplier(
     water_link = link(customer, make_account(water))
     request = file_request(water_link)
     assert request.supplier == water
+
+
+# --- one audit row per act, a staff act scoped to the staff member's supplier -----------------
+
+
+def _answer(staff: User, customer_link: AccountLink) -> Any:
+    appeal = file_appeal(customer_link.user, customer_link.account.supplier)
+    return services.answer_appeal(staff=staff, appeal=appeal, text="Ответ"), appeal
+
+
+def _assign_appeal(staff: User, customer_link: AccountLink) -> Any:
+    appeal = file_appeal(customer_link.user, customer_link.account.supplier)
+    return services.assign_appeal(staff=staff, appeal=appeal, assignee=staff), appeal
+
+
+def _close(staff: User, customer_link: AccountLink) -> Any:
+    appeal = file_appeal(customer_link.user, customer_link.account.supplier)
+    return services.close_appeal(staff=staff, appeal=appeal), appeal
+
+
+def _assign_request(staff: User, customer_link: AccountLink) -> Any:
+    request = file_request(customer_link)
+    return services.assign_request(staff=staff, request=request, assignee=staff), request
+
+
+def _take(staff: User, customer_link: AccountLink) -> Any:
+    request = file_request(customer_link)
+    changed = services.change_request_status(
+        staff=staff, request=request, status=Status.IN_PROGRESS
+    )
+    return changed, request
+
+
+def _review(staff: User, customer_link: AccountLink) -> Any:
+    document = services.upload_social_document(
+        link=customer_link, kind="residents", files=[pdf_upload()]
+    )
+    return services.review_document(staff=staff, document=document, accept=True), document
+
+
+# Each does one staff act as ``staff`` and returns the result and the object acted on.
+STAFF_ACTS: dict[str, Callable[[User, AccountLink], tuple[Any, Any]]] = {
+    "support.appeal_answered": _answer,
+    "support.appeal_assigned": _assign_appeal,
+    "support.appeal_closed": _close,
+    "support.request_assigned": _assign_request,
+    "support.request_status_changed": _take,
+    "support.document_reviewed": _review,
+}
+
+
+@pytest.mark.parametrize("action", list(STAFF_ACTS))
+def test_a_staff_act_writes_one_row_with_its_supplier(
+    customer_link: AccountLink, action: str
+) -> None:
+    supplier = customer_link.account.supplier
+    staff = make_staff(supplier)
+    before = set(AuditEntry.objects.values_list("pk", flat=True))
+    _result, target = STAFF_ACTS[action](staff, customer_link)
+    rows = AuditEntry.objects.exclude(pk__in=before).filter(actor=staff)
+    assert [(r.action, r.object_type, r.object_id, r.supplier_id) for r in rows] == [
+        (action, target._meta.label, str(target.pk), supplier.pk)
+    ]
+
+
+@pytest.mark.parametrize("action", list(STAFF_ACTS))
+def test_a_staff_member_of_another_supplier_is_refused_and_nothing_is_written(
+    customer_link: AccountLink, action: str
+) -> None:
+    outsider = make_staff(make_supplier())
+    with pytest.raises(PermissionDenied):
+        STAFF_ACTS[action](outsider, customer_link)
+    assert not AuditEntry.objects.filter(actor=outsider).exists()
+
+
+def test_a_staff_user_without_a_staff_member_row_is_refused(customer_link: AccountLink) -> None:
+    appeal = file_appeal(customer_link.user, customer_link.account.supplier)
+    bare = User.objects.create_user(username="bare", password="x", is_staff=True)
+    with pytest.raises(PermissionDenied):
+        services.close_appeal(staff=bare, appeal=appeal)
+    appeal.refresh_from_db()
+    assert appeal.status == Appeal.Status.NEW
+
+
+def test_an_appeal_is_not_assigned_to_staff_of_another_supplier(
+    customer_link: AccountLink,
+) -> None:
+    appeal = file_appeal(customer_link.user, customer_link.account.supplier)
+    staff = make_staff(customer_link.account.supplier)
+    with pytest.raises(SupportError) as error:
+        services.assign_appeal(staff=staff, appeal=appeal, assignee=make_staff(make_supplier()))
+    assert list(error.value.fields) == ["assignee"]
+
+
+def test_each_customer_act_writes_one_row(customer_link: AccountLink) -> None:
+    customer = customer_link.user
+    supplier = customer_link.account.supplier
+    appeal = file_appeal(customer, supplier)
+    services.reply_to_appeal(appeal=appeal, user=customer, text="Ещё вопрос")
+    request = file_request(customer_link)
+    services.cancel_request(request=request, user=customer)
+    document = services.upload_social_document(
+        link=customer_link, kind="residents", files=[pdf_upload()]
+    )
+    rows = AuditEntry.objects.order_by("pk").values_list("action", "object_type", "object_id")
+    assert list(rows) == [
+        ("support.appeal_created", "support.Appeal", str(appeal.pk)),
+        ("support.appeal_replied", "support.Appeal", str(appeal.pk)),
+        ("support.request_created", "support.ServiceRequest", str(request.pk)),
+        ("support.request_canceled", "support.ServiceRequest", str(request.pk)),
+        ("support.document_uploaded", "support.SocialNormDocument", str(document.pk)),
+    ]
+    assert not AuditEntry.objects.exclude(actor=customer).exists()

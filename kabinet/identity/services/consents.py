@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kabinet.core.models import AuditEntry
+from kabinet.core.audit import Action, record
 from kabinet.identity.models import Consent, User
 
 Kind = Consent.Kind
@@ -63,12 +63,12 @@ def accept_consent(*, user: User, kind: str, ip_address: str | None) -> Consent:
         consent = Consent.objects.create(
             user=user, kind=kind, version=current_version(kind), ip_address=ip_address
         )
-        AuditEntry.objects.create(
+        record(
             actor=user,
-            action="consent_accepted",
-            object_type="consent",
-            object_id=str(consent.pk),
-            data={"kind": kind, "version": consent.version},
+            action=Action.CONSENT_ACCEPTED,
+            obj=consent,
+            kind=kind,
+            version=consent.version,
         )
     return consent
 
@@ -80,11 +80,5 @@ def withdraw_consent(*, user: User, kind: str) -> int:
             withdrawn_at=timezone.now()
         )
         if changed:
-            AuditEntry.objects.create(
-                actor=user,
-                action="consent_withdrawn",
-                object_type="user",
-                object_id=str(user.pk),
-                data={"kind": kind},
-            )
+            record(actor=user, action=Action.CONSENT_WITHDRAWN, obj=user, kind=kind)
     return changed

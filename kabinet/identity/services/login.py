@@ -32,7 +32,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from kabinet.core import ratelimit
-from kabinet.core.models import AuditEntry
+from kabinet.core.audit import Action, record
 from kabinet.core.ratelimit import CACHE_FAILURES
 from kabinet.identity.backends import parse_identifier
 from kabinet.identity.models import User
@@ -135,7 +135,7 @@ def log_in(*, request: HttpRequest, identifier: str, password: str, client_ip: s
 
     Raises ``LoginThrottled`` while a delay runs (before the password is looked at) and
     ``LoginFailed`` with one message for an unknown identifier and a wrong password alike.
-    Writes "login_failed" or "logged_in" to the audit log. The caller starts the session.
+    Audits a failure and a success alike. The caller starts the session.
     """
     ident = _identifier_key(identifier)
     _check_blocks(ident, client_ip)
@@ -144,34 +144,23 @@ def log_in(*, request: HttpRequest, identifier: str, password: str, client_ip: s
         _count_failure(ident, client_ip)
         parsed = parse_identifier(identifier)
         with transaction.atomic():
-            AuditEntry.objects.create(
+            record(
+                actor=None,
                 # Only a well-formed phone or e-mail: a password typed into the wrong field
                 # must not end up in the log.
-                actor_label=parsed.value[:150] if parsed else "",
-                action="login_failed",
-                object_type="user",
-                data={"ip": client_ip},
+                actor_label=parsed.value if parsed else "",
+                action=Action.LOGIN_FAILED,
+                obj=None,
+                ip=client_ip,
             )
         raise LoginFailed(_("Неверный телефон, e-mail или пароль."))
     clear_throttle(identifier=ident, client_ip=client_ip)
     with transaction.atomic():
-        AuditEntry.objects.create(
-            actor=user,
-            action="logged_in",
-            object_type="user",
-            object_id=str(user.pk),
-            data={"ip": client_ip},
-        )
+        record(actor=user, action=Action.USER_LOGGED_IN, obj=user, ip=client_ip)
     return user
 
 
 def record_logout(*, user: User, client_ip: str | None) -> None:
     """Audit a logout; the caller flushes the session."""
     with transaction.atomic():
-        AuditEntry.objects.create(
-            actor=user,
-            action="logged_out",
-            object_type="user",
-            object_id=str(user.pk),
-            data={"ip": client_ip},
-        )
+        record(actor=user, action=Action.USER_LOGGED_OUT, obj=user, ip=client_ip)

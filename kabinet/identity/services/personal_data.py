@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.core.audit import Action, record
 from kabinet.core.models import AuditEntry
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services.profile import ProfileError, check_current_password
@@ -120,12 +121,7 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
                 for entry in AuditEntry.objects.filter(actor=user).order_by("at")
             ],
         }
-        AuditEntry.objects.create(
-            actor=user,
-            action="personal_data.exported",
-            object_type="identity.User",
-            object_id=str(user.pk),
-        )
+        record(actor=user, action=Action.PERSONAL_DATA_EXPORTED, obj=user)
     return data
 
 
@@ -154,11 +150,5 @@ def delete_user(*, user: User, current_password: str, confirmed: bool) -> None:
             pass
         else:
             outbox._default_manager.filter(to__in=targets).delete()
-    user_id = user.pk
-    AuditEntry.objects.create(
-        actor=user,
-        action="identity.user_deleted",
-        object_type="identity.User",
-        object_id=str(user_id),
-    )
+    record(actor=user, action=Action.USER_DELETED, obj=user)
     user.delete()

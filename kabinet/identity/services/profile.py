@@ -22,8 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
-from kabinet.core.models import AuditEntry
 from kabinet.identity.backends import normalize_phone
 from kabinet.identity.models import ApiToken, User, Verification
 from kabinet.identity.services import verification as codes
@@ -87,16 +87,6 @@ def check_current_password(user: User, password: str) -> None:
         raise ProfileError(
             "wrong_password", _("Неверный текущий пароль."), field="current_password"
         )
-
-
-def _audit(user: User, action: str, data: Mapping[str, Any] | None = None) -> None:
-    AuditEntry.objects.create(
-        actor=user,
-        action=action,
-        object_type="identity.User",
-        object_id=str(user.pk),
-        data=dict(data or {}),
-    )
 
 
 # --- one-time codes and links: the shared verification service -------------------------------
@@ -193,7 +183,7 @@ def update_profile(
         setattr(user, name, values[name])
     if changed:
         user.save(update_fields=changed)
-        _audit(user, "profile.updated", {"fields": changed})
+        record(actor=user, action=Action.PROFILE_UPDATED, obj=user, fields=changed)
     return user
 
 
@@ -224,7 +214,7 @@ def change_password(
     if keep_token is not None:
         tokens = tokens.exclude(pk=keep_token.pk)
     revoked, _counts = tokens.delete()
-    _audit(user, "profile.password_changed", {"tokens_revoked": revoked})
+    record(actor=user, action=Action.PASSWORD_CHANGED, obj=user, tokens_revoked=revoked)
 
 
 @transaction.atomic
@@ -255,7 +245,7 @@ def start_phone_change(
     )
     if taken:
         _send_sms(to=phone, template="profile_phone_taken", context={}, client_ip=client_ip)
-    _audit(user, "profile.phone_change_started", {"verification": verification.pk})
+    record(actor=user, action=Action.PHONE_CHANGE_STARTED, obj=user, verification=verification.pk)
     return verification
 
 
@@ -312,7 +302,7 @@ def confirm_phone_change(*, user: User, code: str) -> User:
         user.phone = verification.target
         user.phone_confirmed_at = now
         user.save(update_fields=["phone", "phone_confirmed_at"])
-        _audit(user, "profile.phone_changed")
+        record(actor=user, action=Action.PHONE_CHANGED, obj=user)
     return user
 
 
@@ -349,7 +339,7 @@ def start_email_change(*, user: User, current_password: str, new_email: str) -> 
         raise ProfileError("same_email", _("Это ваш текущий адрес."), field="email")
     taken = User.objects.filter(email=address).exclude(pk=user.pk).exists()
     verification = _start_email_link(user=user, address=address, kind="change", taken=taken)
-    _audit(user, "profile.email_change_started", {"verification": verification.pk})
+    record(actor=user, action=Action.EMAIL_CHANGE_STARTED, obj=user, verification=verification.pk)
     return verification
 
 
@@ -361,7 +351,9 @@ def start_email_confirmation(*, user: User) -> Verification:
     if user.email_confirmed_at is not None:
         raise ProfileError("already_confirmed", _("Адрес уже подтверждён."))
     verification = _start_email_link(user=user, address=user.email, kind="confirm")
-    _audit(user, "profile.email_confirmation_started", {"verification": verification.pk})
+    record(
+        actor=user, action=Action.EMAIL_CONFIRMATION_STARTED, obj=user, verification=verification.pk
+    )
     return verification
 
 
@@ -401,5 +393,5 @@ def confirm_email_change(*, token: str) -> User:
     user.email = verification.target
     user.email_confirmed_at = now
     user.save(update_fields=["email", "email_confirmed_at"])
-    _audit(user, "profile.email_changed" if changed else "profile.email_confirmed")
+    record(actor=user, action=Action.EMAIL_CHANGED if changed else Action.EMAIL_CONFIRMED, obj=user)
     return user

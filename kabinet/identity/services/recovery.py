@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kabinet.core.models import AuditEntry
+from kabinet.core.audit import Action, record
 from kabinet.identity.backends import Identifier
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services import verification as codes
@@ -78,12 +78,12 @@ def _set_password(verification: Verification, password: str, client_ip: str | No
     user.save(update_fields=["password"])
     verification.used_at = timezone.now()
     verification.save(update_fields=["used_at"])
-    AuditEntry.objects.create(
+    record(
         actor=user,
-        action="password_recovered",
-        object_type="user",
-        object_id=str(user.pk),
-        data={"channel": verification.channel, "ip": client_ip},
+        action=Action.PASSWORD_RECOVERED,
+        obj=user,
+        channel=verification.channel,
+        ip=client_ip,
     )
     return user
 

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kabinet.core.models import AuditEntry
+from kabinet.core.audit import Action, record
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services import verification as codes
 from kabinet.identity.services.consents import pending_consents, record_pending_consents
@@ -61,13 +61,7 @@ def _exists_notice(channel: str) -> codes.Message:
 
 
 def _audit_registered(user: User, channel: str, ip_address: str | None) -> None:
-    AuditEntry.objects.create(
-        actor=user,
-        action="registered",
-        object_type="user",
-        object_id=str(user.pk),
-        data={"channel": channel, "ip": ip_address},
-    )
+    record(actor=user, action=Action.USER_REGISTERED, obj=user, channel=channel, ip=ip_address)
 
 
 def start_phone_registration(
@@ -281,7 +275,5 @@ def save_personal_details(*, user: User, details: PersonalDetails) -> User:
         user.birth_date = details.birth_date
         user.gender = details.gender
         user.save(update_fields=["last_name", "first_name", "patronymic", "birth_date", "gender"])
-        AuditEntry.objects.create(
-            actor=user, action="personal_details_filled", object_type="user", object_id=str(user.pk)
-        )
+        record(actor=user, action=Action.PERSONAL_DETAILS_FILLED, obj=user)
     return user

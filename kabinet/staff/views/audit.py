@@ -16,32 +16,15 @@ from kabinet.staff.access import staff_required
 from kabinet.staff.forms import LabelledChoiceField, StyledForm, person_name
 from kabinet.staff.views.common import paginate
 
-ACTIONS = {
-    "staff.logged_in": _("Вход в бэк-офис"),
-    "staff.logged_out": _("Выход из бэк-офиса"),
-    "staff.answer_appeal": _("Ответ на обращение"),
-    "staff.assign_appeal": _("Назначение обращения"),
-    "staff.close_appeal": _("Закрытие обращения"),
-    "staff.assign_request": _("Назначение заявки"),
-    "staff.change_request_status": _("Смена статуса заявки"),
-    "staff.review_document": _("Проверка документов"),
-    "staff.update_supplier_settings": _("Настройки поставщика"),
-    "staff.save_faq": _("Вопрос FAQ сохранён"),
-    "staff.activate_faq": _("Вопрос FAQ опубликован"),
-    "staff.deactivate_faq": _("Вопрос FAQ скрыт"),
-    "staff.save_faq_category": _("Раздел FAQ сохранён"),
-    "staff.save_catalog": _("Услуга каталога сохранена"),
-    "staff.activate_catalog": _("Услуга каталога включена"),
-    "staff.deactivate_catalog": _("Услуга каталога выключена"),
-}
-
 
 class AuditFilterForm(StyledForm):
     actor = LabelledChoiceField(
         label=_("Сотрудник"), queryset=User.objects.none(), required=False, label_of=person_name
     )
     action = forms.ChoiceField(
-        label=_("Действие"), choices=[("", _("Все")), *ACTIONS.items()], required=False
+        label=_("Действие"),
+        choices=[("", _("Все")), *selectors.JOURNAL_ACTIONS.items()],
+        required=False,
     )
     date_from = forms.DateField(
         label=_("С"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -79,7 +62,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "entries": [(entry, ACTIONS.get(entry.action, entry.action)) for entry in page],
+            "entries": [
+                (entry, selectors.JOURNAL_ACTIONS.get(entry.action, entry.action)) for entry in page
+            ],
             "nav": "audit",
         },
     )

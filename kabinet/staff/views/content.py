@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kabinet.core.audit import Action
 from kabinet.staff import scoping, services
 from kabinet.staff.access import staff_required
 from kabinet.staff.forms import (
@@ -38,8 +39,12 @@ class ContentKind:
     supplier_path: str
     title: Any
     columns: tuple[tuple[Any, Callable[[Any], Any]], ...]
+    saved: Action
     related: tuple[str, ...] = ()
     active_field: str | None = None
+    # The audit actions of showing a row to customers and hiding it (with ``active_field``).
+    activated: Action | None = None
+    deactivated: Action | None = None
     nav: str = "faq"
 
     def rows(self, user: Any) -> models.QuerySet[Any]:
@@ -70,7 +75,10 @@ KINDS = {
             (gettext_lazy("Поставщик"), lambda q: _supplier_name(q.category.supplier)),
             (gettext_lazy("Вопрос"), lambda q: q.question),
         ),
+        saved=Action.FAQ_SAVED,
         active_field="is_published",
+        activated=Action.FAQ_ACTIVATED,
+        deactivated=Action.FAQ_DEACTIVATED,
     ),
     "faq_category": ContentKind(
         slug="faq_category",
@@ -84,6 +92,7 @@ KINDS = {
             (gettext_lazy("Поставщик"), lambda c: _supplier_name(c.supplier)),
             (gettext_lazy("Порядок"), lambda c: c.sort_order),
         ),
+        saved=Action.FAQ_CATEGORY_SAVED,
     ),
     "catalog": ContentKind(
         slug="catalog",
@@ -101,7 +110,10 @@ KINDS = {
                 lambda i: i.price if i.price is not None else _("по договорённости"),
             ),
         ),
+        saved=Action.CATALOG_ITEM_SAVED,
         active_field="is_active",
+        activated=Action.CATALOG_ITEM_ACTIVATED,
+        deactivated=Action.CATALOG_ITEM_DEACTIVATED,
         nav="catalog",
     ),
 }
@@ -154,7 +166,7 @@ def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> Http
             fields=_fields(form),
             supplier_id=spec.supplier_id(obj),
             previous_supplier_id=previous,
-            verb=f"save_{spec.slug}",
+            action=spec.saved,
         )
         messages.success(request, _("Сохранено."))
         return redirect(f"staff:{spec.slug}_list")
@@ -171,7 +183,7 @@ def content_edit(request: HttpRequest, kind: str, pk: int | None = None) -> Http
 def content_toggle(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Hide a row from customers (or show it again) without deleting it."""
     spec = KINDS[kind]
-    if spec.active_field is None:
+    if spec.active_field is None or spec.activated is None or spec.deactivated is None:
         raise Http404
     obj = _load(spec, request.user, pk)
     previous = spec.supplier_id(obj)
@@ -183,7 +195,7 @@ def content_toggle(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         fields=[spec.active_field],
         supplier_id=previous,
         previous_supplier_id=previous,
-        verb=f"{'activate' if active else 'deactivate'}_{spec.slug}",
+        action=spec.activated if active else spec.deactivated,
     )
     messages.success(request, _("Показано клиентам.") if active else _("Скрыто от клиентов."))
     return redirect(f"staff:{spec.slug}_list")

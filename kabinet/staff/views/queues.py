@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kabinet.core.forms import add_service_error
 from kabinet.core.uploads import private_file_response
-from kabinet.staff import scoping, selectors, services
+from kabinet.staff import scoping, selectors
 from kabinet.staff.access import staff_required
 from kabinet.staff.forms import AnswerForm, AssignForm, QueueFilterForm, ReviewForm, StatusForm
 from kabinet.staff.views.common import back_or, paginate
+from kabinet.support import services
 from kabinet.support.models import Appeal, RequestType, ServiceRequest, SocialNormDocument
 from kabinet.support.services import STAFF_TRANSITIONS, SupportError
 
