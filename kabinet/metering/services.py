@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -23,9 +22,10 @@ from django.utils.translation import gettext as _
 
 from kabinet.billing import versions
 from kabinet.billing.models import AccountLink
+from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
-from kabinet.core.models import AuditEntry
 from kabinet.core.uploads import IMAGES_AND_PDF, check_upload, private_storage, store_upload
+from kabinet.identity.models import User
 from kabinet.metering import selectors, windows
 from kabinet.metering.models import Meter, Reading
 from kabinet.metering.windows import WindowState, supplier_zone, window_state
@@ -470,7 +470,7 @@ def _save(readings: list[Reading], meter_ids: list[int], period: dt.date) -> int
 
 def submit_readings(
     *,
-    user: Any,
+    user: User,
     link: AccountLink,
     values: Mapping[int, Sequence[str]],
     confirm_rollover: bool = False,
@@ -520,26 +520,23 @@ def submit_readings(
         with transaction.atomic():
             replaced = _save(readings, [r.meter_id for r in readings], plan.window.period)
             versions.bump(account_ids=[link.account_id])
-            AuditEntry.objects.create(
+            record(
                 actor=user,
-                action="metering.readings_submitted",
-                object_type="billing.Account",
-                object_id=str(link.account_id),
-                data={
-                    "period": plan.window.period.isoformat(),
-                    "readings": [
-                        {
-                            "id": r.pk,
-                            "meter": r.meter_id,
-                            "values": [format(v, f".{r.meter.fraction_digits}f") for v in r.values],
-                            "rollover": r.rollover_confirmed,
-                            "jump": r.jump_confirmed,
-                        }
-                        for r in readings
-                    ],
-                    "replaced": replaced,
-                    "photo": bool(photo_name),
-                },
+                action=Action.READINGS_SUBMITTED,
+                obj=link.account,
+                period=plan.window.period.isoformat(),
+                readings=[
+                    {
+                        "id": r.pk,
+                        "meter": r.meter_id,
+                        "values": [format(v, f".{r.meter.fraction_digits}f") for v in r.values],
+                        "rollover": r.rollover_confirmed,
+                        "jump": r.jump_confirmed,
+                    }
+                    for r in readings
+                ],
+                replaced=replaced,
+                photo=bool(photo_name),
             )
     except BaseException:
         # Nothing was written; the stored file must not outlive the rows it was for.

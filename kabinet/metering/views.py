@@ -174,7 +174,7 @@ def submit(request: HttpRequest, account_id: int) -> HttpResponse:
         return _form_page(request, link, values)
     try:
         submission = services.submit_readings(
-            user=request.user,
+            user=link.user,
             link=link,
             values=values,
             confirm_rollover=bool(request.POST.get("confirm_rollover")),
