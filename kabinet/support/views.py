@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kabinet.billing.selectors import linked_account, linked_accounts
+from kabinet.core.money import plain_rubles
 from kabinet.core.uploads import private_file_response
 from kabinet.support import selectors, services
 from kabinet.support.forms import (
@@ -76,7 +77,8 @@ def price_list(request: HttpRequest) -> HttpResponse:
                     item.category.name if item.category else "",
                     item.code,
                     item.name,
-                    f"{item.price:.2f}".replace(".", ",")
+                    # Unformatted, so that a spreadsheet reads it as a number.
+                    plain_rubles(item.price, decimal_separator=",")
                     if item.price is not None
                     else _("по договорённости"),
                     item.unit,
