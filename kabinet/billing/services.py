@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -25,6 +25,7 @@ from kabinet.core import ratelimit
 from kabinet.core.accounts import normalize_account_number
 from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
+from kabinet.core.money import RublesError, parse_rubles
 from kabinet.core.periods import add_months, period_of
 
 LINK_WINDOW = 3600
@@ -76,17 +77,11 @@ class Answer:
     flat: str = ""
 
 
-_AMOUNT_RE = re.compile(r"^-?\d{1,12}(?:[.,]\d{1,2})?$", re.ASCII)
-
-
 def parse_amount(text: str) -> Decimal | None:
-    """«1234,56», «1234.56», «1 234,56» → Decimal('1234.56'); None when it is not an amount."""
-    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text)
-    if not _AMOUNT_RE.match(cleaned):
-        return None
+    """A bill total as the customer types it («1 234,56», «-1234.56 ₽»); None when it is not one."""
     try:
-        return Decimal(cleaned.replace(",", ".")).quantize(Decimal("0.01"))
-    except InvalidOperation:
+        return parse_rubles(text, minimum=None)
+    except RublesError:
         return None
 
 

@@ -16,12 +16,14 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from kabinet.core.money import format_rubles
+
 
 def money(value: Decimal | None) -> str | None:
     """Roubles as staff read them on a bill: two places, thousands grouped («1 234,50»)."""
     if value is None:
         return None
-    return number_format(value, decimal_pos=2, force_grouping=True)
+    return format_rubles(value, symbol=False)
 
 
 def reading(value: Decimal | None, fraction_digits: int) -> str | None:

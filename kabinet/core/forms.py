@@ -5,12 +5,14 @@ service's refusal on a form."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.errors import ServiceError
+from kabinet.core.money import KOPECK, RublesError, parse_rubles, plain_rubles
 from kabinet.core.periods import parse_period
 
 RANGE_MONTHS = {"3": 3, "6": 6, "12": 12}
@@ -108,3 +110,41 @@ class PeriodFilterForm(forms.Form):
         if choice == "custom":
             return None, data.get("date_from"), data.get("date_to")
         return RANGE_MONTHS.get(choice, RANGE_MONTHS[self.default_range]), None, None
+
+
+class RublesField(forms.Field):
+    """An amount in rubles as a person types it, read by ``parse_rubles``.
+
+    ``minimum`` and ``maximum`` are passed on; ``empty`` is what a blank field means (None, or
+    zero where leaving a line blank means paying nothing on it). An amount shown back in the
+    field has no group spaces: the customer edits digits, and the caret skips no spaces.
+    """
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def __init__(
+        self,
+        *,
+        minimum: Decimal | None = KOPECK,
+        maximum: Decimal | None = None,
+        empty: Decimal | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.minimum, self.maximum, self.empty = minimum, maximum, empty
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, Decimal):
+            value = f"{value:f}"
+        text = str(value or "").strip()
+        if not text:
+            return self.empty
+        try:
+            return parse_rubles(text, minimum=self.minimum, maximum=self.maximum)
+        except RublesError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return plain_rubles(value, decimal_separator=",")
+        return value

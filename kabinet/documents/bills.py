@@ -18,7 +18,7 @@ import typst
 from django.utils.translation import gettext as _
 
 from kabinet.billing.models import Bill, BillSection, Charge, Service, VolumeBasis
-from kabinet.core.money import ZERO, to_money
+from kabinet.core.money import ZERO, format_rubles
 from kabinet.documents import qr
 from kabinet.metering.models import Meter, Reading
 
@@ -41,11 +41,10 @@ NBSP = "\u00a0"
 
 
 def money(value: Decimal | None) -> str:
-    """«1 234,56»: two decimals, a comma and non-breaking thousands spaces, as bills print it."""
+    """«1 234,56»: as every page shows amounts, the «₽» in the column headers."""
     if value is None:
         return ""
-    text = f"{to_money(value):,.2f}"
-    return text.replace(",", NBSP).replace(".", ",")
+    return format_rubles(value, symbol=False)
 
 
 def number(value: Decimal | None) -> str:

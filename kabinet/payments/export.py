@@ -17,6 +17,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from kabinet.billing.exchange.exports import ExportKind, register_export
+from kabinet.core.money import plain_rubles
 from kabinet.payments.models import Payment, PaymentSplit
 
 COLUMNS = (
@@ -82,7 +83,7 @@ def payment_rows(since: dt.datetime, until: dt.datetime) -> Iterator[list[str]]:
             row["payment__account__branch__code"] or "",
             row["payment__account__number_display"] or row["payment__account__number"],
             row["supplier__code"],
-            f"{row['total']:.2f}",
+            plain_rubles(row["total"]),
             timezone.localtime(row["payment__paid_at"]).isoformat(timespec="seconds"),
             row["payment__status"],
             row["payment__provider_payment_id"] or row["payment__external_id"],
@@ -118,7 +119,7 @@ def registry_rows(since: dt.datetime, until: dt.datetime) -> Iterator[list[str]]
             row["payment__account__premises__address"] or "",
             row["supplier__code"],
             row["supplier__inn"],
-            f"{row['total']:.2f}".replace(".", ","),
+            plain_rubles(row["total"], decimal_separator=","),
             str(row["payment_id"]),
             row["payment__provider_payment_id"] or row["payment__external_id"],
             row["payment__status"],
@@ -134,7 +135,7 @@ def registry_comments(since: dt.datetime, until: dt.datetime) -> list[str]:
         "Реестр платежей картой через личный кабинет",
         f"Период;{start:%d.%m.%Y %H:%M:%S};{end:%d.%m.%Y %H:%M:%S}",
         f"Строк;{rows}",
-        f"Сумма;{amount:.2f}".replace(".", ","),
+        f"Сумма;{plain_rubles(amount, decimal_separator=',')}",
     ]
 
 

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from kabinet.billing.models import Account, AccountLink, Bill, Charge, Service, Supplier
-from kabinet.billing.selectors import linked_accounts
+from kabinet.billing.selectors import linked_account, linked_accounts
 from kabinet.core.money import ZERO, to_money
 from kabinet.payments.models import Payment, PaymentSplit
 
@@ -58,6 +58,14 @@ class SupplierLines:
     @property
     def due(self) -> Decimal:
         return sum((line.due for line in self.lines), ZERO)
+
+    @property
+    def debt(self) -> Decimal:
+        return sum((line.due for line in self.lines if not line.is_penalty), ZERO)
+
+    @property
+    def penalties(self) -> Decimal:
+        return sum((line.due for line in self.lines if line.is_penalty), ZERO)
 
 
 @dataclass
@@ -155,6 +163,38 @@ def payment_lines(account: Account) -> PaymentLines:
         # Services first, penalties after them: the page shows the debt and the penalties apart.
         group.lines.sort(key=lambda line: line.is_penalty)
     return PaymentLines(account=account, bill=bill, suppliers=list(groups.values()))
+
+
+@dataclass
+class PaymentPage:
+    """What the payment page shows before anything is typed: its lines and the receipt contact."""
+
+    link: AccountLink
+    lines: PaymentLines
+    receipt_email: str
+    receipt_phone: str
+
+    @property
+    def account(self) -> Account:
+        return self.link.account
+
+    @property
+    def receipt_channel(self) -> str:
+        return "email" if self.receipt_email else "sms"
+
+
+def payment_page(user: Any, account_id: int) -> PaymentPage:
+    """The payment page of the user's linked account (Http404 for any other account).
+
+    The receipt goes where the profile says: its e-mail, else its phone by SMS.
+    """
+    link = linked_account(user, account_id)
+    return PaymentPage(
+        link=link,
+        lines=payment_lines(link.account),
+        receipt_email=user.email or "",
+        receipt_phone=user.phone or "",
+    )
 
 
 def _average_charges(account_id: int, last: dt.date) -> dict[tuple[int, int], Decimal]:

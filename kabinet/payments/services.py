@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from kabinet.billing.models import AccountLink
 from kabinet.billing.selectors import linked_account
 from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
-from kabinet.core.money import ZERO
+from kabinet.core.money import ZERO, format_rubles, parse_rubles
 from kabinet.identity.backends import normalize_phone
 from kabinet.messaging.services import DeliveryRefused, send_email, send_sms
 from kabinet.payments.models import Payment, PaymentEvent, PaymentSplit
@@ -68,9 +67,6 @@ POLL_AFTER = dt.timedelta(minutes=10)
 ABANDON_CREATED_AFTER = dt.timedelta(hours=1)
 MAX_LINE_AMOUNT = Decimal("1000000.00")
 
-_AMOUNT_RE = re.compile(r"^\d{1,7}(?:[.,]\d{1,2})?$", re.ASCII)
-_MANY_DECIMALS_RE = re.compile(r"^\d+[.,]\d{3,}$", re.ASCII)
-
 
 def failure_text(code: str) -> str:
     """The customer's words for an acquirer's reason (YooKassa's cancellation reasons too)."""
@@ -103,7 +99,7 @@ class PaymentError(ServiceError):
 class PaymentInput:
     """What the customer submitted: amount per line key (as typed), receipt contact, consent."""
 
-    amounts: Mapping[str, str]
+    amounts: Mapping[str, str | Decimal]
     receipt_channel: str = "email"  # "email" or "sms"
     receipt_email: str = ""
     receipt_phone: str = ""
@@ -122,25 +118,16 @@ class CheckedPayment:
         return sum(self.amounts.values(), ZERO)
 
 
-def parse_amount(raw: str) -> Decimal:
-    """A rouble amount as typed ("1500", "1 500,50"); empty is zero. ValueError with a message."""
-    text = raw.strip().replace(" ", "").replace("\u00a0", "").removesuffix("₽")
+def parse_amount(raw: str | Decimal) -> Decimal:
+    """A line's amount as typed («1500», «1 500,50 ₽») or already read; empty is zero.
+
+    RublesError (a ValueError) says what is wrong: a negative amount, more than two decimals,
+    more than MAX_LINE_AMOUNT, not an amount at all.
+    """
+    text = f"{raw:f}" if isinstance(raw, Decimal) else raw.strip()
     if not text:
         return ZERO
-    if text.startswith("-"):
-        raise ValueError(_("Сумма не может быть отрицательной."))
-    if _MANY_DECIMALS_RE.match(text):
-        raise ValueError(_("Не больше двух знаков после запятой."))
-    if not _AMOUNT_RE.match(text):
-        raise ValueError(_("Введите сумму числом, например 1500 или 1500,50."))
-    value = Decimal(text.replace(",", ".")).quantize(Decimal("0.01"))
-    if value > MAX_LINE_AMOUNT:
-        raise ValueError(_("Слишком большая сумма."))
-    return value
-
-
-def _rubles(value: Decimal) -> str:
-    return f"{value:.2f}".replace(".", ",")
+    return parse_rubles(text, minimum=ZERO, maximum=MAX_LINE_AMOUNT)
 
 
 def check_payment(lines: PaymentLines, data: PaymentInput) -> CheckedPayment:
@@ -159,7 +146,7 @@ def check_payment(lines: PaymentLines, data: PaymentInput) -> CheckedPayment:
             errors.setdefault(key, []).append(_("Такой строки нет в квитанции."))
             continue
         try:
-            amount = parse_amount(str(raw))
+            amount = parse_amount(raw if isinstance(raw, Decimal) else str(raw))
         except ValueError as problem:
             errors.setdefault(key, []).append(str(problem))
             continue
@@ -174,7 +161,7 @@ def check_payment(lines: PaymentLines, data: PaymentInput) -> CheckedPayment:
         if per_supplier[supplier.pk] < supplier.min_payment:
             errors.setdefault(key, []).append(
                 _("Минимальная сумма платежа — не менее %(min)s ₽.")
-                % {"min": _rubles(supplier.min_payment)}
+                % {"min": format_rubles(supplier.min_payment, symbol=False)}
             )
     if not errors and checked.total <= 0:
         errors["total"] = [_("Укажите сумму к оплате.")]
@@ -461,13 +448,13 @@ def apply_provider_status(
 
 def _send_confirmation(payment: Payment) -> None:
     context = {
-        "amount": _rubles(payment.amount),
+        "amount": format_rubles(payment.amount, symbol=False),
         "account": str(payment.account),
         "lines": [
             {
                 "title": line["service"] or line["supplier"],
                 "supplier": line["supplier"],
-                "amount": _rubles(Decimal(line["amount"])),
+                "amount": format_rubles(Decimal(line["amount"]), symbol=False),
             }
             for line in payment.lines or []
         ],

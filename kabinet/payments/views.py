@@ -6,11 +6,9 @@ The return page shows only what our records say: its query string proves nothing
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import logging
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -31,25 +29,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kabinet.billing.selectors import linked_account, linked_accounts
 from kabinet.core import ratelimit
 from kabinet.core.http import client_ip
-from kabinet.core.money import ZERO
 from kabinet.payments import selectors, services
-from kabinet.payments.forms import HistoryFilterForm, moments
+from kabinet.payments.forms import HistoryFilterForm, PayForm, moments
 from kabinet.payments.models import Payment, SandboxPayment
 from kabinet.payments.providers import ProviderError
 from kabinet.payments.providers import sandbox as sandbox_bank
 
 logger = logging.getLogger(__name__)
 
-ADVANCE_STEP = Decimal("1000.00")
-AMOUNT_FIELD = "amount-"
-
 
 def site_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
-
-
-def _amount_text(value: Decimal) -> str:
-    return f"{value:.2f}".replace(".", ",")
 
 
 def _sidebar(request: HttpRequest, current: Any = None) -> dict[str, Any]:
@@ -59,122 +49,57 @@ def _sidebar(request: HttpRequest, current: Any = None) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, account_id: int) -> HttpResponse:
-    link = linked_account(request.user, account_id)
-    user: Any = request.user
-    errors: dict[str, list[str]] = {}
-    message = ""
-    if request.method == "POST":
-        # The service checks every key against the bill's lines; an unknown one is an error.
-        amounts = {
-            name.removeprefix(AMOUNT_FIELD): str(value)
-            for name, value in request.POST.items()
-            if name.startswith(AMOUNT_FIELD)
-        }
-        channel = "sms" if request.POST.get("receipt_channel") == "sms" else "email"
-        email = request.POST.get("receipt_email", "")
-        phone = request.POST.get("receipt_phone", "")
-        agreed = request.POST.get("agree") == "on"
-        key = request.POST.get("idempotency_key", "")
-        action = request.POST.get("action", "pay")
-        if action == "pay":
-            data = services.PaymentInput(
-                amounts=amounts,
-                receipt_channel=channel,
-                receipt_email=email,
-                receipt_phone=phone,
-                agreed=agreed,
-                idempotency_key=key,
-            )
-            try:
-                payment = services.start_payment(
-                    user=user,
-                    account_id=account_id,
-                    data=data,
-                    site_url=site_url(request),
-                    client_ip=client_ip(request),
-                )
-            except services.PaymentError as error:
-                errors, message = error.fields, error.message
-                if error.code != "provider_unavailable":
-                    # Anything but a bank timeout starts afresh with a new key.
-                    key = str(uuid.uuid4()) if error.code != "invalid" else key
-            else:
-                if payment.status == Payment.Status.PENDING and payment.confirmation_url:
-                    return redirect(payment.confirmation_url)
-                return redirect("payments:return", payment_id=payment.pk)
-        lines = selectors.payment_lines(link.account)
-        if action != "pay":
-            _apply_line_action(action, amounts, lines.by_key())
-    else:
-        lines = selectors.payment_lines(link.account)
-        amounts = {line.key: _amount_text(line.due) for line in lines.lines}
-        channel = "email" if user.email else "sms"
-        email = user.email or ""
-        phone = user.phone or ""
-        agreed = False
-        key = str(uuid.uuid4())
-    rows = [
-        {
-            "group": group,
-            "debt": sum((line.due for line in group.lines if not line.is_penalty), ZERO),
-            "penalties": sum((line.due for line in group.lines if line.is_penalty), ZERO),
-            "lines": [
-                {
-                    "line": line,
-                    "field": AMOUNT_FIELD + line.key,
-                    "value": amounts.get(line.key, ""),
-                    "errors": errors.get(line.key, []),
-                }
-                for line in group.lines
-            ],
-        }
-        for group in lines.suppliers
-    ]
-    total = ZERO
-    for raw in amounts.values():
-        # A line typed wrong counts as nothing until it is fixed; its message says why.
-        with contextlib.suppress(ValueError):
-            total += services.parse_amount(raw)
+    page = selectors.payment_page(request.user, account_id)
+    if request.method == "GET":
+        return _pay_page(request, page, PayForm.for_page(page))
+    action = request.POST.get("action", "pay")
+    if action != "pay":
+        return _pay_page(request, page, PayForm.after_line_action(request.POST, action, page.lines))
+    form = PayForm(request.POST, lines=page.lines)
+    if not form.is_valid():
+        return _pay_page(request, page, form, message=_("Проверьте суммы и данные для чека."))
+    try:
+        payment = services.start_payment(
+            user=request.user,
+            account_id=account_id,
+            data=form.payment_input(),
+            site_url=site_url(request),
+            client_ip=client_ip(request),
+        )
+    except services.PaymentError as error:
+        form.add_payment_error(error)
+        # A bank that timed out is retried with the same key; anything else starts afresh.
+        fresh = error.code not in ("invalid", "provider_unavailable")
+        return _pay_page(request, page, form, message=error.message, new_key=fresh)
+    if payment.status == Payment.Status.PENDING and payment.confirmation_url:
+        return redirect(payment.confirmation_url)
+    return redirect("payments:return", payment_id=payment.pk)
+
+
+def _pay_page(
+    request: HttpRequest,
+    page: selectors.PaymentPage,
+    form: PayForm,
+    *,
+    message: str = "",
+    new_key: bool = False,
+) -> HttpResponse:
+    key = form["idempotency_key"].value() or ""
     return render(
         request,
         "payments/pay.html",
         {
-            "account": link.account,
+            "account": page.account,
             "tab": "pay",
-            "lines": lines,
-            "rows": rows,
-            "total": total,
-            "errors": errors,
+            "lines": page.lines,
+            "form": form,
             "message": message,
-            "channel": channel,
-            "email": email,
-            "phone": phone,
-            "agreed": agreed,
-            "idempotency_key": key,
-            "advance_step": ADVANCE_STEP,
-            **_sidebar(request, link),
+            "idempotency_key": str(uuid.uuid4()) if new_key else key,
+            **_sidebar(request, page.link),
         },
         # A bank that did not answer is not the customer's mistake.
-        status=400 if errors else (503 if message else 200),
+        status=400 if form.errors else (503 if message else 200),
     )
-
-
-def _apply_line_action(action: str, amounts: dict[str, str], known: dict[str, Any]) -> None:
-    """«Обнулить», «Вернуть сумму», «+1000 руб.» on one line, without JavaScript."""
-    verb, _sep, key = action.partition(":")
-    line = known.get(key)
-    if line is None:
-        return
-    if verb == "clear":
-        amounts[key] = "0,00"
-    elif verb == "restore":
-        amounts[key] = _amount_text(line.due)
-    elif verb == "add":
-        try:
-            current = services.parse_amount(amounts.get(key, ""))
-        except ValueError:
-            current = line.due
-        amounts[key] = _amount_text(current + ADVANCE_STEP)
 
 
 @login_required

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kabinet.billing.selectors import linked_account, linked_accounts
 from kabinet.core.forms import add_service_error
+from kabinet.core.money import plain_rubles
 from kabinet.core.uploads import private_file_response
 from kabinet.support import selectors, services
 from kabinet.support.forms import (
@@ -77,7 +78,8 @@ def price_list(request: HttpRequest) -> HttpResponse:
                     item.category.name if item.category else "",
                     item.code,
                     item.name,
-                    f"{item.price:.2f}".replace(".", ",")
+                    # Unformatted, so that a spreadsheet reads it as a number.
+                    plain_rubles(item.price, decimal_separator=",")
                     if item.price is not None
                     else _("по договорённости"),
                     item.unit,

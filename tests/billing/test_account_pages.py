@@ -139,7 +139,7 @@ def test_overview_shows_debt_due_date_suppliers_and_honest_placeholders(
     assert "ул. Мичуринская" in html
     assert "ТЭСК" in html
     assert "ТКО Регион" in html
-    assert "Задолженность: 1293,72 ₽" in html
+    assert "Задолженность: 1\u00a0293,72\u00a0₽" in html
     assert "Оплатить до 25.11.2026" in html
     assert f'href="{reverse("payments:pay", args=[account.pk])}"' in html
     assert f'href="{reverse("readings:submit", args=[account.pk])}"' in html
@@ -149,7 +149,7 @@ def test_overview_overpayment_and_no_bill(client_in: Client, account: Account) -
     url = reverse("accounts:overview", args=[account.pk])
     assert "Квитанций по этому счёту пока нет." in client_in.get(url).content.decode()
     make_bill(account, period=OCT, sections=[(account.supplier, Decimal("-40.10"))])
-    assert "Переплата: 40,10 ₽" in client_in.get(url).content.decode()
+    assert "Переплата: 40,10\u00a0₽" in client_in.get(url).content.decode()
 
 
 def test_overview_queries_do_not_grow_with_rows(
@@ -193,13 +193,13 @@ def test_charges_table_per_supplier_with_totals(
         "Электроснабжение",
         "210,500 кВт·ч",
         "5,26",
-        "1107,50",
-        "-12,30",
+        "1\u00a0107,50",
+        "\u221212,30",
         "100,00",
         "3,17",
     ]:
         assert text in html
-    assert "Итого к оплате: 1293,72 ₽" in html
+    assert "Итого к оплате: 1\u00a0293,72\u00a0₽" in html
 
 
 def test_charges_of_an_earlier_period_and_empty_or_bad_ones(

@@ -345,7 +345,7 @@ def test_your_accounts_lists_every_link_with_balance(
     assert "Мама" in html
     assert "ул. Мичуринская" in html
     assert "ТКО-сервис" in html
-    assert "Долг 1234,56" in html
+    assert "Долг 1\u00a0234,56" in html
     assert "Переплата 15,50" in html
     assert reverse("accounts:overview", args=[second.pk]) in html
 

@@ -98,7 +98,7 @@ def test_the_overview_follows_the_bill_and_the_day(
 ) -> None:
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2026, 11, 20))
     html = page(client_in, "accounts:overview", account)
-    assert "Задолженность: 500,00 ₽" in html
+    assert "Задолженность: 500,00\u00a0₽" in html
     assert "осталось 5 дн." in html
 
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2026, 11, 24))
@@ -108,7 +108,7 @@ def test_the_overview_follows_the_bill_and_the_day(
     Bill.objects.filter(pk=bill.pk).update(total=Decimal("-15.00"))
     BillSection.objects.filter(bill=bill).update(total=Decimal("-15.00"))
     html = page(client_in, "accounts:overview", account)
-    assert "Переплата: 15,00 ₽" in html
+    assert "Переплата: 15,00\u00a0₽" in html
     assert "Задолженность" not in html
 
 
@@ -116,16 +116,16 @@ def test_the_charges_table_follows_its_rows_and_periods(
     client_in: Client, account: Account
 ) -> None:
     html = page(client_in, "accounts:charges", account)
-    assert "Итого к оплате: 500,00 ₽" in html
+    assert "Итого к оплате: 500,00\u00a0₽" in html
     Charge.objects.filter(account=account).update(total=Decimal("612.40"))
     html = page(client_in, "accounts:charges", account)
-    assert "Итого к оплате: 612,40 ₽" in html
+    assert "Итого к оплате: 612,40\u00a0₽" in html
     assert "500,00" not in html.split('data-testid="charges-total"')[1]
 
     make_charge(account, period=dt.date(2026, 11, 1), total=Decimal("7.00"))
     html = page(client_in, "accounts:charges", account)
     assert "Ноябрь 2026" in html
-    assert "Итого к оплате: 7,00 ₽" in html
+    assert "Итого к оплате: 7,00\u00a0₽" in html
 
 
 def test_bill_cards_follow_their_bill_and_keep_a_fresh_csrf_token(

@@ -1,4 +1,4 @@
-"""The money filter shows amounts exactly as floatformat:2 and "2g" do, in every language."""
+"""The money filters show amounts as format_rubles does, in every language."""
 
 from __future__ import annotations
 
@@ -6,40 +6,42 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.template import Context, Template
-from django.template.defaultfilters import floatformat
+from django.template import Context, Template, TemplateSyntaxError
 from django.utils import translation
 
-from kabinet.core.templatetags.money import money
+from kabinet.core.money import format_rubles
+from kabinet.core.templatetags.money import money, rubles
 
-VALUES: list[Any] = [
-    Decimal("0"),
-    Decimal("-0.004"),
-    Decimal("0.005"),
-    Decimal("-0.005"),
-    Decimal("999.995"),
-    Decimal("1000"),
-    Decimal("1234567.891"),
-    Decimal("-1234.5"),
-    Decimal("-1000000.00"),
-    12,
-    3.14159,
-    "5.5",
-    None,
-    "",
-    "abc",
-]
+NBSP = "\u00a0"
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
-@pytest.mark.parametrize("value", VALUES, ids=repr)
-def test_same_text_as_floatformat(language: str, value: Any) -> None:
+@pytest.mark.parametrize(
+    "value",
+    [Decimal("0"), Decimal("-0.004"), Decimal("999.995"), Decimal("-1234.5"), Decimal("1e6"), 12],
+    ids=repr,
+)
+def test_same_text_as_format_rubles(language: str, value: Any) -> None:
     with translation.override(language):
-        assert money(value) == floatformat(value, 2)
-        assert money(value, "g") == floatformat(value, "2g")
+        assert rubles(value) == format_rubles(value)
+        assert money(value) == format_rubles(value, symbol=False)
+        assert rubles(value, "abs") == format_rubles(value, sign=False)
+
+
+@pytest.mark.parametrize("value", [None, "", "abc", Decimal("NaN"), Decimal("Infinity")], ids=repr)
+def test_nothing_for_what_is_not_an_amount(value: Any) -> None:
+    assert money(value) == rubles(value) == ""
 
 
 def test_in_a_template() -> None:
-    template = Template('{% load money %}{{ a|money }} {{ a|money:"g" }}')
+    template = Template(
+        '{% load money %}{{ a|money }} | {{ a|rubles }} | {{ b|rubles }} | {{ b|money:"abs" }}'
+    )
     with translation.override("ru"):
-        assert template.render(Context({"a": Decimal("12345.6")})) == "12345,60 12\xa0345,60"
+        text = template.render(Context({"a": Decimal("18355.53"), "b": Decimal("-1.00")}))
+    assert text == (f"18{NBSP}355,53 | 18{NBSP}355,53{NBSP}₽ | \u22121,00{NBSP}₽ | 1,00")
+
+
+def test_an_unknown_argument_is_a_mistake_in_the_template() -> None:
+    with pytest.raises(TemplateSyntaxError):
+        money(Decimal("1"), "2")

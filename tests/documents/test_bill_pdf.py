@@ -70,6 +70,18 @@ def test_the_pdf_text_has_the_payer_the_account_and_the_total(
     assert "12,34" in text  # penalties
 
 
+def test_the_pdf_prints_amounts_as_every_page_does(
+    two_recipient_bill: Bill, tmp_path: Path
+) -> None:
+    text = " ".join(pdf_text(render_bill_pdf(two_recipient_bill), tmp_path).split())
+
+    assert "2 097,04" in text  # the total, grouped
+    assert "1 400,00" in text  # maintenance
+    assert "2097,04" not in text
+    assert "1400,00" not in text
+    assert "\u221247,55" in text  # a recalculation in the customer's favour
+
+
 def test_the_pdf_says_how_volumes_were_found_and_why_recalculated(
     two_recipient_bill: Bill, tmp_path: Path
 ) -> None:

@@ -45,11 +45,28 @@ def test_the_account_history_shows_portal_and_billing_payments_split_by_supplier
     html = client_in.get(reverse("payments:account_history", args=[account.pk])).content.decode()
 
     assert html.count("<tr>") == 3  # the header and two payments
-    assert "ТЭСК: 300,00 ₽" in html
-    assert "УК Жилсервис: 700,00 ₽" in html
+    assert "ТЭСК: 300,00\u00a0₽" in html
+    assert "УК Жилсервис: 700,00\u00a0₽" in html
     assert "Почта России" in html
     assert "загружен из биллинга" in html
     assert "Картой в личном кабинете" in html
+
+
+def test_a_five_digit_amount_is_grouped_like_every_other(
+    client_in: Client, account: Account, energy: Supplier
+) -> None:
+    make_payment(
+        account,
+        amount=Decimal("18355.53"),
+        splits=[(energy, Decimal("18355.53"))],
+        paid_at=recent(1),
+    )
+
+    html = client_in.get(reverse("payments:account_history", args=[account.pk])).content.decode()
+
+    assert "18\u00a0355,53" in html
+    assert "ТЭСК: 18\u00a0355,53\u00a0₽" in html
+    assert "18355,53" not in html
 
 
 def test_the_period_filter_picks_dates(client_in: Client, account: Account) -> None:

@@ -47,7 +47,7 @@ def test_it_prefills_the_due_amounts_shows_penalties_apart_and_the_profile_email
     assert 'value="684,70"' in html
     assert 'value="1400,00"' in html
     assert "Пени: Пени" in html
-    assert 'data-testid="penalties">12,34 ₽' in html
+    assert 'data-testid="penalties">12,34\u00a0₽' in html
     assert 'value="payer@example.ru"' in html
     assert "Я согласен с" in html
     assert "2\u00a0097,04" in html
@@ -94,7 +94,7 @@ def test_a_double_click_on_pay_makes_one_payment(client_in: Client, account: Acc
     ("typed", "message"),
     [
         ("-5", "Сумма не может быть отрицательной."),
-        ("abc", "Введите сумму числом, например 1500 или 1500,50."),
+        ("abc", "Введите сумму в рублях, например 1 545,13."),
         ("10,123", "Не больше двух знаков после запятой."),
         ("49,99", "Минимальная сумма платежа — не менее 50,00 ₽."),
     ],
@@ -108,6 +108,62 @@ def test_it_refuses_a_bad_amount_with_its_message_and_saves_nothing(
 
     assert response.status_code == 400
     assert message in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("12 34", "Введите сумму в рублях, например 1 545,13."),
+        ("1,545.13", "Введите сумму в рублях, например 1 545,13."),
+        ("1000000,01", "Сумма должна быть не больше 1\u00a0000\u00a0000,00\u00a0₽."),
+    ],
+)
+def test_the_message_is_next_to_the_field_and_what_was_typed_stays(
+    client_in: Client, account: Account, typed: str, message: str
+) -> None:
+    line = keys(account)["Электроснабжение"]
+    field = f"amount-{line}"
+
+    response = client_in.post(
+        url(account), form(account, receipt_email="other@example.ru", **{field: typed})
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f'name="{field}" value="{typed}"' in html
+    assert f'<div class="invalid-feedback" id="{field}-error">{message}</div>' in html
+    assert 'value="other@example.ru"' in html
+    assert 'id="agree" checked' in html
+    assert not Payment.objects.exists()
+
+
+def test_amounts_are_read_with_spaces_and_the_ruble_sign(
+    client_in: Client, account: Account
+) -> None:
+    line = keys(account)
+    data = form(
+        account,
+        **{
+            f"amount-{line['Электроснабжение']}": "1\u00a0684,70 ₽",
+            f"amount-{line['Содержание жилого помещения']}": "1 400.00",
+            f"amount-{line['Пени']}": "",
+        },
+    )
+
+    response = client_in.post(url(account), data)
+
+    assert response.status_code == 302
+    assert Payment.objects.get().amount == Decimal("3084.70")
+
+
+def test_a_line_the_bill_no_longer_has_asks_to_check_and_pay_again(
+    client_in: Client, account: Account
+) -> None:
+    response = client_in.post(url(account), form(account, **{"amount-999-999": "100"}))
+
+    assert response.status_code == 400
+    assert "Квитанция обновилась: проверьте суммы и оплатите снова." in response.content.decode()
     assert not Payment.objects.exists()
 
 

@@ -36,7 +36,7 @@ def test_a_success_card_pays_and_sends_one_confirmation(
     assert payment.paid_at is not None
     assert "Успешно проведена оплата" in client_in.get(back["Location"]).content.decode()
     assert [m.to for m in mail.outbox] == [["payer@example.ru"]]
-    assert "2097,04" in mail.outbox[0].subject
+    assert "2 097,04" in mail.outbox[0].subject
     assert payment.events.filter(kind=PaymentEvent.Kind.NOTIFICATION).count() == 1
 
 

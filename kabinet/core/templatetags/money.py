@@ -1,48 +1,49 @@
-"""``{{ amount|money }}``: an amount in rubles with two places, as ``floatformat:2`` shows it.
+"""``{{ amount|rubles }}`` → «18 355,53 ₽», ``{{ amount|money }}`` → «18 355,53»: ``format_rubles``.
 
-The charges table shows about thirty amounts; ``floatformat`` spends some ninety function calls
-on each (generic precision handling, then ``number_format``), which made number formatting a
-visible part of the page. This filter gives the same text for the same amount in every active
-language (a test compares them) in a fraction of that: round half up to kopecks, then the
-language's decimal separator and, with ``money:"g"`` (``floatformat:"2g"``), its grouping.
+``money`` leaves the symbol out, for a table column whose header names it and for a
+translatable sentence that carries «₽» itself. ``"abs"`` as the argument shows the size only,
+for a page whose words say which way the money goes («Переплата {{ balance|rubles:"abs" }}»).
+An empty or unreadable value shows nothing.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
-from django.conf import settings
-from django.utils.formats import get_format
-from django.utils.safestring import SafeString, mark_safe
 
-from kabinet.core.money import KOPECK
+from kabinet.core.money import format_rubles
 
 register = template.Library()
 
-
-def _group(digits: str, size: int, separator: str) -> str:
-    head = len(digits) % size or size
-    parts = [digits[:head]] + [digits[i : i + size] for i in range(head, len(digits), size)]
-    return separator.join(parts)
+# "g" asked for grouping when it was optional; every amount is grouped now.
+_ARGUMENTS = {"": True, "g": True, "abs": False}
 
 
-@register.filter(is_safe=True)
-def money(value: Any, arg: str = "") -> SafeString | str:
+def _format(value: Any, arg: str, *, symbol: bool) -> str:
+    try:
+        sign = _ARGUMENTS[arg]
+    except KeyError:
+        raise template.TemplateSyntaxError(
+            f"money filters take 'abs' or nothing, not {arg!r}"
+        ) from None
     if value is None or value == "":
         return ""
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value))
-        rounded = amount.quantize(KOPECK, rounding=ROUND_HALF_UP)
+        if not amount.is_finite():
+            return ""
+        return format_rubles(amount, sign=sign, symbol=symbol)
     except (InvalidOperation, ValueError, TypeError):
         return ""
-    if not rounded.is_finite():
-        return ""
-    text = f"{abs(rounded):f}"
-    whole, _dot, cents = text.partition(".")
-    grouping = get_format("NUMBER_GROUPING")
-    if (arg == "g" or settings.USE_THOUSAND_SEPARATOR) and isinstance(grouping, int) and grouping:
-        whole = _group(whole, grouping, get_format("THOUSAND_SEPARATOR"))
-    sign = "-" if rounded < 0 else ""  # -0.004 rounds to 0,00 without a sign, as floatformat
-    return mark_safe(f"{sign}{whole}{get_format('DECIMAL_SEPARATOR')}{cents}")  # noqa: S308
+
+
+@register.filter(is_safe=True)
+def money(value: Any, arg: str = "") -> str:
+    return _format(value, arg, symbol=False)
+
+
+@register.filter(is_safe=True)
+def rubles(value: Any, arg: str = "") -> str:
+    return _format(value, arg, symbol=True)
