@@ -19,8 +19,15 @@ from kabinet.billing.services import Answer, LinkError, Question
 from kabinet.core import ratelimit
 from kabinet.core.models import AuditEntry
 from kabinet.identity.models import User
-from tests.factories import make_account, make_bill, make_branch, make_premises, make_supplier
-from tests.identity.test_profile import make_customer
+from tests.factories import (
+    make_account,
+    make_bill,
+    make_branch,
+    make_customer,
+    make_link,
+    make_premises,
+    make_supplier,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -334,10 +341,10 @@ def test_login_is_required(client: Client) -> None:
 def test_your_accounts_lists_every_link_with_balance(
     client_in: Client, customer: User, supplier: Supplier, account: Account
 ) -> None:
-    AccountLink.objects.create(user=customer, account=account, relation="owner", alias="Мама")
+    make_link(customer, account, alias="Мама")
     second = make_account(make_supplier(short_name="ТКО-сервис"))
     make_bill(second, total=Decimal("-15.50"), sections=[(second.supplier, Decimal("-15.50"))])
-    AccountLink.objects.create(user=customer, account=second, relation="other")
+    make_link(customer, second, relation="other")
     html = client_in.get(reverse("accounts:list")).content.decode()
     assert "Мама" in html
     assert "ул. Мичуринская" in html
@@ -350,7 +357,7 @@ def test_your_accounts_lists_every_link_with_balance(
 def test_edit_alias_group_note(
     client_in: Client, customer: User, supplier: Supplier, account: Account
 ) -> None:
-    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    make_link(customer, account)
     url = reverse("accounts:edit", args=[account.pk])
     assert "Введите заметку" in client_in.get(url).content.decode()
     response = client_in.post(
@@ -372,8 +379,8 @@ def test_edit_alias_group_note(
 def test_unlink_asks_then_removes_only_this_users_link(
     client_in: Client, customer: User, supplier: Supplier, account: Account
 ) -> None:
-    AccountLink.objects.create(user=customer, account=account, relation="owner")
-    other = AccountLink.objects.create(user=make_customer(), account=account, relation="owner")
+    make_link(customer, account)
+    other = make_link(make_customer(), account)
     url = reverse("accounts:unlink", args=[account.pk])
     page = client_in.get(url)
     assert page.status_code == 200

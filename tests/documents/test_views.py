@@ -9,39 +9,25 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
-from kabinet.billing.models import AccountLink, Bill
+from kabinet.billing.models import Bill
 from kabinet.identity.models import User
 from kabinet.messaging.models import OutgoingMessage
-from tests.factories import make_account, make_bill, make_charge
+from tests.factories import (
+    make_account,
+    make_bill,
+    make_charge,
+    make_email_customer,
+    make_link,
+)
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "Secret-Pass-2024x"
-
-
-def make_user(username: str, *, email: str | None = None, confirmed: bool = True) -> User:
-    return User.objects.create_user(
-        username=username,
-        password=PASSWORD,
-        email=email,
-        email_confirmed_at=timezone.now() if email and confirmed else None,
-        last_name="Петрова",
-        first_name="Мария",
-    )
-
-
-def link(user: User, bill: Bill, **kwargs: Any) -> AccountLink:
-    return AccountLink.objects.create(
-        user=user, account=bill.account, relation=AccountLink.Relation.OWNER, **kwargs
-    )
 
 
 @pytest.fixture
 def owner(two_recipient_bill: Bill) -> User:
-    user = make_user("owner", email="owner@example.org")
-    link(user, two_recipient_bill)
+    user = make_email_customer("owner@example.org")
+    make_link(user, two_recipient_bill.account)
     return user
 
 
@@ -188,8 +174,8 @@ def test_e_mail_sends_the_pdf_as_an_attachment(
 def test_without_a_confirmed_e_mail_the_user_is_sent_to_the_profile(
     two_recipient_bill: Bill,
 ) -> None:
-    user = make_user("unconfirmed", email="new@example.org", confirmed=False)
-    link(user, two_recipient_bill)
+    user = make_email_customer("new@example.org", confirmed=False)
+    make_link(user, two_recipient_bill.account)
     client = Client()
     client.force_login(user)
 

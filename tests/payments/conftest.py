@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kabinet.billing.models import Account, AccountLink, Bill, Supplier
+from kabinet.billing.models import Account, Bill, Supplier
 from kabinet.identity.models import User
 from kabinet.payments.selectors import line_key
 from tests.documents.sample import make_two_recipient_bill
-from tests.identity.test_profile import make_customer
+from tests.factories import make_customer, make_link
 
 SHOP_ID = "100500"
 SECRET = "test_secret-key"
@@ -39,7 +39,7 @@ def bill() -> Bill:
 
 @pytest.fixture
 def account(bill: Bill, customer: User) -> Account:
-    AccountLink.objects.create(user=customer, account=bill.account, relation="owner")
+    make_link(customer, bill.account)
     return bill.account
 
 

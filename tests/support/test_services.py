@@ -25,18 +25,19 @@ from kabinet.support.models import (
     SocialNormDocument,
 )
 from kabinet.support.services import SupportError
-from tests.factories import make_account, make_supplier
-from tests.support.conftest import (
+from tests.factories import (
     fake_pdf_upload,
     file_appeal,
     file_request,
-    link,
+    make_account,
     make_catalog_item,
     make_request_type,
+    make_supplier,
     pdf_upload,
     png_upload,
-    tomorrow,
 )
+from tests.factories import make_link as link
+from tests.support.conftest import tomorrow
 
 pytestmark = pytest.mark.django_db
 
