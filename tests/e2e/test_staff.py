@@ -12,7 +12,7 @@ from playwright.sync_api import FilePayload, Page, expect
 from kabinet.identity.models import User
 from kabinet.support import services as support
 from kabinet.support.models import Appeal
-from tests.e2e.test_profile import log_in
+from tests.e2e.conftest import log_in
 from tests.factories import (
     STAFF_PASSWORD,
     make_account,

@@ -15,7 +15,7 @@ from kabinet.billing.models import Account
 from kabinet.identity.models import User
 from kabinet.support import services
 from kabinet.support.models import Appeal
-from tests.e2e.test_profile import log_in
+from tests.e2e.conftest import log_in
 from tests.factories import (
     make_account,
     make_catalog_item,

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from kabinet.billing.models import Account, Bill, Supplier
 from kabinet.identity.models import User
@@ -78,6 +79,27 @@ def client(django_capture_on_commit_callbacks: Any) -> Client:
 def client_in(client: Client, customer: User) -> Client:
     client.force_login(customer)
     return client
+
+
+def form(account: Account, **overrides: Any) -> dict[str, Any]:
+    """A filled-in payment form: every line at its due amount, e-mail receipt, consent given."""
+    data: dict[str, Any] = {
+        f"amount-{key}": amount
+        for key, amount in zip(keys(account).values(), ["684,70", "1400,00", "12,34"], strict=True)
+    }
+    data.update(
+        receipt_channel="email",
+        receipt_email="payer@example.ru",
+        agree="on",
+        idempotency_key=str(uuid.uuid4()),
+        action="pay",
+    )
+    data.update(overrides)
+    return data
+
+
+def url(account: Account) -> str:
+    return reverse("payments:pay", args=[account.pk])
 
 
 def keys(account: Account) -> dict[str, str]:

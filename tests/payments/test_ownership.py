@@ -10,7 +10,7 @@ from kabinet.billing.models import Account
 from kabinet.payments import urls
 from kabinet.payments.models import Payment
 from tests.factories import make_customer
-from tests.payments.test_pay_page import form
+from tests.payments.conftest import form
 
 pytestmark = pytest.mark.django_db
 
