@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from kabinet.billing.models import Bill
 from kabinet.identity.models import User
@@ -120,9 +122,33 @@ def test_a_bad_custom_range_shows_an_error_next_to_the_field(
     assert "Конец периода раньше его начала." in response.content.decode()
 
 
-def test_the_last_months_are_the_default(client_of: Client, two_recipient_bill: Bill) -> None:
-    response = client_of.get(history_url(two_recipient_bill), {"range": "3"})
+def test_the_last_months_are_the_default(
+    client_of: Client, two_recipient_bill: Bill, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a filter the history shows the last 6 months and the current one
+    (BillPeriodForm.default_range): on 21 November 2026, May to November."""
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC))
+    account = two_recipient_bill.account
+    shown = [
+        two_recipient_bill,  # September
+        make_bill(account, period=dt.date(2026, 5, 1)),
+        make_bill(account, period=dt.date(2026, 11, 1)),
+    ]
+    hidden = [
+        make_bill(account, period=dt.date(2026, 4, 1)),
+        make_bill(account, period=dt.date(2025, 11, 1)),
+    ]
+
+    response = client_of.get(history_url(two_recipient_bill))
+
+    html = response.content.decode()
     assert response.status_code == 200
+    assert [f'id="bill-{bill.pk}"' in html for bill in shown] == [True] * len(shown)
+    assert [f'id="bill-{bill.pk}"' in html for bill in hidden] == [False] * len(hidden)
+    assert re.search(r'<option value="6"[^>]*selected', html)
+    # The same bills as asking for 6 months explicitly.
+    explicit = client_of.get(history_url(two_recipient_bill), {"range": "6"}).content.decode()
+    assert re.findall(r'id="bill-(\d+)"', explicit) == re.findall(r'id="bill-(\d+)"', html)
 
 
 def test_the_pdf_is_an_attachment_named_by_account_and_period(
