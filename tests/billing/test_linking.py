@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -16,7 +15,6 @@ from django.urls import reverse
 from kabinet.billing import services
 from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.billing.services import Answer, LinkError, Question
-from kabinet.core import ratelimit
 from kabinet.core.models import AuditEntry
 from kabinet.identity.models import User
 from tests.factories import (
@@ -221,12 +219,17 @@ def test_attempts_are_limited_globally(
 
 
 def test_a_limiter_that_is_down_refuses(
-    customer: User, supplier: Supplier, account: Account
+    customer: User, supplier: Supplier, account: Account, settings: Any
 ) -> None:
-    with (
-        mock.patch.object(ratelimit, "hit", side_effect=ratelimit.LimiterUnavailable("down")),
-        pytest.raises(LinkError) as error,
-    ):
+    # The counters' cache is a Redis server that does not answer.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
+    }
+    with pytest.raises(LinkError) as error:
         link(customer, supplier, "123456", Answer(Question.CODE, code="A7K2Q9"))
     assert error.value.message == THROTTLED
     assert not AccountLink.objects.exists()
