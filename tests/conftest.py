@@ -37,7 +37,7 @@ def _fresh_cache() -> Iterator[None]:
 @pytest.fixture
 def customer() -> User:
     """A customer with confirmed phone and e-mail (modules may define their own)."""
-    from tests.identity.test_profile import make_customer
+    from tests.factories import make_customer
 
     return make_customer()
 

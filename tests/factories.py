@@ -1,14 +1,26 @@
-"""Small factories for the data model; each returns a saved object with sensible defaults."""
+"""Small factories for the data model; each returns a saved object with sensible defaults.
+
+Plain functions with keyword arguments: a test names only what it is about and takes the rest from
+here. What a customer files (requests, appeals, documents) goes through the support services, as
+the portal does, so numbers, history and audit rows are there too.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
 
 from kabinet.billing.models import (
     Account,
+    AccountLink,
     Bill,
     BillSection,
     Branch,
@@ -19,10 +31,87 @@ from kabinet.billing.models import (
     Supplier,
     Tariff,
 )
+from kabinet.identity.models import User
 from kabinet.metering.models import Meter, Reading
 from kabinet.payments.models import Payment, PaymentSplit
+from kabinet.staff.models import StaffMember
+from kabinet.support import services as support
+from kabinet.support.models import (
+    Appeal,
+    CatalogItem,
+    RequestType,
+    ServiceRequest,
+    SocialNormDocument,
+)
+
+PASSWORD = "Secret-Pass-2024x"
+STAFF_PASSWORD = "Staff-Pass-2024x"
 
 _seq = itertools.count(1)
+
+
+# --- people ------------------------------------------------------------------------------------
+
+
+def make_customer(**kwargs: Any) -> User:
+    """A customer who registered by phone (confirmed) and gave an e-mail (not confirmed yet).
+
+    ``password`` defaults to PASSWORD; ``phone=None`` or ``email=None`` leave either out.
+    """
+    n = next(_seq)
+    defaults: dict[str, Any] = {
+        "username": f"customer{n}",
+        "last_name": "Иванова",
+        "first_name": "Мария",
+        "phone": f"+7916000{n:04d}",
+        "phone_confirmed_at": timezone.now(),
+        "email": f"customer{n}@example.ru",
+    }
+    defaults.update(kwargs)
+    password = defaults.pop("password", PASSWORD)
+    return User.objects.create_user(password=password, **defaults)
+
+
+def make_email_customer(email: str | None = None, *, confirmed: bool = True, **kwargs: Any) -> User:
+    """A customer who registered by e-mail: no phone, the address confirmed unless told not."""
+    n = next(_seq)
+    defaults: dict[str, Any] = {
+        "username": f"reader{n}",
+        "last_name": "Петрова",
+        "first_name": "Мария",
+        "phone": None,
+        "phone_confirmed_at": None,
+        "email": email or f"reader{n}@example.org",
+        "email_confirmed_at": timezone.now() if confirmed else None,
+    }
+    defaults.update(kwargs)
+    return make_customer(**defaults)
+
+
+def make_staff(supplier: Supplier | None = None, **kwargs: Any) -> User:
+    """A staff user with an active StaffMember (``supplier`` None = every supplier)."""
+    n = next(_seq)
+    defaults: dict[str, Any] = {
+        "username": f"operator{n}",
+        "last_name": "Сотрудникова",
+        "first_name": f"Ольга{n}",
+        "is_staff": True,
+    }
+    defaults.update(kwargs)
+    password = defaults.pop("password", STAFF_PASSWORD)
+    user = User.objects.create_user(password=password, **defaults)
+    StaffMember.objects.create(user=user, supplier=supplier, position="Оператор")
+    return user
+
+
+def make_link(user: User, account: Account, **kwargs: Any) -> AccountLink:
+    """The customer's link to ``account``, as its owner unless ``relation`` says otherwise."""
+    defaults: dict[str, Any] = {"relation": AccountLink.Relation.OWNER}
+    defaults.update(kwargs)
+    return AccountLink.objects.create(user=user, account=account, **defaults)
+
+
+# --- billing -----------------------------------------------------------------------------------
 
 
 def make_supplier(**kwargs: Any) -> Supplier:
@@ -191,6 +280,74 @@ def make_bill(
     return bill
 
 
+def fill_charges(
+    account: Account, energy: Supplier, waste: Supplier, electricity: Service
+) -> Service:
+    """Two months of an account's charges and its October bill: September's electricity; in
+    October electricity with a recalculation and benefits, a penalty, and waste collection billed
+    by ``waste``; the energy supplier's tariffs of 2025 and 2026 and a foreign one. Returns the
+    penalty service."""
+    penalty = make_service(name="Пени", kind=Service.Kind.PENALTY, unit="", sort_order=99)
+    garbage = make_service(name="Обращение с ТКО", kind=Service.Kind.WASTE, unit="чел.")
+    for code, price, start, end, name in [
+        ("T1", "5.0000", dt.date(2025, 7, 1), dt.date(2025, 12, 31), "Одноставочный 2025"),
+        ("T1", "5.2613", dt.date(2026, 1, 1), None, "Одноставочный 2026"),
+        ("T9", "9.9900", dt.date(2026, 1, 1), None, "Чужой тариф"),
+    ]:
+        make_tariff(
+            energy,
+            electricity,
+            code=code,
+            price=Decimal(price),
+            valid_from=start,
+            valid_to=end,
+            name=name,
+        )
+    make_charge(account, electricity, period=dt.date(2026, 9, 1), tariff_code="T1")
+    make_charge(
+        account,
+        electricity,
+        period=dt.date(2026, 10, 1),
+        tariff_code="T1",
+        volume=Decimal("210.5"),
+        tariff=Decimal("5.2613"),
+        opening_balance=Decimal("500.00"),
+        paid=Decimal("500.00"),
+        charged=Decimal("1107.50"),
+        recalculation=Decimal("-12.30"),
+        benefits=Decimal("100.00"),
+        total=Decimal("995.20"),
+    )
+    make_charge(
+        account,
+        penalty,
+        period=dt.date(2026, 10, 1),
+        volume=None,
+        tariff=None,
+        unit="",
+        charged=Decimal("3.17"),
+        total=Decimal("3.17"),
+    )
+    make_charge(
+        account,
+        garbage,
+        period=dt.date(2026, 10, 1),
+        supplier=waste,
+        volume=Decimal("3"),
+        unit="чел.",
+        tariff=Decimal("98.4500"),
+        charged=Decimal("295.35"),
+        total=Decimal("295.35"),
+    )
+    make_bill(
+        account,
+        period=dt.date(2026, 10, 1),
+        due_date=dt.date(2026, 11, 25),
+        sections=[(energy, Decimal("998.37")), (waste, Decimal("295.35"))],
+    )
+    return penalty
+
+
 def make_import_batch(**kwargs: Any) -> ImportBatch:
     """A finished import of a small accounts file."""
     n = next(_seq)
@@ -208,3 +365,98 @@ def make_import_batch(**kwargs: Any) -> ImportBatch:
     }
     defaults.update(kwargs)
     return ImportBatch.objects.create(**defaults)
+
+
+# --- support -----------------------------------------------------------------------------------
+
+
+def png_bytes() -> bytes:
+    """A real 4×4 PNG."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def png_upload(name: str = "meter.png") -> SimpleUploadedFile:
+    """A real PNG, as a browser uploads it."""
+    return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
+
+
+def pdf_upload(name: str = "passport.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def fake_pdf_upload(name: str = "invoice.pdf") -> SimpleUploadedFile:
+    """A Windows executable named like a PDF, with the browser's PDF content type."""
+    return SimpleUploadedFile(name, b"MZ\x90\x00" + b"\x00" * 60, content_type="application/pdf")
+
+
+DEFAULT_REQUEST_TYPE = "Проверка прибора учёта"
+
+
+def make_request_type(supplier: Supplier, **kwargs: Any) -> RequestType:
+    defaults: dict[str, Any] = {"name": "Снятие показаний", "sort_order": 10}
+    defaults.update(kwargs)
+    return RequestType.objects.create(supplier=supplier, **defaults)
+
+
+def make_catalog_item(supplier: Supplier, **kwargs: Any) -> CatalogItem:
+    n = next(_seq)
+    defaults: dict[str, Any] = {
+        "code": f"item-{n}",
+        "name": "Замена электросчётчика",
+        "price": Decimal("1500.00"),
+    }
+    defaults.update(kwargs)
+    return CatalogItem.objects.create(supplier=supplier, **defaults)
+
+
+def file_request(link: AccountLink, **kwargs: Any) -> ServiceRequest:
+    """A service request the customer of ``link`` files for tomorrow morning.
+
+    ``request_type`` defaults to the supplier's «Проверка прибора учёта», created on first use
+    (a name of its own, so a test's make_request_type() does not collide with it).
+    """
+    supplier = link.account.supplier
+    request_type = kwargs.pop("request_type", None) or (
+        RequestType.objects.filter(supplier=supplier, name=DEFAULT_REQUEST_TYPE).first()
+        or make_request_type(supplier, name=DEFAULT_REQUEST_TYPE)
+    )
+    tomorrow = timezone.localdate(timezone=ZoneInfo(supplier.time_zone)) + dt.timedelta(days=1)
+    defaults: dict[str, Any] = {
+        "reason": "Счётчик не показывает",
+        "contact_phone": "+79161234567",
+        "desired_date": tomorrow,
+        "desired_slot": "09-12",
+    }
+    defaults.update(kwargs)
+    return support.create_request(link=link, request_type=request_type, **defaults)
+
+
+def file_appeal(by: User | AccountLink, supplier: Supplier | None = None, **kwargs: Any) -> Appeal:
+    """An appeal about a payment, filed by a customer.
+
+    ``by`` is a link (the appeal is about its account, to its supplier) or a user, who then
+    writes to ``supplier`` about no account unless ``account`` is given.
+    """
+    defaults: dict[str, Any] = {"account": None, "topic": "payment", "text": "Где мой платёж?"}
+    if isinstance(by, AccountLink):
+        user = by.user
+        supplier = supplier or by.account.supplier
+        defaults["account"] = by.account
+    else:
+        user = by
+    if supplier is None:
+        raise TypeError("file_appeal(user, …) needs the supplier the appeal is addressed to")
+    defaults.update(kwargs)
+    return support.create_appeal(user=user, supplier=supplier, **defaults)
+
+
+def file_document(link: AccountLink, **kwargs: Any) -> SocialNormDocument:
+    """A certificate of residents, one scan, uploaded for the account of ``link``."""
+    defaults: dict[str, Any] = {"kind": "residents", "files": [png_upload("spravka.png")]}
+    defaults.update(kwargs)
+    return support.upload_social_document(link=link, **defaults)

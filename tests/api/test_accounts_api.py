@@ -12,12 +12,20 @@ from django.test import Client
 from kabinet.api.auth import issue_token
 from kabinet.billing.models import Account, AccountLink, Service, Supplier
 from kabinet.identity.models import User
-from tests.billing.test_account_pages import OCT, fill_charges
-from tests.factories import make_account, make_bill, make_meter, make_premises, make_supplier
-from tests.identity.test_profile import make_customer
+from tests.factories import (
+    fill_charges,
+    make_account,
+    make_bill,
+    make_customer,
+    make_link,
+    make_meter,
+    make_premises,
+    make_supplier,
+)
 
 pytestmark = pytest.mark.django_db
 
+OCT = dt.date(2026, 10, 1)
 API = "/api/v1/accounts"
 INVALID = "Неверные данные для привязки лицевого счёта"
 
@@ -165,7 +173,7 @@ def test_overview_charges_details(
     electricity: Service,
 ) -> None:
     account = make_account(energy, premises=make_premises())
-    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    make_link(customer, account)
     fill_charges(account, energy, waste, electricity)
     make_meter(account, electricity, fraction_digits=2, integer_digits=6)
 
@@ -199,7 +207,7 @@ def test_overview_charges_details(
 def test_every_account_endpoint_is_404_for_another_user(
     client: Client, customer: User, energy: Supplier, account: Account
 ) -> None:
-    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    make_link(customer, account)
     bill = make_bill(account)
     stranger = auth(make_customer())
     calls = [
@@ -252,7 +260,7 @@ def test_session_auth_works_too(client: Client, customer: User) -> None:
 
 
 def test_bills_list_and_pdf(client: Client, customer: User, account: Account) -> None:
-    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    make_link(customer, account)
     october = account.bills.get()  # the fixture's October bill
     make_bill(account, period=dt.date(2026, 8, 1))
     other = make_bill(make_account())

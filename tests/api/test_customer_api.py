@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from kabinet.core.models import AuditEntry
 from kabinet.identity.models import ApiToken, User
-from tests.identity.test_profile import NEW_PASSWORD, PASSWORD, make_customer
+from tests.factories import PASSWORD, make_customer
 
 pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "Another-Pass-7788"
 
 API = "/api/v1"
 

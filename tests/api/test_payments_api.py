@@ -12,12 +12,11 @@ import pytest
 from django.test import Client
 
 from kabinet.api.auth import issue_token
-from kabinet.billing.models import Account, AccountLink
+from kabinet.billing.models import Account
 from kabinet.identity.models import User
 from kabinet.payments.models import Payment
 from tests.documents.sample import make_two_recipient_bill
-from tests.factories import make_payment
-from tests.identity.test_profile import make_customer
+from tests.factories import make_customer, make_link, make_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +31,7 @@ def customer() -> User:
 @pytest.fixture
 def account(customer: User) -> Account:
     account = make_two_recipient_bill().account
-    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    make_link(customer, account)
     return account
 
 

@@ -19,8 +19,7 @@ from kabinet.api.auth import issue_token
 from kabinet.billing.models import Account, AccountLink
 from kabinet.identity.models import User
 from kabinet.metering.models import Meter, Reading
-from tests.factories import make_account, make_meter, make_reading
-from tests.identity.test_profile import make_customer
+from tests.factories import make_account, make_customer, make_meter, make_reading
 from tests.metering.conftest import (  # noqa: F401 - fixtures shared with tests/metering
     Clock,
     accepted,

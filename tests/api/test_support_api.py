@@ -13,20 +13,21 @@ from kabinet.billing.models import AccountLink, Supplier
 from kabinet.identity.models import User
 from kabinet.support import services
 from kabinet.support.models import Appeal, FaqCategory, FaqQuestion, ServiceRequest
-from tests.factories import make_account, make_supplier
-from tests.identity.test_profile import make_customer
-from tests.support.conftest import (
+from tests.factories import (
     fake_pdf_upload,
     file_appeal,
     file_request,
-    link,
+    make_account,
     make_catalog_item,
+    make_customer,
     make_request_type,
     make_staff,
+    make_supplier,
     pdf_upload,
     png_upload,
-    tomorrow,
 )
+from tests.factories import make_link as link
+from tests.support.conftest import tomorrow
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,5 @@
-"""Builders of billing files for import tests: a small utility and its month, as CSV/JSONL."""
+"""Builders of billing files for import tests: a small utility and its month, as CSV/JSONL; a
+snapshot of what an import wrote."""
 
 from __future__ import annotations
 
@@ -9,7 +10,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kabinet.billing.models import Branch, Service, Supplier
+from django.db.models import Count, Sum
+
+from kabinet.billing.models import (
+    Account,
+    Bill,
+    BillSection,
+    Branch,
+    Charge,
+    Premises,
+    Service,
+    Supplier,
+    Tariff,
+)
+from kabinet.metering.models import Meter, Reading
+from kabinet.payments.models import Payment, PaymentSplit
 from tests.factories import make_branch, make_service, make_supplier
 
 
@@ -156,3 +171,23 @@ def month_files(folder: Path) -> list[Path]:
         write_csv(folder, "readings.csv", READINGS),
         write_csv(folder, "payments.csv", PAYMENTS),
     ]
+
+
+def snapshot() -> dict[str, Any]:
+    """Counts and money totals of every imported table: equal snapshots mean nothing changed."""
+    return {
+        "premises": Premises.objects.count(),
+        "accounts": list(Account.objects.order_by("pk").values_list(
+            "number", "number_display", "owner_name", "status", "premises_id", "branch_id")),
+        "meters": Meter.objects.count(),
+        "tariffs": Tariff.objects.aggregate(n=Count("pk"), s=Sum("price")),
+        "charges": Charge.objects.aggregate(
+            n=Count("pk"), charged=Sum("charged"), total=Sum("total"), volume=Sum("volume")),
+        "bills": list(Bill.objects.order_by("pk").values_list(
+            "account_id", "period", "number", "due_date", "charged", "total")),
+        "sections": BillSection.objects.aggregate(n=Count("pk"), t=Sum("total")),
+        "readings": list(Reading.objects.order_by("pk").values_list(
+            "external_id", "status", "value_1", "value_2")),
+        "payments": Payment.objects.aggregate(n=Count("pk"), s=Sum("amount")),
+        "splits": PaymentSplit.objects.aggregate(n=Count("pk"), s=Sum("amount")),
+    }  # fmt: skip

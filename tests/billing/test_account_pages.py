@@ -14,16 +14,17 @@ from django.utils import translation
 from kabinet.billing.models import Account, AccountLink, Service, Supplier
 from kabinet.identity.models import User
 from tests.factories import (
+    fill_charges,
     make_account,
     make_bill,
     make_charge,
+    make_customer,
+    make_link,
     make_meter,
     make_premises,
     make_service,
     make_supplier,
-    make_tariff,
 )
-from tests.identity.test_profile import make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -62,70 +63,8 @@ def account(customer: User, energy: Supplier, waste: Supplier, electricity: Serv
             residents=3,
         ),
     )
-    AccountLink.objects.create(user=customer, account=account, relation="owner", alias="Дом")
+    make_link(customer, account, alias="Дом")
     return account
-
-
-def fill_charges(account: Account, energy: Supplier, waste: Supplier, electricity: Service) -> Any:
-    penalty = make_service(name="Пени", kind=Service.Kind.PENALTY, unit="", sort_order=99)
-    garbage = make_service(name="Обращение с ТКО", kind=Service.Kind.WASTE, unit="чел.")
-    for code, price, start, end, name in [
-        ("T1", "5.0000", dt.date(2025, 7, 1), dt.date(2025, 12, 31), "Одноставочный 2025"),
-        ("T1", "5.2613", dt.date(2026, 1, 1), None, "Одноставочный 2026"),
-        ("T9", "9.9900", dt.date(2026, 1, 1), None, "Чужой тариф"),
-    ]:
-        make_tariff(
-            energy,
-            electricity,
-            code=code,
-            price=Decimal(price),
-            valid_from=start,
-            valid_to=end,
-            name=name,
-        )
-    make_charge(account, electricity, period=SEPT, tariff_code="T1")
-    make_charge(
-        account,
-        electricity,
-        period=OCT,
-        tariff_code="T1",
-        volume=Decimal("210.5"),
-        tariff=Decimal("5.2613"),
-        opening_balance=Decimal("500.00"),
-        paid=Decimal("500.00"),
-        charged=Decimal("1107.50"),
-        recalculation=Decimal("-12.30"),
-        benefits=Decimal("100.00"),
-        total=Decimal("995.20"),
-    )
-    make_charge(
-        account,
-        penalty,
-        period=OCT,
-        volume=None,
-        tariff=None,
-        unit="",
-        charged=Decimal("3.17"),
-        total=Decimal("3.17"),
-    )
-    make_charge(
-        account,
-        garbage,
-        period=OCT,
-        supplier=waste,
-        volume=Decimal("3"),
-        unit="чел.",
-        tariff=Decimal("98.4500"),
-        charged=Decimal("295.35"),
-        total=Decimal("295.35"),
-    )
-    make_bill(
-        account,
-        period=OCT,
-        due_date=dt.date(2026, 11, 25),
-        sections=[(energy, Decimal("998.37")), (waste, Decimal("295.35"))],
-    )
-    return penalty
 
 
 # --- overview ---
@@ -164,7 +103,7 @@ def test_overview_queries_do_not_grow_with_rows(
     fill_charges(account, energy, waste, electricity)
     for _ in range(5):
         other = make_account(energy)
-        AccountLink.objects.create(user=customer, account=other, relation="owner")
+        make_link(customer, other)
     # Session, user, the ETag's versions, the user's links (ownership and sidebar in one), the
     # latest bill's sections, and the menu's unread-answers badge.
     with django_assert_max_num_queries(6):
@@ -321,7 +260,7 @@ def test_every_account_page_is_404_for_another_user(
     fill_charges(account, energy, waste, electricity)
     stranger = make_customer()
     own = make_account(energy)
-    AccountLink.objects.create(user=stranger, account=own, relation="owner")
+    make_link(stranger, own)
     client.force_login(stranger)
     for url in account_urls(account):
         assert client.get(url).status_code == 404, url
@@ -345,8 +284,8 @@ def test_cached_menus_and_tabs_follow_the_account_and_the_language(
     """The menus and tabs come from the fragment cache: each account gets its own tab links
     and each language its own text, whichever was rendered first."""
     first, second = make_account(), make_account()
-    AccountLink.objects.create(user=customer, account=first, relation="owner")
-    AccountLink.objects.create(user=customer, account=second, relation="owner")
+    make_link(customer, first)
+    make_link(customer, second)
 
     client_in.get(reverse("accounts:overview", args=[first.pk]), HTTP_ACCEPT_LANGUAGE="ru")
     page = client_in.get(

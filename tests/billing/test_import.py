@@ -7,20 +7,17 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Sum
 
 from kabinet.billing.exchange.importer import import_files
 from kabinet.billing.models import (
     Account,
     Bill,
-    BillSection,
     Charge,
     ImportBatch,
     Premises,
-    Tariff,
 )
 from kabinet.metering.models import Meter, Reading
-from kabinet.payments.models import Payment, PaymentSplit
+from kabinet.payments.models import Payment
 from tests.billing.exchange_files import (
     ACCOUNTS,
     BILLS,
@@ -30,31 +27,12 @@ from tests.billing.exchange_files import (
     READINGS,
     Utility,
     month_files,
+    snapshot,
     write_csv,
     write_jsonl,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def snapshot() -> dict[str, Any]:
-    """Counts and money totals of every imported table: equal snapshots mean nothing changed."""
-    return {
-        "premises": Premises.objects.count(),
-        "accounts": list(Account.objects.order_by("pk").values_list(
-            "number", "number_display", "owner_name", "status", "premises_id", "branch_id")),
-        "meters": Meter.objects.count(),
-        "tariffs": Tariff.objects.aggregate(n=Count("pk"), s=Sum("price")),
-        "charges": Charge.objects.aggregate(
-            n=Count("pk"), charged=Sum("charged"), total=Sum("total"), volume=Sum("volume")),
-        "bills": list(Bill.objects.order_by("pk").values_list(
-            "account_id", "period", "number", "due_date", "charged", "total")),
-        "sections": BillSection.objects.aggregate(n=Count("pk"), t=Sum("total")),
-        "readings": list(Reading.objects.order_by("pk").values_list(
-            "external_id", "status", "value_1", "value_2")),
-        "payments": Payment.objects.aggregate(n=Count("pk"), s=Sum("amount")),
-        "splits": PaymentSplit.objects.aggregate(n=Count("pk"), s=Sum("amount")),
-    }  # fmt: skip
 
 
 def load(*paths: Path, **kwargs: Any) -> list[ImportBatch]:

@@ -19,8 +19,8 @@ from tests.billing.exchange_files import (
     Utility,
     csv_text,
     month_files,
+    snapshot,
 )
-from tests.billing.test_import import snapshot
 
 pytestmark = pytest.mark.django_db
 

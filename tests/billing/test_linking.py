@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -16,11 +15,17 @@ from django.urls import reverse
 from kabinet.billing import services
 from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.billing.services import Answer, LinkError, Question
-from kabinet.core import ratelimit
 from kabinet.core.models import AuditEntry
 from kabinet.identity.models import User
-from tests.factories import make_account, make_bill, make_branch, make_premises, make_supplier
-from tests.identity.test_profile import make_customer
+from tests.factories import (
+    make_account,
+    make_bill,
+    make_branch,
+    make_customer,
+    make_link,
+    make_premises,
+    make_supplier,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -217,12 +222,17 @@ def test_attempts_are_limited_globally(
 
 
 def test_a_limiter_that_is_down_refuses(
-    customer: User, supplier: Supplier, account: Account
+    customer: User, supplier: Supplier, account: Account, settings: Any
 ) -> None:
-    with (
-        mock.patch.object(ratelimit, "hit", side_effect=ratelimit.LimiterUnavailable("down")),
-        pytest.raises(LinkError) as error,
-    ):
+    # The counters' cache is a Redis server that does not answer.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
+    }
+    with pytest.raises(LinkError) as error:
         link(customer, supplier, "123456", Answer(Question.CODE, code="A7K2Q9"))
     assert error.value.message == THROTTLED
     assert not AccountLink.objects.exists()
@@ -337,10 +347,10 @@ def test_login_is_required(client: Client) -> None:
 def test_your_accounts_lists_every_link_with_balance(
     client_in: Client, customer: User, supplier: Supplier, account: Account
 ) -> None:
-    AccountLink.objects.create(user=customer, account=account, relation="owner", alias="Мама")
+    make_link(customer, account, alias="Мама")
     second = make_account(make_supplier(short_name="ТКО-сервис"))
     make_bill(second, total=Decimal("-15.50"), sections=[(second.supplier, Decimal("-15.50"))])
-    AccountLink.objects.create(user=customer, account=second, relation="other")
+    make_link(customer, second, relation="other")
     html = client_in.get(reverse("accounts:list")).content.decode()
     assert "Мама" in html
     assert "ул. Мичуринская" in html
@@ -353,7 +363,7 @@ def test_your_accounts_lists_every_link_with_balance(
 def test_edit_alias_group_note(
     client_in: Client, customer: User, supplier: Supplier, account: Account
 ) -> None:
-    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    make_link(customer, account)
     url = reverse("accounts:edit", args=[account.pk])
     assert "Введите заметку" in client_in.get(url).content.decode()
     response = client_in.post(
@@ -375,8 +385,8 @@ def test_edit_alias_group_note(
 def test_unlink_asks_then_removes_only_this_users_link(
     client_in: Client, customer: User, supplier: Supplier, account: Account
 ) -> None:
-    AccountLink.objects.create(user=customer, account=account, relation="owner")
-    other = AccountLink.objects.create(user=make_customer(), account=account, relation="owner")
+    make_link(customer, account)
+    other = make_link(make_customer(), account)
     url = reverse("accounts:unlink", args=[account.pk])
     page = client_in.get(url)
     assert page.status_code == 200

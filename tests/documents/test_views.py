@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -11,37 +12,24 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from kabinet.billing.models import AccountLink, Bill
+from kabinet.billing.models import Bill
 from kabinet.identity.models import User
 from kabinet.messaging.models import OutgoingMessage
-from tests.factories import make_account, make_bill, make_charge
+from tests.factories import (
+    make_account,
+    make_bill,
+    make_charge,
+    make_email_customer,
+    make_link,
+)
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "Secret-Pass-2024x"
-
-
-def make_user(username: str, *, email: str | None = None, confirmed: bool = True) -> User:
-    return User.objects.create_user(
-        username=username,
-        password=PASSWORD,
-        email=email,
-        email_confirmed_at=timezone.now() if email and confirmed else None,
-        last_name="Петрова",
-        first_name="Мария",
-    )
-
-
-def link(user: User, bill: Bill, **kwargs: Any) -> AccountLink:
-    return AccountLink.objects.create(
-        user=user, account=bill.account, relation=AccountLink.Relation.OWNER, **kwargs
-    )
 
 
 @pytest.fixture
 def owner(two_recipient_bill: Bill) -> User:
-    user = make_user("owner", email="owner@example.org")
-    link(user, two_recipient_bill)
+    user = make_email_customer("owner@example.org")
+    make_link(user, two_recipient_bill.account)
     return user
 
 
@@ -134,9 +122,33 @@ def test_a_bad_custom_range_shows_an_error_next_to_the_field(
     assert "Конец периода раньше его начала." in response.content.decode()
 
 
-def test_the_last_months_are_the_default(client_of: Client, two_recipient_bill: Bill) -> None:
-    response = client_of.get(history_url(two_recipient_bill), {"range": "3"})
+def test_the_last_months_are_the_default(
+    client_of: Client, two_recipient_bill: Bill, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a filter the history shows the last 6 months and the current one
+    (BillPeriodForm.default_range): on 21 November 2026, May to November."""
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC))
+    account = two_recipient_bill.account
+    shown = [
+        two_recipient_bill,  # September
+        make_bill(account, period=dt.date(2026, 5, 1)),
+        make_bill(account, period=dt.date(2026, 11, 1)),
+    ]
+    hidden = [
+        make_bill(account, period=dt.date(2026, 4, 1)),
+        make_bill(account, period=dt.date(2025, 11, 1)),
+    ]
+
+    response = client_of.get(history_url(two_recipient_bill))
+
+    html = response.content.decode()
     assert response.status_code == 200
+    assert [f'id="bill-{bill.pk}"' in html for bill in shown] == [True] * len(shown)
+    assert [f'id="bill-{bill.pk}"' in html for bill in hidden] == [False] * len(hidden)
+    assert re.search(r'<option value="6"[^>]*selected', html)
+    # The same bills as asking for 6 months explicitly.
+    explicit = client_of.get(history_url(two_recipient_bill), {"range": "6"}).content.decode()
+    assert re.findall(r'id="bill-(\d+)"', explicit) == re.findall(r'id="bill-(\d+)"', html)
 
 
 def test_the_pdf_is_an_attachment_named_by_account_and_period(
@@ -188,8 +200,8 @@ def test_e_mail_sends_the_pdf_as_an_attachment(
 def test_without_a_confirmed_e_mail_the_user_is_sent_to_the_profile(
     two_recipient_bill: Bill,
 ) -> None:
-    user = make_user("unconfirmed", email="new@example.org", confirmed=False)
-    link(user, two_recipient_bill)
+    user = make_email_customer("new@example.org", confirmed=False)
+    make_link(user, two_recipient_bill.account)
     client = Client()
     client.force_login(user)
 

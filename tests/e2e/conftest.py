@@ -62,6 +62,14 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context.close()
 
 
+def log_in(page: Page, identifier: str, password: str) -> None:
+    """Log in through the login page, as a customer or a staff member types it."""
+    page.goto("/login/")
+    page.get_by_label("Телефон или E-mail").fill(identifier)
+    page.get_by_label("Пароль", exact=False).first.fill(password)
+    page.get_by_role("button", name="Войти").click()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from kabinet.billing.models import AccountLink
 from kabinet.identity.models import User
-from tests.e2e.test_profile import log_in
+from tests.e2e.conftest import log_in
 from tests.factories import (
     make_account,
     make_bill,

@@ -7,9 +7,9 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from kabinet.billing.models import AccountLink
 from kabinet.identity.models import User
 from tests.documents.sample import make_two_recipient_bill
+from tests.factories import make_link
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def test_a_customer_filters_prints_and_mails_a_bill(page: Page) -> None:
         last_name="Петрова",
         first_name="Мария",
     )
-    AccountLink.objects.create(user=user, account=bill.account, relation="owner")
+    make_link(user, bill.account)
 
     page.goto("/login/")
     page.get_by_label("Телефон или E-mail").fill("8 916 123-45-68")

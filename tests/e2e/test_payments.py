@@ -7,10 +7,10 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from kabinet.billing.models import AccountLink
 from kabinet.identity.models import User
 from kabinet.payments.models import Payment
 from tests.documents.sample import make_two_recipient_bill
+from tests.factories import make_link
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def log_in_and_open_payment(page: Page) -> int:
         last_name="Петрова",
         first_name="Мария",
     )
-    AccountLink.objects.create(user=user, account=bill.account, relation="owner")
+    make_link(user, bill.account)
     page.goto("/login/")
     page.get_by_label("Телефон или E-mail").fill("+79161234569")
     page.get_by_label("Пароль", exact=False).first.fill(PASSWORD)
@@ -93,7 +93,7 @@ def test_a_sum_below_the_minimum_is_refused_with_its_message(page: Page) -> None
         last_name="Петров",
         first_name="Пётр",
     )
-    AccountLink.objects.create(user=user, account=bill.account, relation="owner")
+    make_link(user, bill.account)
     page.goto("/login/")
     page.get_by_label("Телефон или E-mail").fill("+79161234570")
     page.get_by_label("Пароль", exact=False).first.fill(PASSWORD)

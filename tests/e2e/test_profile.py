@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from kabinet.identity.models import User
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,13 +28,6 @@ def customer() -> User:
         last_name="Иванова",
         first_name="Мария",
     )
-
-
-def log_in(page: Page, identifier: str, password: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Телефон или E-mail").fill(identifier)
-    page.get_by_label("Пароль", exact=False).first.fill(password)
-    page.get_by_role("button", name="Войти").click()
 
 
 def test_a_customer_edits_the_profile_and_sees_errors_under_the_field(

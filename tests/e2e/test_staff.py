@@ -9,14 +9,18 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import FilePayload, Page, expect
 
-from kabinet.billing.models import AccountLink
 from kabinet.identity.models import User
 from kabinet.support import services as support
 from kabinet.support.models import Appeal
-from tests.e2e.test_profile import log_in
-from tests.factories import make_account, make_supplier
-from tests.staff.builders import PASSWORD as STAFF_PASSWORD
-from tests.staff.builders import make_staff, png_upload
+from tests.e2e.conftest import log_in
+from tests.factories import (
+    STAFF_PASSWORD,
+    make_account,
+    make_link,
+    make_staff,
+    make_supplier,
+    png_upload,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +40,7 @@ def test_staff_answer_an_appeal_and_the_customer_reads_it(page: Page) -> None:
         first_name="Ольга",
     )
     account = make_account(supplier, number="5005009")
-    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    make_link(customer, account)
     appeal = support.create_appeal(
         user=customer,
         supplier=supplier,

@@ -11,13 +11,20 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
-from kabinet.billing.models import Account, AccountLink
+from kabinet.billing.models import Account
 from kabinet.identity.models import User
 from kabinet.support import services
 from kabinet.support.models import Appeal
-from tests.e2e.test_profile import log_in
-from tests.factories import make_account, make_supplier
-from tests.support.conftest import make_catalog_item, make_request_type, make_staff, png_bytes
+from tests.e2e.conftest import log_in
+from tests.factories import (
+    make_account,
+    make_catalog_item,
+    make_link,
+    make_request_type,
+    make_staff,
+    make_supplier,
+    png_bytes,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +44,7 @@ def account() -> Account:
     )
     supplier = make_supplier(short_name="Энергосбыт", time_zone="Europe/Moscow")
     account = make_account(supplier, number="5005001")
-    AccountLink.objects.create(user=customer, account=account, relation="owner")
+    make_link(customer, account)
     return account
 
 

@@ -16,8 +16,7 @@ from kabinet.identity.models import ApiToken, Consent, User, Verification
 from kabinet.identity.services import personal_data
 from kabinet.identity.services.profile import ProfileError
 from kabinet.metering.models import Reading
-from tests.factories import make_account, make_meter, make_reading
-from tests.identity.test_profile import PASSWORD, make_customer
+from tests.factories import PASSWORD, make_account, make_customer, make_meter, make_reading
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from typing import Any
 
@@ -17,28 +16,12 @@ from kabinet.core.models import AuditEntry
 from kabinet.identity.models import ApiToken, User, Verification
 from kabinet.identity.services import profile
 from kabinet.identity.services.profile import ProfileError
+from tests.factories import PASSWORD, make_customer
 from tests.identity.conftest import last_code, last_link, sent
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "Secret-Pass-2024x"
 NEW_PASSWORD = "Another-Pass-7788"
-_seq = itertools.count(1)
-
-
-def make_customer(**kwargs: Any) -> User:
-    n = next(_seq)
-    defaults: dict[str, Any] = {
-        "username": f"customer{n}",
-        "last_name": "Иванова",
-        "first_name": "Мария",
-        "phone": f"+7916000{n:04d}",
-        "phone_confirmed_at": timezone.now(),
-        "email": f"customer{n}@example.ru",
-    }
-    defaults.update(kwargs)
-    password = defaults.pop("password", PASSWORD)
-    return User.objects.create_user(password=password, **defaults)
 
 
 def field_errors(response: Any, field: str) -> list[str]:

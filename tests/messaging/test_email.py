@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
-from django.core.mail.utils import DNS_NAME
 
 from kabinet.messaging.models import OutgoingMessage
 from kabinet.messaging.services import deliver, send_email
@@ -59,7 +58,7 @@ def smtp_server(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Smtp
     controller = Controller(
         recorder, hostname="127.0.0.1", port=port, server_hostname="smtp.kabinet.test"
     )
-    monkeypatch.setattr(DNS_NAME, "_fqdn", "kabinet.test", raising=False)
+    monkeypatch.setattr(socket, "getfqdn", lambda name="": "kabinet.test")
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"

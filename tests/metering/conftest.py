@@ -14,8 +14,15 @@ from kabinet.billing.models import Account, AccountLink, Service, Supplier
 from kabinet.identity.models import User
 from kabinet.metering import windows
 from kabinet.metering.models import Meter, Reading
-from tests.factories import make_account, make_meter, make_reading, make_service, make_supplier
-from tests.identity.test_profile import make_customer
+from tests.factories import (
+    make_account,
+    make_customer,
+    make_link,
+    make_meter,
+    make_reading,
+    make_service,
+    make_supplier,
+)
 
 MSK = ZoneInfo("Europe/Moscow")
 # Inside the 15–26 window of seed 000; the period is October 2026.
@@ -71,7 +78,7 @@ def customer() -> User:
 
 @pytest.fixture
 def link(customer: User, account: Account) -> AccountLink:
-    return AccountLink.objects.create(user=customer, account=account, relation="owner")
+    return make_link(customer, account)
 
 
 @pytest.fixture

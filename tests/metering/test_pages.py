@@ -16,8 +16,7 @@ from PIL import Image
 from kabinet.billing.models import Account, AccountLink
 from kabinet.identity.models import User
 from kabinet.metering.models import Meter, Reading
-from tests.factories import make_account, make_meter, make_reading
-from tests.identity.test_profile import make_customer
+from tests.factories import make_account, make_customer, make_link, make_meter, make_reading
 from tests.metering.conftest import OCT, Clock, accepted
 
 pytestmark = pytest.mark.django_db
@@ -299,7 +298,7 @@ def test_every_readings_page_is_404_for_another_user(
     before = Reading.objects.count()
     stranger = make_customer()
     own = make_account(account.supplier)
-    AccountLink.objects.create(user=stranger, account=own, relation="owner")
+    make_link(stranger, own)
     client.force_login(stranger)
     for address in account_urls(account, reading):
         assert client.get(address).status_code == 404, address

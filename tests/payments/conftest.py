@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
-from kabinet.billing.models import Account, AccountLink, Bill, Supplier
+from kabinet.billing.models import Account, Bill, Supplier
 from kabinet.identity.models import User
 from kabinet.payments.selectors import line_key
 from tests.documents.sample import make_two_recipient_bill
-from tests.identity.test_profile import make_customer
+from tests.factories import make_customer, make_link
 
 SHOP_ID = "100500"
 SECRET = "test_secret-key"
@@ -39,7 +40,7 @@ def bill() -> Bill:
 
 @pytest.fixture
 def account(bill: Bill, customer: User) -> Account:
-    AccountLink.objects.create(user=customer, account=bill.account, relation="owner")
+    make_link(customer, bill.account)
     return bill.account
 
 
@@ -78,6 +79,27 @@ def client(django_capture_on_commit_callbacks: Any) -> Client:
 def client_in(client: Client, customer: User) -> Client:
     client.force_login(customer)
     return client
+
+
+def form(account: Account, **overrides: Any) -> dict[str, Any]:
+    """A filled-in payment form: every line at its due amount, e-mail receipt, consent given."""
+    data: dict[str, Any] = {
+        f"amount-{key}": amount
+        for key, amount in zip(keys(account).values(), ["684,70", "1400,00", "12,34"], strict=True)
+    }
+    data.update(
+        receipt_channel="email",
+        receipt_email="payer@example.ru",
+        agree="on",
+        idempotency_key=str(uuid.uuid4()),
+        action="pay",
+    )
+    data.update(overrides)
+    return data
+
+
+def url(account: Account) -> str:
+    return reverse("payments:pay", args=[account.pk])
 
 
 def keys(account: Account) -> dict[str, str]:

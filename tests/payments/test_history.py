@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kabinet.billing.models import Account, AccountLink, Supplier
+from kabinet.billing.models import Account, Supplier
 from kabinet.identity.models import User
 from kabinet.payments.models import Payment
-from tests.factories import make_account, make_payment
+from tests.factories import make_account, make_link, make_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_all_accounts_history_covers_only_the_users_accounts(
     client_in: Client, account: Account, customer: User
 ) -> None:
     second = make_account()
-    AccountLink.objects.create(user=customer, account=second, relation="owner")
+    make_link(customer, second)
     make_payment(account, paid_at=recent(1), amount=Decimal("111.00"))
     make_payment(second, paid_at=recent(2), amount=Decimal("222.00"))
     make_payment(make_account(), paid_at=recent(1), amount=Decimal("333.00"))

@@ -9,8 +9,8 @@ from django.urls import URLPattern, reverse
 from kabinet.billing.models import Account
 from kabinet.payments import urls
 from kabinet.payments.models import Payment
-from tests.identity.test_profile import make_customer
-from tests.payments.test_pay_page import form
+from tests.factories import make_customer
+from tests.payments.conftest import form
 
 pytestmark = pytest.mark.django_db
 

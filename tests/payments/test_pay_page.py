@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from kabinet.billing.models import Account, Supplier
 from kabinet.identity.models import User
 from kabinet.payments.models import Payment, PaymentEvent
-from tests.payments.conftest import keys
+from tests.payments.conftest import form, keys, url
 
 pytestmark = pytest.mark.django_db
-
-
-def form(account: Account, **overrides: Any) -> dict[str, Any]:
-    """A filled-in payment form: every line at its due amount, e-mail receipt, consent given."""
-    data: dict[str, Any] = {
-        f"amount-{key}": amount
-        for key, amount in zip(keys(account).values(), ["684,70", "1400,00", "12,34"], strict=True)
-    }
-    data.update(
-        receipt_channel="email",
-        receipt_email="payer@example.ru",
-        agree="on",
-        idempotency_key=str(uuid.uuid4()),
-        action="pay",
-    )
-    data.update(overrides)
-    return data
-
-
-def url(account: Account) -> str:
-    return reverse("payments:pay", args=[account.pk])
 
 
 def test_it_prefills_the_due_amounts_shows_penalties_apart_and_the_profile_email(

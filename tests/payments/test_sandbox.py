@@ -11,7 +11,7 @@ from django.urls import reverse
 from kabinet.billing.models import Account
 from kabinet.payments.models import Payment, PaymentEvent, SandboxPayment
 from kabinet.payments.providers.sandbox import notification_body, sign
-from tests.payments.test_pay_page import form, url
+from tests.payments.conftest import form, url
 
 pytestmark = pytest.mark.django_db
 

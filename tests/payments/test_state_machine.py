@@ -15,7 +15,7 @@ from kabinet.payments import services
 from kabinet.payments.models import Payment, PaymentEvent, SandboxPayment
 from kabinet.payments.providers import ProviderStatus
 from kabinet.payments.providers.sandbox import notification_body
-from tests.payments.test_pay_page import form, url
+from tests.payments.conftest import form, url
 
 Status = Payment.Status
 

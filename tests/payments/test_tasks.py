@@ -11,7 +11,7 @@ from kabinet.billing.models import Account
 from kabinet.payments import services
 from kabinet.payments.models import Payment, PaymentEvent, SandboxPayment
 from kabinet.payments.tasks import poll_pending_payments
-from tests.payments.test_pay_page import form, url
+from tests.payments.conftest import form, url
 
 pytestmark = pytest.mark.django_db
 Status = Payment.Status

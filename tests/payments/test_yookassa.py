@@ -16,8 +16,7 @@ from kabinet.billing.models import Account
 from kabinet.core.models import AuditEntry
 from kabinet.payments import services
 from kabinet.payments.models import Payment, PaymentEvent
-from tests.payments.conftest import SECRET, SHOP_ID, FakeYooKassa
-from tests.payments.test_pay_page import form, url
+from tests.payments.conftest import SECRET, SHOP_ID, FakeYooKassa, form, url
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +222,7 @@ def test_a_refund_returns_the_money_once(
 def test_the_return_page_of_another_users_payment_is_404(
     client_in: Client, account: Account, fake_yookassa: FakeYooKassa
 ) -> None:
-    from tests.identity.test_profile import make_customer
+    from tests.factories import make_customer
 
     client_in.post(url(account), form(account))
     payment = Payment.objects.get()

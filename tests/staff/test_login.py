@@ -32,7 +32,7 @@ def test_a_staff_member_logs_in_to_the_queue() -> None:
 
 
 def test_a_customer_is_refused_with_the_wrong_credentials_message() -> None:
-    customer = make_customer()
+    customer = make_customer(password=PASSWORD)
     client = Client()
     as_customer = log_in(client, customer.phone or "")
     wrong = log_in(Client(), "nobody", "nope")

@@ -24,7 +24,7 @@ from kabinet.support.models import (
     SocialNormDocument,
     SupportContact,
 )
-from tests.support.conftest import (
+from tests.factories import (
     file_appeal,
     file_request,
     make_catalog_item,

@@ -22,17 +22,17 @@ from kabinet.support.models import (
     ServiceRequest,
     SupportContact,
 )
-from tests.factories import make_supplier
-from tests.support.conftest import (
+from tests.factories import (
     fake_pdf_upload,
     file_appeal,
     file_request,
     make_catalog_item,
     make_request_type,
+    make_supplier,
     pdf_upload,
     png_upload,
-    tomorrow,
 )
+from tests.support.conftest import tomorrow
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +223,7 @@ def test_an_account_of_another_customer_cannot_be_chosen_for_an_order(
     client_in: Client, customer_link: AccountLink, stranger: User
 ) -> None:
     from tests.factories import make_account
-    from tests.support.conftest import link
+    from tests.factories import make_link as link
 
     theirs = link(stranger, make_account(customer_link.account.supplier))
     item = make_catalog_item(customer_link.account.supplier)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -26,19 +27,20 @@ from kabinet.support.models import (
     SocialNormDocument,
 )
 from kabinet.support.services import SupportError
-from tests.factories import make_account, make_supplier
-from tests.support.conftest import (
+from tests.factories import (
     fake_pdf_upload,
     file_appeal,
     file_request,
-    link,
+    make_account,
     make_catalog_item,
     make_request_type,
     make_staff,
+    make_supplier,
     pdf_upload,
     png_upload,
-    tomorrow,
 )
+from tests.factories import make_link as link
+from tests.support.conftest import tomorrow
 
 pytestmark = pytest.mark.django_db
 
@@ -146,54 +148,108 @@ def test_only_the_owner_cancels(customer_link: AccountLink, stranger: User) -> N
         services.cancel_request(request=request, user=stranger)
 
 
+def _race(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+    """Run ``first`` in a transaction on its own connection and keep that transaction open until
+    ``second``, started on another connection, waits for a row lock; then commit ``first`` and
+    let ``second`` finish. Returns what each returned, or the SupportError code it raised."""
+    from django.db import connections, transaction
+
+    done_first = threading.Event()
+    commit = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def run(name: str, act: Callable[[], Any], hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                try:
+                    outcome[name] = act()
+                except SupportError as error:
+                    outcome[name] = error.code
+                if hold:
+                    done_first.set()
+                    commit.wait(10)
+        finally:
+            # A thread's connection is not the test's: close it, or teardown finds it open.
+            connections.close_all()
+
+    holder = threading.Thread(target=run, args=("first", first, True))
+    holder.start()
+    assert done_first.wait(10), "the first act did not finish"
+    waiter = threading.Thread(target=run, args=("second", second, False))
+    waiter.start()
+    waited = _wait_for_a_lock_wait()
+    commit.set()
+    holder.join(10)
+    waiter.join(10)
+    assert waited, "the second act never waited for the first one's row lock"
+    return outcome["first"], outcome["second"]
+
+
+def _wait_for_a_lock_wait() -> bool:
+    """True once another session of this database waits for a lock (within 5 seconds)."""
+    with connection.cursor() as cursor:
+        for _ in range(500):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.01)
+    return False
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_staff_move_to_in_work_wins_over_a_concurrent_cancel(
     customer_link: AccountLink, staff: User
 ) -> None:
-    """The staff member holds the row lock; the customer's cancel waits and then sees «В работе»."""
+    """The staff member's move holds the row lock; the customer's cancel waits for it and then
+    sees «В работе». Without the lock in cancel_request the cancel reads «Принята» and
+    overwrites the move once it commits."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    from django.db import connections, transaction
-
     request = file_request(customer_link)
-    locked = threading.Event()
-    release = threading.Event()
-    outcome: dict[str, Any] = {}
 
-    def staff_takes_it() -> None:
-        try:
-            with transaction.atomic():
-                ServiceRequest.objects.select_for_update().get(pk=request.pk)
-                locked.set()
-                release.wait(5)
-                services.change_request_status(
-                    request=request, staff=staff, status=Status.IN_PROGRESS
-                )
-        finally:
-            # A thread's connection is not the test's: close it, or teardown finds it open.
-            connections.close_all()
+    taken, canceled = _race(
+        lambda: services.change_request_status(
+            request=request, staff=staff, status=Status.IN_PROGRESS
+        ),
+        lambda: services.cancel_request(request=request, user=customer_link.user),
+    )
 
-    def customer_cancels() -> None:
-        try:
-            services.cancel_request(request=request, user=customer_link.user)
-            outcome["result"] = "canceled"
-        except SupportError as error:
-            outcome["result"] = error.code
-        finally:
-            # A thread's connection is not the test's: close it, or teardown finds it open.
-            connections.close_all()
-
-    worker = threading.Thread(target=staff_takes_it)
-    worker.start()
-    assert locked.wait(5)
-    canceller = threading.Thread(target=customer_cancels)
-    canceller.start()
-    release.set()
-    worker.join(10)
-    canceller.join(10)
-    assert outcome["result"] == "not_cancellable"
+    assert isinstance(taken, ServiceRequest)
+    assert canceled == "not_cancellable"
     request.refresh_from_db()
     assert request.status == Status.IN_PROGRESS
+    assert [e.status for e in request.events.order_by("pk")] == [Status.NEW, Status.IN_PROGRESS]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_wins_over_a_concurrent_staff_move_to_in_work(
+    customer_link: AccountLink, staff: User
+) -> None:
+    """The other way round: the customer's cancel holds the lock, the staff member's move waits
+    and is refused. Without the lock in change_request_status the move reads «Принята» and
+    overwrites the cancel."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    request = file_request(customer_link)
+
+    canceled, taken = _race(
+        lambda: services.cancel_request(request=request, user=customer_link.user),
+        lambda: services.change_request_status(
+            request=request, staff=staff, status=Status.IN_PROGRESS
+        ),
+    )
+
+    assert isinstance(canceled, ServiceRequest)
+    assert taken == "invalid_transition"
+    request.refresh_from_db()
+    assert request.status == Status.CANCELED_BY_CUSTOMER
+    assert [e.status for e in request.events.order_by("pk")] == [
+        Status.NEW,
+        Status.CANCELED_BY_CUSTOMER,
+    ]
 
 
 # --- catalog ---------------------------------------------------------------------------------
