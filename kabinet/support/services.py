@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kabinet.billing import scoping
+from kabinet.billing import scoping, versions
 from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.core import ratelimit
 from kabinet.core.audit import Action, record
@@ -464,6 +464,7 @@ def reply_to_appeal(
                 )
             locked.customer_unread = False
             locked.save(update_fields=["status", "customer_unread", "updated_at"])
+            versions.bump_for_user(user.pk)
             record(actor=user, action=Action.APPEAL_REPLIED, obj=locked, number=locked.number)
             transaction.on_commit(lambda: forget_unread_count(user.pk))
     except BaseException:
@@ -477,7 +478,9 @@ def reply_to_appeal(
 def mark_appeal_read(*, appeal: Appeal, user: User) -> None:
     """The customer has seen the answers: clear the unread badge (no audit: it is a view)."""
     if appeal.customer_unread and appeal.user_id == user.pk:
-        Appeal.objects.filter(pk=appeal.pk, user=user).update(customer_unread=False)
+        with transaction.atomic():
+            Appeal.objects.filter(pk=appeal.pk, user=user).update(customer_unread=False)
+            versions.bump_for_user(user.pk)
         appeal.customer_unread = False
         forget_unread_count(user.pk)
 
@@ -550,6 +553,8 @@ def answer_appeal(
             if locked.assigned_to_id is None:
                 locked.assigned_to = staff
             locked.save(update_fields=["status", "customer_unread", "assigned_to", "updated_at"])
+            # The unread badge is in the menu of every account page of the customer.
+            versions.bump_for_user(locked.user_id)
             channel = notify_customer(
                 locked.user,
                 "support_appeal_answered",

@@ -17,8 +17,14 @@ from django.utils import timezone
 
 from kabinet.billing.models import Account, AccountLink, Bill, BillSection, Charge, Premises
 from kabinet.identity.models import User
-from tests.factories import make_account, make_bill, make_charge, make_premises, make_supplier
-from tests.identity.test_profile import make_customer
+from tests.factories import (
+    make_account,
+    make_bill,
+    make_charge,
+    make_customer,
+    make_premises,
+    make_supplier,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,21 @@ from kabinet.billing import services, versions
 from kabinet.billing.exchange.importer import import_files
 from kabinet.billing.models import Account, AccountLink, Bill, Supplier
 from kabinet.identity.models import User
+from kabinet.payments.models import Payment
+from kabinet.payments.providers.base import ProviderStatus
+from kabinet.payments.services import apply_provider_status
+from kabinet.support import services as support
 from tests.billing.exchange_files import write_csv
-from tests.factories import make_account, make_bill, make_charge, make_supplier
-from tests.identity.test_profile import make_customer
+from tests.factories import (
+    file_appeal,
+    make_account,
+    make_bill,
+    make_charge,
+    make_customer,
+    make_payment,
+    make_staff,
+    make_supplier,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +224,45 @@ def test_a_page_with_a_message_waiting_is_sent_in_full(client_in: Client, accoun
     assert response.status_code == 200
     assert "Изменения сохранены." in response.content.decode()
     assert not_modified(client_in, path, etag)
+
+
+def test_a_staff_answer_and_reading_it_change_the_menu_badge_on_account_pages(
+    client_in: Client,
+    customer: User,
+    account: Account,
+    supplier: Supplier,
+    django_capture_on_commit_callbacks: Callable,
+) -> None:
+    path = url("accounts:overview", account)
+    appeal = file_appeal(customer, supplier)
+    etag = etag_of(client_in, path)
+    with django_capture_on_commit_callbacks(execute=True):
+        support.answer_appeal(appeal=appeal, staff=make_staff(supplier), text="Платёж зачислен.")
+    assert not not_modified(client_in, path, etag)
+    assert "Новые ответы" in client_in.get(path).content.decode()
+
+    etag = etag_of(client_in, path)
+    appeal.refresh_from_db()
+    support.mark_appeal_read(appeal=appeal, user=customer)
+    assert not not_modified(client_in, path, etag)
+    assert "Новые ответы" not in client_in.get(path).content.decode()
+
+
+def test_a_payment_the_bank_confirms_changes_the_pages(client_in: Client, account: Account) -> None:
+    path = url("accounts:overview", account)
+    etag = etag_of(client_in, path)
+    payment = make_payment(
+        account, status=Payment.Status.PENDING, provider="sandbox", provider_payment_id="sb-1"
+    )
+    apply_provider_status(
+        payment_id=payment.pk,
+        status=ProviderStatus(
+            provider_id=payment.provider_payment_id,
+            status=Payment.Status.SUCCEEDED,
+            amount=payment.amount,
+        ),
+        kind="notification",
+    )
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert not not_modified(client_in, path, etag)

@@ -16,7 +16,7 @@ from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
-from kabinet.billing.models import AccountLink
+from kabinet.billing.models import Account, AccountLink
 from kabinet.core.models import AuditEntry
 from kabinet.metering import services
 from kabinet.metering.models import Meter, Reading
@@ -407,3 +407,15 @@ def test_two_submissions_at_once_leave_one_row(clock: Clock, link: AccountLink) 
     rows = Reading.objects.filter(meter=meter, source="portal")
     assert rows.count() == 1
     assert rows.get().value_1 in {Decimal("100"), Decimal("101")}
+
+
+def test_a_submission_moves_the_accounts_data_version(
+    clock: Clock, link: AccountLink, day_night: Meter
+) -> None:
+    """The account pages' ETag and cached markup are keyed by it (billing.versions)."""
+    before = Account.objects.get(pk=link.account_id).data_version
+    submit(link, {day_night.pk: ["12400", "4600"]})
+    assert Account.objects.get(pk=link.account_id).data_version == before + 1
+    with pytest.raises(ReadingsError):
+        submit(link, {day_night.pk: ["1", "1"]})
+    assert Account.objects.get(pk=link.account_id).data_version == before + 1
