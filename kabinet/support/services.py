@@ -553,8 +553,9 @@ def answer_appeal(
             if locked.assigned_to_id is None:
                 locked.assigned_to = staff
             locked.save(update_fields=["status", "customer_unread", "assigned_to", "updated_at"])
-            # The unread badge is in the menu of every account page of the customer.
-            versions.bump_for_user(locked.user_id)
+            if locked.user_id is not None:
+                # The unread badge is in the menu of every account page of the customer.
+                versions.bump_for_user(locked.user_id)
             channel = notify_customer(
                 locked.user,
                 "support_appeal_answered",

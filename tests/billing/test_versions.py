@@ -258,7 +258,7 @@ def test_a_payment_the_bank_confirms_changes_the_pages(client_in: Client, accoun
         payment_id=payment.pk,
         status=ProviderStatus(
             provider_id=payment.provider_payment_id,
-            status=Payment.Status.SUCCEEDED,
+            status="succeeded",
             amount=payment.amount,
         ),
         kind="notification",
