@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from kabinet.billing import versions
 from kabinet.billing.models import (
     Account,
     AccountLink,
@@ -191,6 +192,7 @@ def make_meter(account: Account, service: Service | None = None, **kwargs: Any) 
         "verification_due": dt.date(2032, 1, 15),
     }
     defaults.update(kwargs)
+    versions.bump(account_ids=[account.pk])  # as billing's load of the meter does
     return Meter.objects.create(account=account, service=service or make_service(), **defaults)
 
 
@@ -209,6 +211,7 @@ def make_reading(meter: Meter, **kwargs: Any) -> Reading:
     if submitted_at is not None:
         Reading.objects.filter(pk=reading.pk).update(submitted_at=submitted_at)
         reading.refresh_from_db()
+    versions.bump(account_ids=[meter.account_id])  # as billing's load or a submission does
     return reading
 
 
@@ -229,6 +232,7 @@ def make_payment(
     payment = Payment.objects.create(account=account, **defaults)
     for supplier, amount in splits or [(account.supplier, payment.amount)]:
         PaymentSplit.objects.create(payment=payment, supplier=supplier, amount=amount)
+    versions.bump(account_ids=[account.pk])  # as the payment's writer does
     return payment
 
 
@@ -255,6 +259,7 @@ def make_charge(account: Account, service: Service | None = None, **kwargs: Any)
         "total": Decimal("500.00"),
     }
     defaults.update(kwargs)
+    versions.bump(account_ids=[account.pk])  # as billing's load of the charge does
     return Charge.objects.create(account=account, service=service or make_service(), **defaults)
 
 
@@ -277,6 +282,7 @@ def make_bill(
     bill = Bill.objects.create(account=account, **defaults)
     for supplier, part in parts:
         BillSection.objects.create(bill=bill, supplier=supplier, charged=part, total=part)
+    versions.bump(account_ids=[account.pk])  # as billing's load of the bill does
     return bill
 
 

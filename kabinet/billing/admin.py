@@ -17,6 +17,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.billing import versions
 from kabinet.billing.models import (
     Account,
     AccountLink,
@@ -41,6 +42,22 @@ from kabinet.core.admin_filters import PeriodListFilter
 ACCOUNT_SEARCH_FIELDS = ("account__number", "account__owner_name", "account__premises__address")
 
 
+class VersionedAdmin(admin.ModelAdmin):
+    """An admin of rows the account pages print: a save or delete moves the versions of the
+    accounts that show the row (``accounts_of``), in the admin's transaction."""
+
+    def accounts_of(self, obj: Any) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        self.accounts_of(obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.accounts_of(obj)
+        super().delete_model(request, obj)
+
+
 class BranchInline(admin.TabularInline):
     model = Branch
     fields = ("code", "name", "address", "phone")
@@ -49,7 +66,7 @@ class BranchInline(admin.TabularInline):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
+class SupplierAdmin(VersionedAdmin):
     list_display = (
         "short_name",
         "code",
@@ -65,6 +82,10 @@ class SupplierAdmin(admin.ModelAdmin):
     # Suppliers' sites are HTTPS; also Django 6's default, so the form does not change then.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [BranchInline]
+
+    def accounts_of(self, obj: Supplier) -> None:
+        versions.bump_supplier(obj.pk)
+
     fieldsets = (
         (None, {"fields": ("code", "short_name", "name", "kind", "time_zone")}),
         (
@@ -103,11 +124,14 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(VersionedAdmin):
     list_display = ("name", "code", "supplier", "phone")
     list_filter = ("supplier",)
     search_fields = ("name", "code", "address")
     list_select_related = ("supplier",)
+
+    def accounts_of(self, obj: Branch) -> None:
+        versions.bump(accounts=Account.objects.filter(branch=obj))
 
 
 class PremisesAccountInline(admin.TabularInline):
@@ -128,7 +152,7 @@ class PremisesAccountInline(admin.TabularInline):
 
 
 @admin.register(Premises)
-class PremisesAdmin(LargeTableModelAdmin):
+class PremisesAdmin(VersionedAdmin, LargeTableModelAdmin):
     list_display = ("address", "external_id", "total_area", "living_area", "rooms", "residents")
     search_fields = ("address", "external_id", "house_guid")
     inlines = [PremisesAccountInline]
@@ -141,9 +165,12 @@ class PremisesAdmin(LargeTableModelAdmin):
         (_("Характеристики"), {"fields": ("total_area", "living_area", "rooms", "residents")}),
     )
 
+    def accounts_of(self, obj: Premises) -> None:
+        versions.bump(accounts=Account.objects.filter(premises=obj))
+
 
 @admin.register(Account)
-class AccountAdmin(AccountSearchModelAdmin):
+class AccountAdmin(VersionedAdmin, AccountSearchModelAdmin):
     account_number_lookup = "number"
     list_display = (
         "number",
@@ -206,12 +233,18 @@ class AccountAdmin(AccountSearchModelAdmin):
         # accounts instead (DESIGN: a closed account keeps its history).
         return False
 
+    def accounts_of(self, obj: Account) -> None:
+        versions.bump(account_ids=[obj.pk])
+
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(VersionedAdmin):
     list_display = ("name", "code", "kind", "unit", "is_metered", "sort_order")
     list_filter = ("kind", "is_metered")
     search_fields = ("code", "name")
+
+    def accounts_of(self, obj: Service) -> None:
+        versions.bump_all()
 
 
 @admin.register(Tariff)

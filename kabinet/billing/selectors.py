@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db.models import OuterRef, Q, Subquery
@@ -21,6 +22,7 @@ from kabinet.billing.models import (
     Supplier,
     Tariff,
 )
+from kabinet.core.periods import format_period
 
 # What every page that shows a link needs with it: the sidebar prints the account, its premises
 # and supplier; the API and the readings pages read the branch.
@@ -72,14 +74,49 @@ def account_of(user: Any, account_id: int) -> Account:
 # --- Account pages: overview, charges, details (one link in, a fixed number of queries) ---
 
 
-@dataclass
 class Overview:
-    link: AccountLink
-    bill: Bill | None
-    sections: list[BillSection]
-    balance: Decimal | None
-    due_date: dt.date | None
-    days_left: int | None
+    """The latest bill of the linked account: balance (its total), sections, due date.
+
+    Each value is read on first use, so a page whose markup for this account version is cached
+    (see the templates' ``{% cache %}`` blocks) reads none of them.
+    """
+
+    def __init__(self, link: AccountLink, today: dt.date) -> None:
+        self.link = link
+        self.today = today
+
+    @cached_property
+    def sections(self) -> list[BillSection]:
+        # The latest bill's sections with the bill and supplier joined: one query for the
+        # common case, a second (``bill``) only for a bill without sections or none at all.
+        latest = Bill.objects.filter(account_id=self.link.account_id).order_by("-period")
+        return list(
+            BillSection.objects.filter(bill_id=Subquery(latest.values("pk")[:1]))
+            .select_related("bill", "supplier")
+            .order_by("supplier__short_name")
+        )
+
+    @cached_property
+    def bill(self) -> Bill | None:
+        if self.sections:
+            return self.sections[0].bill
+        return Bill.objects.filter(account_id=self.link.account_id).order_by("-period").first()
+
+    @property
+    def balance(self) -> Decimal | None:
+        return self.bill.total if self.bill is not None else None
+
+    @property
+    def due_date(self) -> dt.date | None:
+        if self.bill is None:
+            return None
+        return self.bill.due_date or min(
+            (s.due_date for s in self.sections if s.due_date is not None), default=None
+        )
+
+    @property
+    def days_left(self) -> int | None:
+        return (self.due_date - self.today).days if self.due_date is not None else None
 
     @property
     def debt(self) -> Decimal | None:
@@ -91,32 +128,7 @@ class Overview:
 
 
 def account_overview(link: AccountLink, today: dt.date | None = None) -> Overview:
-    """The latest bill of the linked account: balance (its total), sections, due date."""
-    today = today or timezone.localdate()
-    # The latest bill's sections with the bill and supplier joined: one query for the common
-    # case, a second only for a bill without sections or none at all.
-    latest = Bill.objects.filter(account_id=link.account_id).order_by("-period").values("pk")[:1]
-    sections = list(
-        BillSection.objects.filter(bill_id=Subquery(latest))
-        .select_related("bill", "supplier")
-        .order_by("supplier__short_name")
-    )
-    bill = sections[0].bill if sections else None
-    if bill is None:
-        bill = Bill.objects.filter(account_id=link.account_id).order_by("-period").first()
-    due_date = None
-    if bill is not None:
-        due_date = bill.due_date or min(
-            (s.due_date for s in sections if s.due_date is not None), default=None
-        )
-    return Overview(
-        link=link,
-        bill=bill,
-        sections=sections,
-        balance=bill.total if bill is not None else None,
-        due_date=due_date,
-        days_left=(due_date - today).days if due_date is not None else None,
-    )
+    return Overview(link, today or timezone.localdate())
 
 
 def latest_bill_totals(account_ids: list[int]) -> dict[int, Decimal]:
@@ -174,12 +186,68 @@ class SupplierCharges:
     totals: dict[str, Decimal] = field(default_factory=dict)
 
 
-@dataclass
 class ChargesPage:
-    periods: list[dt.date]
-    period: dt.date | None
-    suppliers: list[SupplierCharges]
-    totals: dict[str, Decimal]
+    """Charge lines of one period (default: the latest with charges), grouped by supplier.
+
+    Read on first use, like ``Overview``.
+    """
+
+    def __init__(self, account_id: int, period: dt.date | None) -> None:
+        self.account_id = account_id
+        self.asked = period
+
+    @cached_property
+    def periods(self) -> list[dt.date]:
+        return charge_periods(self.account_id)
+
+    @cached_property
+    def period(self) -> dt.date | None:
+        if self.asked is not None:
+            return self.asked
+        return self.periods[0] if self.periods else None
+
+    @property
+    def options(self) -> list[tuple[str, dt.date]]:
+        """The period selector's (value, period) pairs."""
+        return [(format_period(p), p) for p in self.periods]
+
+    @property
+    def period_value(self) -> str:
+        return format_period(self.period) if self.period else ""
+
+    @cached_property
+    def _grouped(self) -> tuple[list[SupplierCharges], dict[str, Decimal]]:
+        suppliers: dict[int, SupplierCharges] = {}
+        grand = _zero_totals()
+        if self.period is None:
+            return [], grand
+        charges = (
+            Charge.objects.filter(account_id=self.account_id, period=self.period)
+            .select_related("supplier", "service")
+            .order_by("supplier__short_name", "service__sort_order", "service__name", "zone")
+        )
+        for charge in charges:
+            is_penalty = charge.service.kind == Service.Kind.PENALTY
+            line = ChargeLine(
+                charge=charge, penalties=charge.charged if is_penalty else Decimal("0.00")
+            )
+            group = suppliers.get(charge.supplier_id)
+            if group is None:
+                group = suppliers[charge.supplier_id] = SupplierCharges(
+                    supplier=charge.supplier, totals=_zero_totals()
+                )
+            group.lines.append(line)
+            _add(group.totals, line)
+            _add(grand, line)
+        return list(suppliers.values()), grand
+
+    @property
+    def suppliers(self) -> list[SupplierCharges]:
+        return self._grouped[0]
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        return self._grouped[1]
 
 
 def _add(totals: dict[str, Decimal], line: ChargeLine) -> None:
@@ -201,37 +269,7 @@ def _zero_totals() -> dict[str, Decimal]:
 
 
 def account_charges(link: AccountLink, period: dt.date | None = None) -> ChargesPage:
-    """Charge lines of one period (default: the latest with charges), grouped by supplier."""
-    periods = charge_periods(link.account_id)
-    if period is None:
-        period = periods[0] if periods else None
-    suppliers: dict[int, SupplierCharges] = {}
-    grand = _zero_totals()
-    if period is not None:
-        charges = (
-            Charge.objects.filter(account_id=link.account_id, period=period)
-            .select_related("supplier", "service")
-            .order_by("supplier__short_name", "service__sort_order", "service__name", "zone")
-        )
-        for charge in charges:
-            is_penalty = charge.service.kind == Service.Kind.PENALTY
-            line = ChargeLine(
-                charge=charge, penalties=charge.charged if is_penalty else Decimal("0.00")
-            )
-            group = suppliers.get(charge.supplier_id)
-            if group is None:
-                group = suppliers[charge.supplier_id] = SupplierCharges(
-                    supplier=charge.supplier, totals=_zero_totals()
-                )
-            group.lines.append(line)
-            _add(group.totals, line)
-            _add(grand, line)
-    return ChargesPage(
-        periods=periods,
-        period=period,
-        suppliers=list(suppliers.values()),
-        totals=grand,
-    )
+    return ChargesPage(link.account_id, period)
 
 
 def account_charge(link: AccountLink, charge_id: int) -> Charge:

@@ -5,7 +5,8 @@ A page's cached markup and its HTTP validator (ETag) are keyed by these integers
 rows themselves: a writer calls ``bump`` in the same transaction as its write, so a reader sees
 the new rows and the new version together, in every process and worker. Writers: the importer
 (one statement per load, see ``bump_sql``), linking, unlinking and link settings, card payments,
-readings, and support acts that change what the account shell shows.
+readings, support acts that change what the account shell shows, and staff edits of what the
+pages print from reference data (suppliers, branches, premises, services, accounts).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import etag
 
-from kabinet.billing.models import Account, AccountLink
+from kabinet.billing.models import Account, AccountLink, BillSection
 
 
 def bump(
@@ -44,6 +45,19 @@ def bump_sql(account_ids_select: str) -> str:
         "UPDATE billing_account SET data_version = data_version + 1 "  # noqa: S608
         f"WHERE id IN ({account_ids_select})"
     )
+
+
+def bump_supplier(supplier_id: int) -> int:
+    """Move on the accounts whose pages show the supplier: its own, and those whose bills have a
+    section of it (an agent's bill names every recipient)."""
+    sections = BillSection.objects.filter(supplier_id=supplier_id).values("bill__account_id")
+    return bump(accounts=Account.objects.filter(Q(supplier_id=supplier_id) | Q(pk__in=sections)))
+
+
+def bump_all() -> int:
+    """Move on every account: for reference data every page may show (a service's name). Staff
+    change it rarely; it rewrites one column of every account row."""
+    return bump(accounts=Account.objects.all())
 
 
 def bump_for_user(user_id: int) -> int:

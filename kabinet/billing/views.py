@@ -159,8 +159,6 @@ def charges(request: HttpRequest, account_id: int) -> HttpResponse:
         {
             "page": page,
             "bad_period": bad_period,
-            "period_value": format_period(page.period) if page.period else "",
-            "period_options": [(format_period(p), p) for p in page.periods],
             "account": current.account,
             "tab": "charges",
             **shell,

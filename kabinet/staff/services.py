@@ -21,7 +21,7 @@ from django.db import models, transaction
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from kabinet.billing import scoping
+from kabinet.billing import scoping, versions
 from kabinet.billing.models import Supplier
 from kabinet.core import ratelimit
 from kabinet.core.audit import Action, record
@@ -173,6 +173,8 @@ def update_supplier_settings(
                 setattr(current, name, after)
         if changes:
             current.save(update_fields=[*changes, "updated_at"])
+            # The bill PDF prints the supplier's address, phone and website.
+            versions.bump_supplier(current.pk)
             record(
                 actor=staff,
                 action=Action.SUPPLIER_SETTINGS_UPDATED,

@@ -1,8 +1,10 @@
 """Account pages are never stale and never someone else's.
 
 The «Ваши счета» list, the overview, the charges table and the bill cards are built from the
-rows the next request reads; these tests change those rows the ways the portal and an import
-do and check that the next page shows the change.
+rows the next request reads, or from markup kept under the versions of the accounts they show;
+these tests change those rows the ways the portal and an import do (moving the account's version
+in the same breath, as every writer does: billing.versions) and check that the next page shows
+the change.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kabinet.billing import versions
 from kabinet.billing.models import Account, AccountLink, Bill, BillSection, Charge, Premises
 from kabinet.identity.models import User
 from tests.factories import (
@@ -67,6 +70,7 @@ def test_the_accounts_list_follows_the_links_and_their_accounts(
     # Through an import: the premises' address changes under the same link.
     assert account.premises_id is not None
     Premises.objects.filter(pk=account.premises_id).update(address="г. Тамбов, ул. Новая, д. 1")
+    versions.bump(account_ids=[account.pk])
     html = page(client_in, "documents:bill_history", account)
     assert "ул. Новая" in html
     assert "ул. Мичуринская" not in html
@@ -113,6 +117,7 @@ def test_the_overview_follows_the_bill_and_the_day(
     bill = Bill.objects.get(account=account)
     Bill.objects.filter(pk=bill.pk).update(total=Decimal("-15.00"))
     BillSection.objects.filter(bill=bill).update(total=Decimal("-15.00"))
+    versions.bump(account_ids=[account.pk])
     html = page(client_in, "accounts:overview", account)
     assert "Переплата: 15,00\u00a0₽" in html
     assert "Задолженность" not in html
@@ -124,6 +129,7 @@ def test_the_charges_table_follows_its_rows_and_periods(
     html = page(client_in, "accounts:charges", account)
     assert "Итого к оплате: 500,00\u00a0₽" in html
     Charge.objects.filter(account=account).update(total=Decimal("612.40"))
+    versions.bump(account_ids=[account.pk])
     html = page(client_in, "accounts:charges", account)
     assert "Итого к оплате: 612,40\u00a0₽" in html
     assert "500,00" not in html.split('data-testid="charges-total"')[1]
@@ -141,6 +147,7 @@ def test_bill_cards_follow_their_bill_and_keep_a_fresh_csrf_token(
     assert "Оплатить до" in html
     assert "25.11.2026" in html
     Bill.objects.filter(account=account).update(due_date=dt.date(2026, 11, 28))
+    versions.bump(account_ids=[account.pk])
     html = page(client_in, "documents:bill_history", account)
     assert "28.11.2026" in html
     assert "25.11.2026" not in html

@@ -13,16 +13,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.contrib import admin
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kabinet.billing import services, versions
 from kabinet.billing.exchange.importer import import_files
-from kabinet.billing.models import Account, AccountLink, Bill, Supplier
+from kabinet.billing.models import Account, AccountLink, Bill, Charge, Service, Supplier
 from kabinet.identity.models import User
 from kabinet.payments.models import Payment
 from kabinet.payments.providers.base import ProviderStatus
 from kabinet.payments.services import apply_provider_status
+from kabinet.staff.services import update_supplier_settings
 from kabinet.support import services as support
 from tests.billing.exchange_files import write_csv
 from tests.factories import (
@@ -266,3 +270,59 @@ def test_a_payment_the_bank_confirms_changes_the_pages(client_in: Client, accoun
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED
     assert not not_modified(client_in, path, etag)
+
+
+def data_version(account: Account) -> int:
+    return Account.objects.get(pk=account.pk).data_version
+
+
+def test_staff_edits_of_what_the_pages_print_move_the_versions(
+    rf: RequestFactory, account: Account, supplier: Supplier
+) -> None:
+    """A supplier's name and requisites, a service's name, a premises' address: the pages and
+    the bill PDF print them, so the admin's save moves the accounts that show them."""
+    other = make_account(make_supplier(code="water"), number="9009")
+    request = rf.post("/admin/")
+    request.user = make_staff(None, is_superuser=True)
+
+    before = data_version(account), data_version(other)
+    supplier.short_name = "ТЭСК Плюс"
+    admin.site.get_model_admin(Supplier).save_model(request, supplier, None, True)
+    assert (data_version(account), data_version(other)) == (before[0] + 1, before[1])
+
+    before = data_version(account), data_version(other)
+    service = Service.objects.create(code="gas", name="Газ")
+    admin.site.get_model_admin(Service).save_model(request, service, None, False)
+    assert (data_version(account), data_version(other)) == (before[0] + 1, before[1] + 1)
+
+    before = data_version(account), data_version(other)
+    update_supplier_settings(
+        staff=request.user, supplier=supplier, values={"website": "https://tesk.example"}
+    )
+    assert (data_version(account), data_version(other)) == (before[0] + 1, before[1])
+
+
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [
+        ("accounts:overview", "billing_billsection"),
+        ("accounts:charges", "billing_charge"),
+    ],
+)
+def test_a_page_whose_markup_is_kept_reads_none_of_its_rows(
+    client_in: Client, account: Account, name: str, table: str
+) -> None:
+    path = url(name, account)
+    client_in.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        again = client_in.get(path)
+    assert again.status_code == 200
+    assert not [q for q in queries if table in q["sql"]]
+    # The account moves on: the rows are read again, and the page shows what they say now.
+    Bill.objects.filter(account=account).update(total=Decimal("-2.00"))
+    Charge.objects.filter(account=account).update(total=Decimal("-2.00"))
+    versions.bump(account_ids=[account.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = client_in.get(path).content.decode()
+    assert [q for q in queries if table in q["sql"]]
+    assert "2,00" in html
