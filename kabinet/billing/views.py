@@ -169,7 +169,7 @@ def charges(request: HttpRequest, account_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def charge_detail(request: HttpRequest, account_id: int, charge_id: int) -> HttpResponse:
-    current, shell = _shell(request, account_id)
+    current = selectors.linked_account(request.user, account_id)
     charge = selectors.account_charge(current, charge_id)
     return render(
         request,
@@ -179,7 +179,7 @@ def charge_detail(request: HttpRequest, account_id: int, charge_id: int) -> Http
             "period_value": format_period(charge.period),
             "account": current.account,
             "tab": "charges",
-            **shell,
+            **_sidebar(request, current),
         },
     )
 
@@ -187,7 +187,7 @@ def charge_detail(request: HttpRequest, account_id: int, charge_id: int) -> Http
 @login_required
 @require_GET
 def details(request: HttpRequest, account_id: int) -> HttpResponse:
-    current, shell = _shell(request, account_id)
+    current = selectors.linked_account(request.user, account_id)
     data = selectors.account_details(current)
     return render(
         request,
@@ -196,6 +196,6 @@ def details(request: HttpRequest, account_id: int) -> HttpResponse:
             "details": data,
             "account": current.account,
             "tab": "details",
-            **shell,
+            **_sidebar(request, current),
         },
     )

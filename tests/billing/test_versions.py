@@ -326,3 +326,14 @@ def test_a_page_whose_markup_is_kept_reads_none_of_its_rows(
         html = client_in.get(path).content.decode()
     assert [q for q in queries if table in q["sql"]]
     assert "2,00" in html
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_kept_page_costs_the_session_the_user_the_versions_and_the_links(
+    client_in: Client, account: Account, name: str, django_assert_num_queries: Callable
+) -> None:
+    """No deferred column of the shell's narrow read is fetched on its own."""
+    path = url(name, account)
+    client_in.get(path)
+    with django_assert_num_queries(4):
+        assert client_in.get(path).status_code == 200
