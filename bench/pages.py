@@ -119,7 +119,7 @@ def main() -> None:
         HEALTHZ: "/healthz",
         "overview": f"/accounts/{account.pk}/",
         "charges": f"/accounts/{account.pk}/charges/",
-        "bill list": f"/documents/accounts/{account.pk}/bills/",
+        "bill list": f"/accounts/{account.pk}/bills/",
     }
     queries: dict[str, int] = {}
     for name, path in pages.items():

@@ -1,15 +1,25 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("kabinet.api.urls")),
     path("profile/", include("kabinet.identity.profile_urls")),
-    path("documents/", include("kabinet.documents.urls")),
-    path("support/", include("kabinet.support.urls")),
+    # Every page of one account sits under /accounts/<id>/: the overview, charges and details
+    # (billing), readings (metering), pay and payments (payments), bills (documents), requests,
+    # appeals and documents (support).
+    path("", include("kabinet.documents.urls")),
+    path("", include("kabinet.support.urls")),
     path("accounts/", include("kabinet.metering.urls")),
     path("", include("kabinet.payments.urls")),
     path("accounts/", include("kabinet.billing.urls")),
+    # Where the bills and an account's requests were before: bookmarks and the links in e-mails
+    # already sent keep working.
+    re_path(
+        r"^(?:documents|support)/(?P<rest>accounts/\d+/.*)$",
+        RedirectView.as_view(url="/%(rest)s", permanent=True, query_string=True),
+    ),
     path("staff/", include("kabinet.staff.urls")),
     path("", include("kabinet.identity.urls")),
     path("", include("kabinet.portal.urls")),

@@ -253,6 +253,25 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def account_appeals(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The «Обращения» tab of an account: the user's appeals about it, newest first."""
+    link = linked_account(request.user, account_id)
+    appeals = selectors.customer_appeals(request.user).filter(account_id=link.account_id)
+    return render(
+        request,
+        "support/account_appeals.html",
+        {
+            "appeals": list(appeals),
+            "account": link.account,
+            "tab": "appeals",
+            "links": linked_accounts(request.user),
+            "current_link": link,
+        },
+    )
+
+
+@login_required
+@require_GET
 def account_requests(request: HttpRequest, account_id: int) -> HttpResponse:
     """The «Заявки» tab of an account: its requests, a new one, documents for the social norm."""
     link = linked_account(request.user, account_id)

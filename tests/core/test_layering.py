@@ -57,18 +57,7 @@ DJANGO_NAMESPACES = frozenset({"admin"})
 
 # Upward uses the code has today, as (file, app it uses). Each goes with the change named beside
 # it; the test fails once an entry no longer happens, so that the entry is removed then.
-KNOWN_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset(
-    {
-        # The account shell (switcher, tabs, quick actions) links to every tab of an account. It
-        # moves to portal, which sits above the apps whose tabs it composes.
-        ("kabinet/billing/templates/billing/_base.html", "documents"),
-        ("kabinet/billing/templates/billing/_base.html", "metering"),
-        ("kabinet/billing/templates/billing/_base.html", "payments"),
-        ("kabinet/billing/templates/billing/_base.html", "support"),
-        ("kabinet/billing/templates/billing/_overview.html", "metering"),
-        ("kabinet/billing/templates/billing/_overview.html", "payments"),
-    }
-)
+KNOWN_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)

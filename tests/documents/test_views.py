@@ -41,15 +41,15 @@ def client_of(owner: User) -> Client:
 
 
 def history_url(bill: Bill) -> str:
-    return f"/documents/accounts/{bill.account_id}/bills/"
+    return f"/accounts/{bill.account_id}/bills/"
 
 
 def pdf_url(bill: Bill, account_id: int | None = None) -> str:
-    return f"/documents/accounts/{account_id or bill.account_id}/bills/{bill.pk}.pdf"
+    return f"/accounts/{account_id or bill.account_id}/bills/{bill.pk}.pdf"
 
 
 def email_url(bill: Bill) -> str:
-    return f"/documents/accounts/{bill.account_id}/bills/{bill.pk}/email/"
+    return f"/accounts/{bill.account_id}/bills/{bill.pk}/email/"
 
 
 def test_the_history_shows_each_bill_with_its_summary_and_services(

@@ -37,7 +37,7 @@ def test_a_customer_filters_prints_and_mails_a_bill(page: Page) -> None:
     page.get_by_role("button", name="Войти").click()
     page.wait_for_url("**/")
 
-    page.goto(f"/documents/accounts/{bill.account_id}/bills/")
+    page.goto(f"/accounts/{bill.account_id}/bills/")
     page.get_by_label("Период", exact=True).select_option("custom")
     page.get_by_label("С месяца").fill("2026-01")
     page.get_by_label("По месяц").fill("2026-12")

@@ -440,6 +440,7 @@ def test_every_page_with_an_id_is_404_for_another_customer(
         "request",
         "request_cancel",
         "account_requests",
+        "account_appeals",
         "request_new",
         "documents",
         "attachment",
