@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -430,37 +430,43 @@ _REPLACED = [
 ]
 
 
-def _save(readings: list[Reading], meter_ids: list[int], period: dt.date) -> int:
-    """Save one submission's readings in the caller's transaction; how many replaced an open
-    submission. The meters are locked first, so two submissions of one account take turns
-    and the period's open submission is looked up after the other one committed: each meter
-    keeps one open submission (the partial unique index ``OPEN_SUBMISSION`` guards it too).
-    """
-    list(Meter.objects.select_for_update().filter(pk__in=meter_ids).order_by("pk").values("pk"))
-    open_rows = {
-        meter_id: (pk, photo, photo_type)
-        for meter_id, pk, photo, photo_type in Reading.objects.filter(
+def _open_submissions(meter_ids: Sequence[int], period: dt.date) -> dict[int, Reading]:
+    """The period's unanswered customer submission of each meter that has one."""
+    return {
+        reading.meter_id: reading
+        for reading in Reading.objects.filter(
             meter_id__in=meter_ids,
             period=period,
             source__in=selectors.CUSTOMER_SOURCES,
             status=Reading.Status.RECEIVED,
-        ).values_list("meter_id", "pk", "photo", "photo_content_type")
+        )
     }
+
+
+def _save(readings: list[Reading], known: Mapping[int, Reading]) -> int:
+    """Write one submission's readings in the caller's transaction; how many replaced the open
+    submission of their meter (``known``: meter id → that submission, as the check found it).
+
+    A replacement is an UPDATE that checks the row is still unanswered: an answer billing's
+    import gave meanwhile is never overwritten, the correction becomes a new reading instead.
+    Every other reading is inserted; if another submission of the same meter inserted its row
+    first, the partial unique index ``OPEN_SUBMISSION`` refuses ours (IntegrityError) and the
+    caller runs the submission again against that row.
+    """
     replaced = 0
     new = []
     for reading in readings:
         fields = {name: getattr(reading, name) for name in _REPLACED}
         if reading.photo:
             fields.update(photo=reading.photo.name, photo_content_type=reading.photo_content_type)
-        pk, photo, photo_type = open_rows.get(reading.meter_id, (None, "", ""))
-        # The status is checked again by the UPDATE itself: an answer billing's import gives
-        # meanwhile is never overwritten, the correction becomes a new reading instead.
-        if pk is not None and (
-            Reading.objects.filter(pk=pk, status=Reading.Status.RECEIVED).update(**fields)
+        previous = known.get(reading.meter_id)
+        if previous is not None and (
+            Reading.objects.filter(pk=previous.pk, status=Reading.Status.RECEIVED).update(**fields)
         ):
-            reading.pk = pk
+            reading.pk = previous.pk
             if not reading.photo:
-                reading.photo.name, reading.photo_content_type = photo, photo_type
+                reading.photo.name = previous.photo.name
+                reading.photo_content_type = previous.photo_content_type
             replaced += 1
         else:
             new.append(reading)
@@ -516,31 +522,53 @@ def submit_readings(
             reading.photo.name = photo_name
             reading.photo_content_type = photo_type
         readings.append(reading)
+    known = {p.meter.pk: p.replaces for p in plan.readings if p.replaces is not None}
     try:
-        with transaction.atomic():
-            replaced = _save(readings, [r.meter_id for r in readings], plan.window.period)
-            versions.bump(account_ids=[link.account_id])
-            record(
-                actor=user,
-                action=Action.READINGS_SUBMITTED,
-                obj=link.account,
-                period=plan.window.period.isoformat(),
-                readings=[
-                    {
-                        "id": r.pk,
-                        "meter": r.meter_id,
-                        "values": [format(v, f".{r.meter.fraction_digits}f") for v in r.values],
-                        "rollover": r.rollover_confirmed,
-                        "jump": r.jump_confirmed,
-                    }
-                    for r in readings
-                ],
-                replaced=replaced,
-                photo=bool(photo_name),
-            )
+        try:
+            replaced = _write(user, link, readings, known, plan.window.period, bool(photo_name))
+        except IntegrityError:
+            # A submission of the same meter committed its row between the check and the write:
+            # that row is the open submission now, and this one replaces it.
+            for reading in readings:
+                reading.pk = None
+            known = _open_submissions([r.meter_id for r in readings], plan.window.period)
+            replaced = _write(user, link, readings, known, plan.window.period, bool(photo_name))
     except BaseException:
         # Nothing was written; the stored file must not outlive the rows it was for.
         if photo_name:
             private_storage.delete(photo_name)
         raise
     return Submission(period=plan.window.period, readings=readings, replaced=replaced)
+
+
+def _write(
+    user: User,
+    link: AccountLink,
+    readings: list[Reading],
+    known: Mapping[int, Reading],
+    period: dt.date,
+    photo: bool,
+) -> int:
+    """The readings, the account's version and the audit row, as one transaction."""
+    with transaction.atomic():
+        replaced = _save(readings, known)
+        versions.bump(account_ids=[link.account_id])
+        record(
+            actor=user,
+            action=Action.READINGS_SUBMITTED,
+            obj=link.account,
+            period=period.isoformat(),
+            readings=[
+                {
+                    "id": r.pk,
+                    "meter": r.meter_id,
+                    "values": [format(v, f".{r.meter.fraction_digits}f") for v in r.values],
+                    "rollover": r.rollover_confirmed,
+                    "jump": r.jump_confirmed,
+                }
+                for r in readings
+            ],
+            replaced=replaced,
+            photo=photo,
+        )
+    return replaced

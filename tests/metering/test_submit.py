@@ -21,7 +21,7 @@ from kabinet.core.models import AuditEntry
 from kabinet.metering import services
 from kabinet.metering.models import Meter, Reading
 from kabinet.metering.services import ReadingsError, check_readings, parse_value, submit_readings
-from tests.factories import make_account, make_meter
+from tests.factories import make_account, make_meter, make_reading
 from tests.metering.conftest import OCT, Clock, accepted
 
 pytestmark = pytest.mark.django_db
@@ -116,15 +116,19 @@ def test_it_saves_both_zones_for_the_window_period_with_todays_date(
     }
 
 
-def test_a_submission_locks_its_meters_and_audits_the_rows_it_wrote(
+def test_a_first_submission_inserts_and_a_correction_updates_its_row(
     clock: Clock, link: AccountLink, day_night: Meter, cold: Meter
 ) -> None:
     with CaptureQueriesContext(connection) as queries:
         first = submit(link, {day_night.pk: ["12400", "4600"], cold.pk: ["121,5"]})
+    inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
+    # Both readings in one statement, then the audit row; nothing is locked beforehand.
+    assert [sql.split()[2] for sql in inserts] == ['"metering_reading"', '"core_auditentry"']
+    assert not [q for q in queries if "FOR UPDATE" in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
         second = submit(link, {day_night.pk: ["12401", "4601"]})
-    if connection.features.has_select_for_update:
-        # Each submission takes its meters' row locks before it looks for an open submission.
-        assert len([q for q in queries if "FOR UPDATE" in q["sql"]]) == 2
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "metering_reading"')]
+    assert len(updates) == 1
     assert second[0].pk == first[0].pk
     entries = AuditEntry.objects.filter(action="metering.readings_submitted").order_by("pk")
     assert [[(r["id"], r["meter"]) for r in e.data["readings"]] for e in entries] == [
@@ -352,6 +356,37 @@ def test_a_photo_over_the_size_limit_is_refused(
     assert error.code == "photo_invalid"
     assert "больше" in error.message
     assert not Reading.objects.filter(source="portal").exists()
+
+
+def test_a_submission_that_another_one_beat_to_the_row_replaces_that_row(
+    clock: Clock, link: AccountLink, day_night: Meter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between this submission's check and its write, another one (another device of the same
+    customer) saves the meter's first reading of the period: the index refuses a second open
+    row, and this submission replaces the other one's values instead."""
+    check = services.check_readings
+
+    def another_submission_lands_after_the_check(**kwargs: Any) -> services.Plan:
+        plan = check(**kwargs)
+        assert plan.readings[0].replaces is None
+        make_reading(
+            day_night,
+            period=plan.window.period,
+            source=Reading.Source.PORTAL,
+            status=Reading.Status.RECEIVED,
+            value_1=Decimal("12300"),
+            value_2=Decimal("4500"),
+        )
+        return plan
+
+    monkeypatch.setattr(services, "check_readings", another_submission_lands_after_the_check)
+    [saved] = submit(link, {day_night.pk: ["12400", "4600"]})
+
+    rows = Reading.objects.filter(meter=day_night, source="portal", status="received")
+    assert list(rows.values_list("pk", "value_1")) == [(saved.pk, Decimal("12400"))]
+    entry = AuditEntry.objects.get(action="metering.readings_submitted")
+    assert entry.data["replaced"] == 1
+    assert entry.data["readings"][0]["id"] == saved.pk
 
 
 @pytest.mark.django_db(transaction=True)
