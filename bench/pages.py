@@ -28,7 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database  # noqa: E402
-from serving import ROUNDS, gunicorn, interleaved, load_utility, send, settle, start  # noqa: E402
+from serving import (  # noqa: E402
+    ROUNDS,
+    gunicorn,
+    interleaved,
+    keep_result,
+    load_utility,
+    send,
+    settle,
+    start,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_pages"
 THREADS = 4
@@ -157,6 +166,11 @@ def main() -> None:
                 f"{name:<24}{rps:>9.1f}{p99 * 1000:>10.1f}{rps / baseline:>8.2f}{queries[name]:>9}"
             )
         pages_ratio = min(results[name][0] for name in pages if name != HEALTHZ) / baseline
+        keep_result(
+            pages=pages_ratio,
+            not_modified=results[NOT_MODIFIED][0] / baseline,
+            page_queries=max(queries.values()),
+        )
         print(
             f"pages {pages_ratio:.2f} (target >= 0.45), "
             f"304 {results[NOT_MODIFIED][0] / baseline:.2f} (target >= 0.8), "

@@ -38,7 +38,16 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 from import_billing import drop_database  # noqa: E402
-from serving import ROUNDS, gunicorn, interleaved, load_utility, send, settle, start  # noqa: E402
+from serving import (  # noqa: E402
+    ROUNDS,
+    gunicorn,
+    interleaved,
+    keep_result,
+    load_utility,
+    send,
+    settle,
+    start,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kabinet_bench_readings"
 THREADS = 4
@@ -177,6 +186,7 @@ def main() -> None:
         print(f"{'trivial POST view':<28}{base:>9.1f}{base_p99 * 1000:>10.1f}{1:>8.2f}")
         print(f"{'readings submission':<28}{rps:>9.1f}{p99 * 1000:>10.1f}{rps / base:>8.2f}")
         print(f"SQL queries per submission: {queries}")
+        keep_result(readings=rps / base, readings_queries=queries)
         verdict = "met" if rps / base >= TARGET else "NOT met"
         print(f"target: submissions/s >= {TARGET} x trivial POST/s — {verdict}")
     if args.keep or args.reuse:

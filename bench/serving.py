@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import http.client
+import json
 import os
 import secrets
 import shutil
@@ -28,6 +29,18 @@ WORKERS = 2
 # Targets are measured in turns, a slice of the requests each, so that a load change on the
 # machine (other processes come and go) falls on every target alike and the ratios hold.
 ROUNDS = 5
+
+
+RESULTS = ROOT / "var" / "bench-results.json"
+
+
+def keep_result(**ratios: float) -> None:
+    """Remember this run's ratios for ``bench/summary.py``, which prints the targets of the
+    HTTP benchmarks side by side at the end of ``make bench``."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results.update(ratios)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2))
 
 
 def free_port() -> int:
