@@ -188,8 +188,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif env_bool("DATABASE_SERVER_SIDE_BINDING", True):
     # Server-side binding lets psycopg prepare a query after a few runs on a connection, so
-    # PostgreSQL stops re-planning the account pages' joins on every request (planning took 2 ms
-    # of a 2.5 ms query). Set DATABASE_SERVER_SIDE_BINDING=0 behind a transaction-mode
+    # PostgreSQL stops re-planning the account pages' joins on every request (planning cost more
+    # than running them). Set DATABASE_SERVER_SIDE_BINDING=0 behind a transaction-mode
     # PgBouncer without prepared-statement support.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 2)}
@@ -211,7 +211,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {
-        # Seed 003: at least 8 characters with digits, capital and small Latin letters.
+        # At least 8 characters with digits, capital and small Latin letters.
         "NAME": "kabinet.identity.passwords.CharacterClassValidator",
         "OPTIONS": {
             "require_upper": env_bool("PASSWORD_REQUIRE_UPPER", True),
@@ -243,7 +243,7 @@ VERIFICATION_CODE_TTL = env_int("VERIFICATION_CODE_TTL", 600)
 VERIFICATION_CODE_ATTEMPTS = env_int("VERIFICATION_CODE_ATTEMPTS", 5)
 VERIFICATION_RESEND_COOLDOWN = env_int("VERIFICATION_RESEND_COOLDOWN", 60)
 VERIFICATION_MAX_SENDS = env_int("VERIFICATION_MAX_SENDS", 5)
-# Seed 004: an e-mail address must be confirmed within 60 hours of registration.
+# An e-mail address must be confirmed within 60 hours of registration.
 VERIFICATION_LINK_TTL = env_int("VERIFICATION_LINK_TTL", 60 * 3600)
 # A password recovery link opens the account, so it lives much shorter.
 RECOVERY_LINK_TTL = env_int("RECOVERY_LINK_TTL", 2 * 3600)
@@ -337,7 +337,7 @@ else:
         "immediate": HUEY_IMMEDIATE,
     }
 
-# Providers (see DESIGN.md "Providers"); the local implementations are the defaults.
+# Providers; the local implementations are the defaults.
 SMS_BACKEND = env_choice("SMS_BACKEND", "outbox", {"outbox", "http"})
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_LOGIN = env_str("SMS_GATEWAY_LOGIN")

@@ -230,7 +230,7 @@ class AccountAdmin(VersionedAdmin, AccountSearchModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting an account would cascade to its readings and history; billing closes
-        # accounts instead (DESIGN: a closed account keeps its history).
+        # accounts instead: a closed account keeps its history.
         return False
 
     def accounts_of(self, obj: Account) -> None:

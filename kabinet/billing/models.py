@@ -100,7 +100,7 @@ class Supplier(models.Model):
         default=Decimal("10"),
     )
     min_payment = money_field(_("минимальная сумма платежа"), default=Decimal("50.00"))
-    # Control questions a customer may answer when linking an account (seeds 002, 003).
+    # Control questions a customer may answer when linking an account.
     link_by_code = models.BooleanField(_("привязка по коду с квитанции"), default=True)
     link_by_bill_total = models.BooleanField(
         _("привязка по сумме квитанции за 6 месяцев"), default=True

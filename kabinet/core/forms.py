@@ -1,5 +1,5 @@
 """Form pieces the apps share: month and date inputs, the period filter of every history page —
-«за 3 месяца / 6 месяцев / год» or a chosen range (seeds 000, 003, 004) — and the placing of a
+«за 3 месяца / 6 месяцев / год» or a chosen range — and the placing of a
 service's refusal on a form."""
 
 from __future__ import annotations

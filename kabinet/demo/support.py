@@ -28,7 +28,7 @@ from kabinet.support.models import (
     TimeSlot,
 )
 
-# Seed 000 Рис. 30 and the issue: the four kinds of request plus «другое».
+# The four kinds of request plus «другое».
 REQUEST_TYPES: tuple[tuple[str, bool, str], ...] = (
     ("Ввод прибора учёта в эксплуатацию", True, "Опломбировка нового или поверенного счётчика."),
     ("Снятие показаний", True, "Контролёр снимет показания, если вы не можете сделать это сами."),

@@ -1,4 +1,4 @@
-"""Bill mailing jobs (see DESIGN.md "Jobs" and "Documents")."""
+"""Bill mailing jobs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Forms of registration, login, recovery and personal details (Russian texts, seeds 003/004)."""
+"""Forms of registration, login, recovery and personal details (Russian texts)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sends a customer without surname and name to the details form first (seed 003 Рис. 7)."""
+"""Sends a customer without surname and name to the details form first."""
 
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ class User(AbstractUser):
 
     @property
     def needs_personal_details(self) -> bool:
-        """Surname and name are required (seed 003 Рис. 7): asked for at first login if missing."""
+        """Surname and name are required: asked for at first login if missing."""
         return not (self.last_name and self.first_name)
 
 

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 class CharacterClassValidator:
     """Requires capital and small Latin letters and a digit (each switchable in settings).
 
-    Seed 003: «Пароль должен содержать не менее 8 знаков, включая и цифры, и большие, и маленькие
-    буквы латинского алфавита». The length is MinimumLengthValidator's job. Only Latin letters
-    count, as the seed says: a Cyrillic password is allowed but does not satisfy the rule alone.
+    The rule customers know from utility portals: «Пароль должен содержать не менее 8 знаков,
+    включая и цифры, и большие, и маленькие буквы латинского алфавита». The length is
+    MinimumLengthValidator's job. Only Latin letters count, as the rule says: a Cyrillic password
+    is allowed but does not satisfy the rule alone.
     """
 
     def __init__(

@@ -1,4 +1,4 @@
-"""Forms of the profile pages (seed 001 Рис. 17/18, seed 004 §4.5.4).
+"""Forms of the profile pages.
 
 They check what a form can check on its own (required fields, formats, the repeated password);
 the rules that involve the stored user live in services/profile.py, whose ProfileError is put

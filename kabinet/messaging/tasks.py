@@ -1,4 +1,4 @@
-"""Background jobs that move outgoing messages forward (see DESIGN.md "Jobs")."""
+"""Background jobs that move outgoing messages forward."""
 
 from __future__ import annotations
 

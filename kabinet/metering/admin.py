@@ -260,5 +260,5 @@ class ReadingAdmin(AccountSearchModelAdmin):
         return super().lookup_allowed(lookup, value, request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A submitted reading is never lost (DESIGN); a wrong one is rejected, not deleted.
+        # A submitted reading is never lost; a wrong one is rejected, not deleted.
         return False

@@ -31,7 +31,7 @@ def posted_values(data: Mapping[str, str]) -> dict[int, list[str]]:
 
 
 class HistoryForm(PeriodFilterForm):
-    """Seed 003 §9.2 and seed 004 §4.4.4.2.2: the last 3 months by default, or any months."""
+    """The last 3 months by default, or any months."""
 
     range = range_field("3")
     date_from = MonthField(label=_("С месяца"), required=False, widget=MonthInput)
@@ -47,7 +47,7 @@ class HistoryForm(PeriodFilterForm):
 
 
 class ReportForm(forms.Form):
-    """Seed 000 Рис. 27–28: readings at the start and the end of a date range."""
+    """Readings at the start and the end of a date range."""
 
     date_from = forms.DateField(label=_("С"), widget=DateInput())
     date_to = forms.DateField(label=_("По"), widget=DateInput())

@@ -202,7 +202,7 @@ def submit(request: HttpRequest, account_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, account_id: int) -> HttpResponse:
-    """The confirmation step (seed 000 Рис. 17): exactly what will be sent, nothing saved yet."""
+    """The confirmation step: exactly what will be sent, nothing saved yet."""
     link = linked_account(request.user, account_id)
     if request.method == "GET":
         return redirect("readings:submit", account_id=link.account_id)

@@ -119,7 +119,7 @@ class PaymentAdmin(AccountSearchModelAdmin):
         return payment.account.owner_name
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Money received is never lost from the record (DESIGN); a refund is a status.
+        # Money received is never lost from the record; a refund is a status.
         return False
 
 

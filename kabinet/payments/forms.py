@@ -1,5 +1,4 @@
-"""The payment page's form, and the period filter of the payment history (seed 003: 3 months,
-6 months, a year, or dates)."""
+"""The payment page's form, and the period filter of the payment history."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ class PayableLine:
         return self.service.name if self.service else str(self.supplier)
 
     def snapshot(self, amount: Decimal) -> dict[str, Any]:
-        """What a payment keeps of this line (DESIGN: a snapshot of the bill lines it paid)."""
+        """What a payment keeps of this line: a snapshot of the bill lines it paid."""
         return {
             "key": self.key,
             "supplier_id": self.supplier.pk,
@@ -97,7 +97,7 @@ def line_key(supplier_id: int, service_id: int | None) -> str:
 def payment_lines(account: Account) -> PaymentLines:
     """What the account can pay: a line per recipient and service of its newest bill.
 
-    Only the newest bill is payable (DESIGN). Its charge lines give the amount due per service
+    Only the newest bill is payable. Its charge lines give the amount due per service
     («к оплате», never negative); penalty lines are marked so the page shows them apart. Only
     suppliers staff approved for online payment appear. Without charge lines, a bill section is
     one line; without any bill, the account's own supplier gets a line with nothing due, so an

@@ -116,7 +116,7 @@ class VisitFieldsMixin(forms.Form):
 
 
 class RequestForm(VisitFieldsMixin):
-    """«Новая заявка» for one account (seed 000 Рис. 30): type, reason, date and period."""
+    """«Новая заявка» for one account: type, reason, date and period."""
 
     request_type = forms.ModelChoiceField(
         label=_("Тип заявки"),
@@ -190,7 +190,7 @@ def _link_label(link: AccountLink) -> str:
 
 
 class AppealForm(forms.Form):
-    """«Задать вопрос» (seed 004 §4.3.2.1, seed 003 Рис. 35)."""
+    """«Задать вопрос»."""
 
     supplier = forms.ModelChoiceField(
         label=_("Поставщик"),

@@ -93,7 +93,7 @@ class CatalogItem(models.Model):
 
 
 class RequestType(models.Model):
-    """A kind of service request a supplier accepts (its settings, seed 000 Рис. 30)."""
+    """A kind of service request a supplier accepts (its settings)."""
 
     supplier = models.ForeignKey(
         Supplier,
@@ -129,7 +129,7 @@ class TimeSlot(models.TextChoices):
 
 
 class ServiceRequest(models.Model):
-    """A job for the utility: from the request types (seed 000) or a catalog order (seed 004)."""
+    """A job for the utility: from the request types or a catalog order."""
 
     class Status(models.TextChoices):
         NEW = "new", _("Принята в систему")
@@ -381,7 +381,7 @@ class AppealMessage(models.Model):
 
 
 class SocialNormDocument(models.Model):
-    """Documents a customer sends for the social consumption norm (seed 001 Рис. 20)."""
+    """Documents a customer sends for the social consumption norm."""
 
     class Kind(models.TextChoices):
         RESIDENTS = "residents", _("Справка о составе семьи / зарегистрированных")

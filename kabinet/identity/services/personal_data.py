@@ -56,7 +56,7 @@ def _plain(value: Any) -> Any:
 
 
 def _account_links(user: User) -> list[dict[str, Any]]:
-    """Links to personal accounts, once the billing app has them (AccountLink, DESIGN.md)."""
+    """Links to personal accounts, once the billing app has them (AccountLink)."""
     try:
         model = apps.get_model(ACCOUNT_LINK_MODEL)
     except LookupError:

@@ -31,7 +31,7 @@ from kabinet.messaging.services import DeliveryRefused, send_email, send_sms
 
 PHONE_CODE_TTL = dt.timedelta(minutes=10)
 PHONE_CODE_MAX_ATTEMPTS = 5
-# Seed 004: an e-mail is confirmed "within 60 hours".
+# An e-mail address is confirmed "within 60 hours", as utility portals promise.
 EMAIL_LINK_TTL = dt.timedelta(hours=60)
 OLDEST_BIRTH_YEARS = 120
 

@@ -34,7 +34,7 @@ PROVEN_TTL = dt.timedelta(minutes=30)
 
 @dataclass(frozen=True)
 class PersonalDetails:
-    """Seed 003 Рис. 2: surname and name required, the rest optional."""
+    """Surname and name required, the rest optional."""
 
     last_name: str
     first_name: str
@@ -267,7 +267,7 @@ def confirm_email_registration(*, token: str, client_ip: str | None) -> User:
 
 
 def save_personal_details(*, user: User, details: PersonalDetails) -> User:
-    """Fill in the details asked at first login when missing (seed 003 Рис. 7)."""
+    """Fill in the details asked at first login when missing."""
     with transaction.atomic():
         user.last_name = details.last_name
         user.first_name = details.first_name
