@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -80,9 +81,21 @@ def captcha_challenge(request: HttpRequest) -> JsonResponse:
 
 
 DOCUMENTS = {
-    "personal-data": ("identity/documents/personal_data.html", "PERSONAL_DATA_CONSENT_VERSION"),
-    "user-agreement": ("identity/documents/user_agreement.html", "USER_AGREEMENT_VERSION"),
-    "marketing": ("identity/documents/marketing.html", "MARKETING_CONSENT_VERSION"),
+    "personal-data": (
+        "identity/documents/personal_data.html",
+        "PERSONAL_DATA_CONSENT_VERSION",
+        gettext_lazy("Согласие на обработку персональных данных"),
+    ),
+    "user-agreement": (
+        "identity/documents/user_agreement.html",
+        "USER_AGREEMENT_VERSION",
+        gettext_lazy("Пользовательское соглашение"),
+    ),
+    "marketing": (
+        "identity/documents/marketing.html",
+        "MARKETING_CONSENT_VERSION",
+        gettext_lazy("Согласие на получение рекламно-информационных рассылок"),
+    ),
 }
 
 
@@ -90,8 +103,10 @@ DOCUMENTS = {
 def document(request: HttpRequest, name: str) -> HttpResponse:
     if name not in DOCUMENTS:
         raise Http404
-    template, version_setting = DOCUMENTS[name]
-    return render(request, template, {"version": getattr(settings, version_setting)})
+    template, version_setting, title = DOCUMENTS[name]
+    return render(
+        request, template, {"version": getattr(settings, version_setting), "title": title}
+    )
 
 
 # --- login and logout --------------------------------------------------------------------
