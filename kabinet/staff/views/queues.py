@@ -79,14 +79,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _queue(
     request: HttpRequest,
+    kind: str,
     *,
     statuses: list[tuple[str, Any]],
     topics: list[tuple[str, Any]],
     select: Callable[[Any, selectors.QueueFilter], Any],
-    template: str,
-    nav: str,
 ) -> HttpResponse:
-    """A filtered, paged queue with each item's waiting time (appeals and service requests)."""
+    """A filtered, paged queue of appeals or service requests with each one's waiting time."""
     form = QueueFilterForm(
         request.GET, statuses=statuses, suppliers=scoping.visible_suppliers(request.user)
     )
@@ -94,14 +93,16 @@ def _queue(
     page = paginate(request, select(request.user, filters))
     return render(
         request,
-        template,
+        f"staff/{kind}_queue.html",
         {
             "form": form,
             "topics": topics,
             "topic": filters.topic,
             "page": page,
             "rows": _rows_with_age(page),
-            "nav": nav,
+            "item_url": f"staff:{kind}",
+            "assign_url": f"staff:{kind}_assign",
+            "nav": f"{kind}s",
         },
     )
 
@@ -111,11 +112,10 @@ def _queue(
 def appeal_queue(request: HttpRequest) -> HttpResponse:
     return _queue(
         request,
+        "appeal",
         statuses=list(Appeal.Status.choices),
         topics=Appeal.Topic.choices,
         select=selectors.appeal_queue,
-        template="staff/appeal_queue.html",
-        nav="appeals",
     )
 
 
@@ -230,11 +230,10 @@ def _request_topics(request: HttpRequest) -> list[tuple[str, str]]:
 def request_queue(request: HttpRequest) -> HttpResponse:
     return _queue(
         request,
+        "request",
         statuses=list(ServiceRequest.Status.choices),
         topics=_request_topics(request),
         select=selectors.request_queue,
-        template="staff/request_queue.html",
-        nav="requests",
     )
 
 
