@@ -37,6 +37,21 @@ class PaymentEventInline(admin.TabularInline):
         return False
 
 
+# What the card provider told us about a card payment: shown in one section, never edited by hand.
+CARD_FIELDS = (
+    "provider",
+    "provider_payment_id",
+    "idempotency_key",
+    "confirmation_url",
+    "failure_code",
+    "failure_message",
+    "receipt_email",
+    "receipt_phone",
+    "user",
+    "lines",
+)
+
+
 @admin.register(Payment)
 class PaymentAdmin(AccountSearchModelAdmin):
     list_display = (
@@ -60,43 +75,13 @@ class PaymentAdmin(AccountSearchModelAdmin):
     )
     autocomplete_fields = ("account",)
     list_select_related = ("account",)
-    readonly_fields = (
-        "created_at",
-        "updated_at",
-        "provider",
-        "provider_payment_id",
-        "idempotency_key",
-        "confirmation_url",
-        "failure_code",
-        "failure_message",
-        "receipt_email",
-        "receipt_phone",
-        "user",
-        "lines",
-        "refunded_amount",
-    )
+    readonly_fields = ("created_at", "updated_at", *CARD_FIELDS, "refunded_amount")
     inlines = [PaymentSplitInline, PaymentEventInline]
     actions = ["refund"]
     fieldsets = (
         (None, {"fields": ("account", "amount", "status", "refunded_amount")}),
         (_("Откуда"), {"fields": ("source", "channel", "agent_name", "external_id")}),
-        (
-            _("Оплата картой"),
-            {
-                "fields": (
-                    "provider",
-                    "provider_payment_id",
-                    "idempotency_key",
-                    "confirmation_url",
-                    "failure_code",
-                    "failure_message",
-                    "receipt_email",
-                    "receipt_phone",
-                    "user",
-                    "lines",
-                )
-            },
-        ),
+        (_("Оплата картой"), {"fields": CARD_FIELDS}),
         (_("Даты"), {"fields": ("paid_at", "created_at", "updated_at")}),
     )
 
