@@ -97,15 +97,8 @@ def recover_by_code(
     ``ValidationError`` if the password fails the policy (callers validate it first).
     """
     with transaction.atomic():
-        verification = (
-            Verification.objects.select_for_update()
-            .filter(pk=verification_id, purpose=Purpose.RECOVER, channel=Channel.SMS)
-            .first()
-        )
-        refusal = (
-            _("Код уже использован или недействителен. Запросите новый код.")
-            if verification is None
-            else codes.consume_code(verification, code)
+        verification, refusal = codes.consume_sms_code(
+            verification_id=verification_id, purpose=Purpose.RECOVER, code=code
         )
         if refusal is None and verification is not None:
             user = _set_password(verification, password, client_ip)

@@ -100,15 +100,8 @@ def confirm_phone(*, verification_id: int, code: str) -> Verification:
     counted and committed. On success the registration waits ``PROVEN_TTL`` for its password.
     """
     with transaction.atomic():
-        verification = (
-            Verification.objects.select_for_update()
-            .filter(pk=verification_id, purpose=Purpose.REGISTER, channel=Channel.SMS)
-            .first()
-        )
-        refusal = (
-            _("Код уже использован или недействителен. Запросите новый код.")
-            if verification is None
-            else codes.consume_code(verification, code)
+        verification, refusal = codes.consume_sms_code(
+            verification_id=verification_id, purpose=Purpose.REGISTER, code=code
         )
         if refusal is None and verification is not None:
             verification.payload = {

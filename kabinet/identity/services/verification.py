@@ -255,6 +255,23 @@ def consume_code(verification: Verification, code: str) -> str | None:
     ) % {"n": left}
 
 
+def consume_sms_code(
+    *, verification_id: int, purpose: str, code: str
+) -> tuple[Verification | None, str | None]:
+    """Lock the SMS verification ``verification_id`` of ``purpose`` and check ``code`` against it:
+    the row and None when the code is right, else the row (or None) and the refusal. Call it inside
+    the transaction that acts on a right code; see ``consume_code`` for why a refusal is returned.
+    """
+    verification = (
+        Verification.objects.select_for_update()
+        .filter(pk=verification_id, purpose=purpose, channel=Verification.Channel.SMS)
+        .first()
+    )
+    if verification is None:
+        return None, _("Код уже использован или недействителен. Запросите новый код.")
+    return verification, consume_code(verification, code)
+
+
 def find_by_link(*, purpose: str, token: str, for_update: bool = False) -> Verification | None:
     """The pending, unexpired verification a link token belongs to, or None."""
     rows = Verification.objects.filter(
