@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
@@ -60,6 +61,62 @@ def _start_session(request: HttpRequest, user: User, *, remember: bool) -> None:
     login(request, user, backend=BACKEND)
     # «Запомнить»: a cookie for SESSION_COOKIE_AGE; otherwise it ends with the browser.
     request.session.set_expiry(settings.SESSION_COOKIE_AGE if remember else 0)
+
+
+def _form_page(
+    request: HttpRequest, template: str, form: Any, context: dict[str, Any] | None = None
+) -> HttpResponse:
+    """A page with a form; 400 when a posted form was refused, so the refusal is not a success."""
+    return render(
+        request, template, {"form": form, **(context or {})}, status=400 if form.errors else 200
+    )
+
+
+def _start_registration(
+    request: HttpRequest, form: Any, start: Callable[[], Verification], template: str, then: str
+) -> HttpResponse:
+    """The first step of a registration: the pending verification is kept in the session."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            verification = start()
+        except (VerificationFailed, DeliveryRefused) as error:
+            form.add_error(None, error.message)
+        else:
+            request.session[REGISTER_KEY] = verification.pk
+            return redirect(then)
+    return _form_page(request, template, form)
+
+
+def _registered(request: HttpRequest, user: User) -> HttpResponse:
+    request.session.pop(REGISTER_KEY, None)
+    _start_session(request, user, remember=False)
+    messages.success(request, _("Вы успешно зарегистрировались"))
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+def _resend(
+    request: HttpRequest,
+    key: str,
+    resend: Callable[..., object],
+    *,
+    start: str,
+    code_page: str,
+    sent_page: str,
+) -> HttpResponse:
+    """Send the pending code or link of a registration or a recovery again."""
+    pending = _pending(request, key)
+    if pending is None:
+        return redirect(start)
+    by_sms = pending.channel == Verification.Channel.SMS
+    try:
+        resend(verification_id=pending.pk, client_ip=client_ip(request))
+    except (VerificationFailed, DeliveryRefused) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Новый код отправлен.") if by_sms else _("Письмо отправлено повторно.")
+        )
+    return redirect(code_page if by_sms else sent_page)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -131,13 +188,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             _start_session(request, user, remember=form.cleaned_data["remember"])
             return redirect(_next_url(request))
-    status = 400 if form.errors else 200
-    return render(
-        request,
-        "identity/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
-        status=status,
-    )
+    return _form_page(request, "identity/login.html", form, {"next": request.GET.get("next", "")})
 
 
 @require_POST
@@ -157,23 +208,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @GET_POST
 def register_phone(request: HttpRequest) -> HttpResponse:
     form = PhoneRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            verification = registration.start_phone_registration(
-                phone=form.cleaned_data["phone"],
-                consents=form.accepted_consents(),
-                client_ip=client_ip(request),
-            )
-        except (VerificationFailed, DeliveryRefused) as error:
-            form.add_error(None, error.message)
-        else:
-            request.session[REGISTER_KEY] = verification.pk
-            return redirect("identity:register_code")
-    return render(
+    return _start_registration(
         request,
+        form,
+        lambda: registration.start_phone_registration(
+            phone=form.cleaned_data["phone"],
+            consents=form.accepted_consents(),
+            client_ip=client_ip(request),
+        ),
         "identity/register_phone.html",
-        {"form": form},
-        status=400 if form.errors else 200,
+        "identity:register_code",
     )
 
 
@@ -191,36 +235,28 @@ def register_code(request: HttpRequest) -> HttpResponse:
             form.add_error("code", error.message)
         else:
             return redirect("identity:register_password")
-    return render(
+    return _form_page(
         request,
         "identity/register_code.html",
+        form,
         {
-            "form": form,
             "phone": _display_phone(pending.target),
             "cooldown": cooldown_left(pending),
             "resend_url": "identity:register_resend",
         },
-        status=400 if form.errors else 200,
     )
 
 
 @require_POST
 def register_resend(request: HttpRequest) -> HttpResponse:
-    pending = _pending(request, REGISTER_KEY)
-    if pending is None:
-        return redirect("identity:register")
-    try:
-        registration.resend_registration(verification_id=pending.pk, client_ip=client_ip(request))
-    except (VerificationFailed, DeliveryRefused) as error:
-        messages.error(request, error.message)
-    else:
-        if pending.channel == Verification.Channel.SMS:
-            messages.success(request, _("Новый код отправлен."))
-        else:
-            messages.success(request, _("Письмо отправлено повторно."))
-    if pending.channel == Verification.Channel.SMS:
-        return redirect("identity:register_code")
-    return redirect("identity:register_email_sent")
+    return _resend(
+        request,
+        REGISTER_KEY,
+        registration.resend_registration,
+        start="identity:register",
+        code_page="identity:register_code",
+        sent_page="identity:register_email_sent",
+    )
 
 
 @never_cache
@@ -243,15 +279,12 @@ def register_password(request: HttpRequest) -> HttpResponse:
         except registration.RegistrationFailed as error:
             form.add_error(None, error.message)
         else:
-            request.session.pop(REGISTER_KEY, None)
-            _start_session(request, user, remember=False)
-            messages.success(request, _("Вы успешно зарегистрировались"))
-            return redirect(settings.LOGIN_REDIRECT_URL)
-    return render(
+            return _registered(request, user)
+    return _form_page(
         request,
         "identity/register_password.html",
-        {"form": form, "phone": _display_phone(pending.target)},
-        status=400 if form.errors else 200,
+        form,
+        {"phone": _display_phone(pending.target)},
     )
 
 
@@ -262,24 +295,17 @@ def register_password(request: HttpRequest) -> HttpResponse:
 @GET_POST
 def register_email(request: HttpRequest) -> HttpResponse:
     form = EmailRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            verification = registration.start_email_registration(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                consents=form.accepted_consents(),
-                client_ip=client_ip(request),
-            )
-        except (VerificationFailed, DeliveryRefused) as error:
-            form.add_error(None, error.message)
-        else:
-            request.session[REGISTER_KEY] = verification.pk
-            return redirect("identity:register_email_sent")
-    return render(
+    return _start_registration(
         request,
+        form,
+        lambda: registration.start_email_registration(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            consents=form.accepted_consents(),
+            client_ip=client_ip(request),
+        ),
         "identity/register_email.html",
-        {"form": form},
-        status=400 if form.errors else 200,
+        "identity:register_email_sent",
     )
 
 
@@ -314,10 +340,7 @@ def register_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
             return render(
                 request, "identity/link_invalid.html", {"message": error.message}, status=400
             )
-        request.session.pop(REGISTER_KEY, None)
-        _start_session(request, user, remember=False)
-        messages.success(request, _("Вы успешно зарегистрировались"))
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return _registered(request, user)
     from kabinet.identity.services.verification import find_by_link
 
     if find_by_link(purpose=Verification.Purpose.REGISTER, token=token) is None:
@@ -350,9 +373,7 @@ def personal_details(request: HttpRequest) -> HttpResponse:
         registration.save_personal_details(user=user, details=form.personal_details())
         messages.success(request, _("Данные сохранены."))
         return redirect(settings.LOGIN_REDIRECT_URL)
-    return render(
-        request, "identity/details.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return _form_page(request, "identity/details.html", form)
 
 
 # --- password recovery -------------------------------------------------------------------
@@ -375,9 +396,7 @@ def recover(request: HttpRequest) -> HttpResponse:
             if identifier.kind == "phone":
                 return redirect("identity:recover_code")
             return redirect("identity:recover_email_sent")
-    return render(
-        request, "identity/recover.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return _form_page(request, "identity/recover.html", form)
 
 
 @never_cache
@@ -403,35 +422,24 @@ def recover_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(RECOVER_KEY, None)
             messages.success(request, _("Пароль успешно изменен"))
             return redirect("identity:login")
-    return render(
+    return _form_page(
         request,
         "identity/recover_code.html",
-        {
-            "form": form,
-            "phone": _display_phone(pending.target),
-            "cooldown": cooldown_left(pending),
-        },
-        status=400 if form.errors else 200,
+        form,
+        {"phone": _display_phone(pending.target), "cooldown": cooldown_left(pending)},
     )
 
 
 @require_POST
 def recover_resend(request: HttpRequest) -> HttpResponse:
-    pending = _pending(request, RECOVER_KEY)
-    if pending is None:
-        return redirect("identity:recover")
-    try:
-        recovery.resend_recovery(verification_id=pending.pk, client_ip=client_ip(request))
-    except (VerificationFailed, DeliveryRefused) as error:
-        messages.error(request, error.message)
-    else:
-        if pending.channel == Verification.Channel.SMS:
-            messages.success(request, _("Новый код отправлен."))
-        else:
-            messages.success(request, _("Письмо отправлено повторно."))
-    if pending.channel == Verification.Channel.SMS:
-        return redirect("identity:recover_code")
-    return redirect("identity:recover_email_sent")
+    return _resend(
+        request,
+        RECOVER_KEY,
+        recovery.resend_recovery,
+        start="identity:recover",
+        code_page="identity:recover_code",
+        sent_page="identity:recover_email_sent",
+    )
 
 
 @never_cache
@@ -469,7 +477,4 @@ def recover_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, _("Пароль успешно изменен"))
             return redirect("identity:login")
-    context: dict[str, Any] = {"form": form}
-    return render(
-        request, "identity/recover_new_password.html", context, status=400 if form.errors else 200
-    )
+    return _form_page(request, "identity/recover_new_password.html", form)
