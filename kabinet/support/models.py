@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kabinet.billing.models import Account, Supplier
 from kabinet.core.fields import person_field
-from kabinet.core.uploads import get_private_storage
+from kabinet.core.uploads import get_private_storage, private_file_response
 
 TEXT_MAX_LENGTH = 4000
 
@@ -484,6 +485,15 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    def file_response(self, *, inline: bool) -> FileResponse:
+        """The stored file under the name it was uploaded with; the caller has checked access."""
+        return private_file_response(
+            self.file,
+            content_type=self.content_type,
+            download_name=self.original_name,
+            inline=inline,
+        )
 
 
 class FaqCategory(models.Model):

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kabinet.billing.selectors import linked_account, linked_accounts
 from kabinet.core.forms import add_service_error
 from kabinet.core.money import plain_rubles
-from kabinet.core.uploads import private_file_response
 from kabinet.support import selectors, services
 from kabinet.support.forms import (
     AppealFilterForm,
@@ -400,9 +399,4 @@ def documents(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_GET
 def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     item = selectors.customer_attachment(request.user, attachment_id)
-    return private_file_response(
-        item.file,
-        content_type=item.content_type,
-        download_name=item.original_name,
-        inline=request.GET.get("download") != "1",
-    )
+    return item.file_response(inline=request.GET.get("download") != "1")

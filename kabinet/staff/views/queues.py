@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kabinet.core.forms import perform
-from kabinet.core.uploads import private_file_response
 from kabinet.staff import scoping, selectors
 from kabinet.staff.access import staff_required
 from kabinet.staff.forms import AnswerForm, AssignForm, QueueFilterForm, ReviewForm, StatusForm
@@ -380,9 +379,4 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """A customer's or staff member's file, after the scope check; images open in the browser."""
     item = selectors.staff_attachment(request.user, attachment_id)
-    return private_file_response(
-        item.file,
-        content_type=item.content_type,
-        download_name=item.original_name,
-        inline=item.is_image or item.content_type == "application/pdf",
-    )
+    return item.file_response(inline=item.is_image or item.content_type == "application/pdf")
