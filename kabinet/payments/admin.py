@@ -14,7 +14,7 @@ from kabinet.core.admin_base import (
     LargeTableModelAdmin,
     ReadOnlyModelAdmin,
 )
-from kabinet.core.admin_columns import account_link, money_column
+from kabinet.core.admin_columns import account_columns, money_column
 from kabinet.payments.models import Payment, PaymentEvent, PaymentSplit, SandboxPayment
 from kabinet.payments.services import PaymentError, refund_payment
 
@@ -95,13 +95,7 @@ class PaymentAdmin(AccountSearchModelAdmin):
             else:
                 self.message_user(request, _("Платёж %(id)s возвращён.") % {"id": payment.pk})
 
-    @admin.display(description=_("лицевой счёт"), ordering="account__number")
-    def account_column(self, payment: Payment) -> str | None:
-        return account_link(payment.account)
-
-    @admin.display(description=_("владелец"), ordering="account__owner_name")
-    def owner(self, payment: Payment) -> str:
-        return payment.account.owner_name
+    account_column, owner = account_columns()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Money received is never lost from the record (DESIGN); a refund is a status.
