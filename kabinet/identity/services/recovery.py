@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.core.audit import Action, record
+from kabinet.core.errors import Refusal
 from kabinet.identity.backends import Identifier
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services import verification as codes
@@ -23,12 +24,8 @@ Purpose = Verification.Purpose
 Channel = Verification.Channel
 
 
-class RecoveryFailed(Exception):
+class RecoveryFailed(Refusal):
     """The recovery cannot go on; ``message`` is Russian text for the customer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verification:

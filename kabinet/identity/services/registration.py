@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.core.audit import Action, record
+from kabinet.core.errors import Refusal
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services import verification as codes
 from kabinet.identity.services.consents import pending_consents, record_pending_consents
@@ -43,12 +44,8 @@ class PersonalDetails:
     gender: str = ""
 
 
-class RegistrationFailed(Exception):
+class RegistrationFailed(Refusal):
     """The registration cannot go on; ``message`` is Russian text for the customer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _new_username() -> str:

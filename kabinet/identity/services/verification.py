@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kabinet.core.errors import Refusal
 from kabinet.identity.models import User, Verification
 from kabinet.messaging.services import send_email, send_sms
 
@@ -34,12 +35,8 @@ Purpose = Verification.Purpose
 Channel = Verification.Channel
 
 
-class VerificationFailed(Exception):
+class VerificationFailed(Refusal):
     """The code or link does not prove anything; ``message`` is Russian text for the customer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ResendTooSoon(VerificationFailed):
