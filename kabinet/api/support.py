@@ -24,7 +24,6 @@ from kabinet.api.errors import ApiError
 from kabinet.api.schemas import Error
 from kabinet.billing.models import Supplier
 from kabinet.billing.selectors import linked_account
-from kabinet.core.uploads import private_file_response
 from kabinet.support import selectors, services
 from kabinet.support.models import (
     Appeal,
@@ -594,9 +593,7 @@ def reply_to_appeal(
 )
 def get_attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     item = selectors.customer_attachment(request_user(request), attachment_id)
-    return private_file_response(
-        item.file, content_type=item.content_type, download_name=item.original_name, inline=False
-    )
+    return item.file_response(inline=False)
 
 
 # --- documents for the social norm (mounted under /accounts) ---------------------------------

@@ -36,7 +36,12 @@ from kabinet.core.admin_base import (
     LargeTableModelAdmin,
     ReadOnlyModelAdmin,
 )
-from kabinet.core.admin_columns import account_link, changelist_link, money_column, period_column
+from kabinet.core.admin_columns import (
+    account_columns,
+    changelist_link,
+    money_column,
+    period_column,
+)
 from kabinet.core.admin_filters import PeriodListFilter
 
 ACCOUNT_SEARCH_FIELDS = ("account__number", "account__owner_name", "account__premises__address")
@@ -309,13 +314,7 @@ class ChargeAdmin(ReadOnlyModelAdmin, AccountSearchModelAdmin):
         ),
     )
 
-    @admin.display(description=_("лицевой счёт"), ordering="account__number")
-    def account_column(self, charge: Charge) -> str | None:
-        return account_link(charge.account)
-
-    @admin.display(description=_("владелец"), ordering="account__owner_name")
-    def owner(self, charge: Charge) -> str:
-        return charge.account.owner_name
+    account_column, owner = account_columns()
 
 
 class BillSectionInline(admin.TabularInline):
@@ -371,13 +370,7 @@ class BillAdmin(ReadOnlyModelAdmin, AccountSearchModelAdmin):
         ),
     )
 
-    @admin.display(description=_("лицевой счёт"), ordering="account__number")
-    def account_column(self, bill: Bill) -> str | None:
-        return account_link(bill.account)
-
-    @admin.display(description=_("владелец"), ordering="account__owner_name")
-    def owner(self, bill: Bill) -> str:
-        return bill.account.owner_name
+    account_column, owner = account_columns()
 
 
 @admin.register(ImportBatch)

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.core.fields import money_field, price_field, quantity_field
+from kabinet.core.fields import money_field, person_field, price_field, quantity_field
 
 inn_validator = RegexValidator(r"^(\d{10}|\d{12})$", _("ИНН — 10 или 12 цифр."))
 kpp_validator = RegexValidator(r"^\d{9}$", _("КПП — 9 цифр."))
@@ -536,14 +536,7 @@ class ImportBatch(models.Model):
     file_format = models.CharField(_("формат"), max_length=8, blank=True)
     encoding = models.CharField(_("кодировка"), max_length=16, blank=True)
     started_by = models.CharField(_("кто запустил"), max_length=150, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("пользователь"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = person_field(_("пользователь"))
     started_at = models.DateTimeField(_("начало"), auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(_("окончание"), null=True, blank=True)
     status = models.CharField(

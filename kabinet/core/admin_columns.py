@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.money import format_rubles
 
@@ -71,6 +72,30 @@ def account_link(account: Any) -> str | None:
         return None
     url = reverse("admin:billing_account_change", args=[account.pk])
     return format_html('<a href="{}">{}</a>', url, account.number_display or account.number)
+
+
+def account_columns(path: str = "account") -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The account (linked) and its owner as two sortable columns of an admin whose rows reach
+    their account through ``path`` («account», «meter__account»).
+
+    Assign them as ``account_column, owner = account_columns()`` in the admin class and name
+    them in ``list_display``; Django calls them as methods.
+    """
+
+    def account_of(obj: Any) -> Any:
+        for name in path.split("__"):
+            obj = getattr(obj, name)
+        return obj
+
+    @admin.display(description=_("лицевой счёт"), ordering=f"{path}__number")
+    def account_column(_admin: Any, obj: Any) -> str | None:
+        return account_link(account_of(obj))
+
+    @admin.display(description=_("владелец"), ordering=f"{path}__owner_name")
+    def owner(_admin: Any, obj: Any) -> str:
+        return str(account_of(obj).owner_name)
+
+    return account_column, owner
 
 
 def changelist_link(url_name: str, label: Any, **filters: Any) -> str:

@@ -4,6 +4,8 @@ A service raises its app's subclass when it refuses an act the person can do som
 before anything is saved. Pages put it on their form with ``core.forms.add_service_error``; the
 API's one handler (``api/errors.py``) turns the code into a status and sends
 ``{"code", "message", "fields"}``, so neither repeats the error's content by hand.
+
+The sign-in, registration and recovery steps raise the plainer ``Refusal``: a message only.
 """
 
 from __future__ import annotations
@@ -41,3 +43,12 @@ class ServiceError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r}, {self.message!r}, {self.fields!r})"
+
+
+class Refusal(Exception):
+    """A sign-in, registration or recovery step that cannot go on, with no code or fields:
+    ``message`` is a Russian sentence shown to the person as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

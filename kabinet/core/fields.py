@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 
@@ -26,3 +27,19 @@ def quantity_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
 def price_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
     """Tariffs are published with up to 4 places (e.g. 5.2613 ₽/кВт·ч)."""
     return models.DecimalField(verbose_name, max_digits=12, decimal_places=4, **kwargs)
+
+
+def person_field(verbose_name: Any, *, related_name: str = "+") -> models.ForeignKey[Any, Any]:
+    """Who did or owns something, as a pointer that may be empty.
+
+    The record is the utility's and outlives the login: when a person deletes their account
+    (152-FZ) only the pointer goes (SET_NULL), the row stays.
+    """
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+    )

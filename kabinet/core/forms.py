@@ -5,6 +5,7 @@ service's refusal on a form."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,24 @@ def add_service_error(form: forms.BaseForm, error: ServiceError) -> None:
         shown.update(texts)
     if error.message not in shown:
         form.add_error(None, error.message)
+
+
+def perform(
+    form: forms.BaseForm,
+    act: Callable[[], object],
+    refusal: type[ServiceError] = ServiceError,
+) -> bool:
+    """Run a service act once a bound form is valid: True when it was done. A ``refusal`` the
+    service raises lands on the form (``add_service_error``), so the page shows it again with the
+    person's input; anything else propagates."""
+    if not form.is_valid():
+        return False
+    try:
+        act()
+    except refusal as error:
+        add_service_error(form, error)
+        return False
+    return True
 
 
 class MonthInput(forms.TextInput):

@@ -1,22 +1,16 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from kabinet.core.fields import person_field
 
 
 class AuditEntry(models.Model):
     """One row per act of a customer or staff member, written in the act's transaction."""
 
     at = models.DateTimeField(_("когда"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("кто"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = person_field(_("кто"))
     actor_label = models.CharField(_("кто (текстом)"), max_length=150, blank=True)
     action = models.CharField(_("действие"), max_length=64, db_index=True)
     object_type = models.CharField(_("тип объекта"), max_length=64, blank=True)

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.admin_base import ReadOnlyModelAdmin
 from kabinet.messaging.models import MessageAttachment, OutgoingMessage
 
 _DIGIT_RE = re.compile(r"\d")
@@ -29,7 +30,9 @@ def masked_body(message: OutgoingMessage) -> str:
 
 
 @admin.register(OutgoingMessage)
-class OutgoingMessageAdmin(admin.ModelAdmin):
+class OutgoingMessageAdmin(ReadOnlyModelAdmin):
+    # Read-only: the rows are the record of what was sent; the delivery job alone changes them.
+
     list_display = (
         "created_at",
         "channel",
@@ -63,19 +66,9 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
     def text(self, message: OutgoingMessage) -> str:
         return masked_body(message)
 
-    # Read-only: the rows are the record of what was sent; the delivery job alone changes them.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(MessageAttachment)
-class MessageAttachmentAdmin(admin.ModelAdmin):
+class MessageAttachmentAdmin(ReadOnlyModelAdmin):
     """Files sent with e-mails (bill PDFs): names and sizes only, read-only."""
 
     list_display = ("filename", "mimetype", "size", "message")
@@ -89,12 +82,3 @@ class MessageAttachmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("message")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -20,7 +20,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.admin_base import AccountSearchModelAdmin
-from kabinet.core.admin_columns import account_link, changelist_link, period_column, reading
+from kabinet.core.admin_columns import (
+    account_columns,
+    changelist_link,
+    period_column,
+    reading,
+)
 from kabinet.core.admin_filters import PeriodListFilter
 from kabinet.metering.models import Meter, Reading
 from kabinet.metering.views import photo_response
@@ -124,13 +129,7 @@ class MeterAdmin(AccountSearchModelAdmin):
         (_("Показания"), {"fields": ("readings_link",)}),
     )
 
-    @admin.display(description=_("лицевой счёт"), ordering="account__number")
-    def account_column(self, meter: Meter) -> str | None:
-        return account_link(meter.account)
-
-    @admin.display(description=_("владелец"), ordering="account__owner_name")
-    def owner(self, meter: Meter) -> str:
-        return meter.account.owner_name
+    account_column, owner = account_columns()
 
     @admin.display(description=_("разрядность"))
     def capacity(self, meter: Meter) -> str:
@@ -237,13 +236,7 @@ class ReadingAdmin(AccountSearchModelAdmin):
     def meter_column(self, obj: Reading) -> str:
         return str(obj.meter)
 
-    @admin.display(description=_("лицевой счёт"), ordering="meter__account__number")
-    def account_column(self, obj: Reading) -> str | None:
-        return account_link(obj.meter.account)
-
-    @admin.display(description=_("владелец"), ordering="meter__account__owner_name")
-    def owner(self, obj: Reading) -> str:
-        return obj.meter.account.owner_name
+    account_column, owner = account_columns("meter__account")
 
     @admin.display(description=_("показания"))
     def values_display(self, obj: Reading) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -13,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Account, Service, Supplier, Zone, first_of_month
-from kabinet.core.fields import quantity_field
+from kabinet.core.fields import person_field, quantity_field
 from kabinet.core.uploads import get_private_storage
 
 # The zones a meter with 1, 2 or 3 tariff zones reports, in the order of value_1..value_3.
@@ -153,14 +152,7 @@ class Reading(models.Model):
     value_2 = quantity_field(_("показание (зона 2)"), null=True, blank=True)
     value_3 = quantity_field(_("показание (зона 3)"), null=True, blank=True)
     external_id = models.CharField(_("код в биллинге"), max_length=64, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("кто передал"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    submitted_by = person_field(_("кто передал"))
     # What the customer confirmed when the value looked wrong: billing sees a lower value that
     # is a roll-over past the digit capacity, or a jump far above the usual consumption.
     # Database defaults too: the importer writes readings with plain SQL and leaves these out.

@@ -14,7 +14,7 @@ from kabinet.core.admin_base import (
     LargeTableModelAdmin,
     ReadOnlyModelAdmin,
 )
-from kabinet.core.admin_columns import account_link, money_column
+from kabinet.core.admin_columns import account_columns, money_column
 from kabinet.payments.models import Payment, PaymentEvent, PaymentSplit, SandboxPayment
 from kabinet.payments.services import PaymentError, refund_payment
 
@@ -35,6 +35,21 @@ class PaymentEventInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# What the card provider told us about a card payment: shown in one section, never edited by hand.
+CARD_FIELDS = (
+    "provider",
+    "provider_payment_id",
+    "idempotency_key",
+    "confirmation_url",
+    "failure_code",
+    "failure_message",
+    "receipt_email",
+    "receipt_phone",
+    "user",
+    "lines",
+)
 
 
 @admin.register(Payment)
@@ -60,43 +75,13 @@ class PaymentAdmin(AccountSearchModelAdmin):
     )
     autocomplete_fields = ("account",)
     list_select_related = ("account",)
-    readonly_fields = (
-        "created_at",
-        "updated_at",
-        "provider",
-        "provider_payment_id",
-        "idempotency_key",
-        "confirmation_url",
-        "failure_code",
-        "failure_message",
-        "receipt_email",
-        "receipt_phone",
-        "user",
-        "lines",
-        "refunded_amount",
-    )
+    readonly_fields = ("created_at", "updated_at", *CARD_FIELDS, "refunded_amount")
     inlines = [PaymentSplitInline, PaymentEventInline]
     actions = ["refund"]
     fieldsets = (
         (None, {"fields": ("account", "amount", "status", "refunded_amount")}),
         (_("Откуда"), {"fields": ("source", "channel", "agent_name", "external_id")}),
-        (
-            _("Оплата картой"),
-            {
-                "fields": (
-                    "provider",
-                    "provider_payment_id",
-                    "idempotency_key",
-                    "confirmation_url",
-                    "failure_code",
-                    "failure_message",
-                    "receipt_email",
-                    "receipt_phone",
-                    "user",
-                    "lines",
-                )
-            },
-        ),
+        (_("Оплата картой"), {"fields": CARD_FIELDS}),
         (_("Даты"), {"fields": ("paid_at", "created_at", "updated_at")}),
     )
 
@@ -110,13 +95,7 @@ class PaymentAdmin(AccountSearchModelAdmin):
             else:
                 self.message_user(request, _("Платёж %(id)s возвращён.") % {"id": payment.pk})
 
-    @admin.display(description=_("лицевой счёт"), ordering="account__number")
-    def account_column(self, payment: Payment) -> str | None:
-        return account_link(payment.account)
-
-    @admin.display(description=_("владелец"), ordering="account__owner_name")
-    def owner(self, payment: Payment) -> str:
-        return payment.account.owner_name
+    account_column, owner = account_columns()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Money received is never lost from the record; a refund is a status.

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Account, Service, Supplier
-from kabinet.core.fields import money_field
+from kabinet.core.fields import money_field, person_field
 
 
 class Payment(models.Model):
@@ -79,14 +78,7 @@ class Payment(models.Model):
     receipt_phone = models.CharField(
         _("телефон для чека"), max_length=20, blank=True, default="", db_default=""
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("кто оплатил"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = person_field(_("кто оплатил"))
     # The bill lines this payment paid, as they were: a later re-import never changes them.
     lines = models.JSONField(_("оплаченные строки квитанции"), null=True, blank=True)
     refunded_amount = money_field(_("возвращено, ₽"), db_default=Decimal("0.00"))

@@ -25,6 +25,7 @@ from kabinet.billing import scoping, versions
 from kabinet.billing.models import Supplier
 from kabinet.core import ratelimit
 from kabinet.core.audit import Action, record
+from kabinet.core.errors import Refusal
 from kabinet.core.ratelimit import CACHE_FAILURES
 from kabinet.identity.models import User
 
@@ -50,12 +51,8 @@ def _jsonable(value: Any) -> Any:
 # --- sign in -------------------------------------------------------------------------------
 
 
-class StaffLoginFailed(Exception):
+class StaffLoginFailed(Refusal):
     """Wrong username or password, not staff, or throttled; ``message`` is Russian text."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _throttle_keys(username: str, ip: str) -> list[tuple[str, int]]:

@@ -4,6 +4,8 @@ shown read-only with their history and attachments."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
@@ -26,8 +28,13 @@ from kabinet.support.models import (
 
 
 class ReadOnlyInline(admin.TabularInline):
+    """Rows of an item's history or files: shown with the item, never edited there."""
+
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return self.fields
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -62,14 +69,15 @@ class RequestTypeAdmin(admin.ModelAdmin):
 class RequestEventInline(ReadOnlyInline):
     model = ServiceRequestEvent
     fields = ["at", "status", "comment", "actor", "actor_is_staff"]
-    readonly_fields = ["at", "status", "comment", "actor", "actor_is_staff"]
 
 
-class RequestAttachmentInline(ReadOnlyInline):
+class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    fk_name = "service_request"
     fields = ["original_name", "content_type", "size", "uploaded_by", "created_at"]
-    readonly_fields = ["original_name", "content_type", "size", "uploaded_by", "created_at"]
+
+
+class RequestAttachmentInline(AttachmentInline):
+    fk_name = "service_request"
 
 
 @admin.register(ServiceRequest)
@@ -109,14 +117,10 @@ class ServiceRequestEventAdmin(ReadOnlyModelAdmin, LargeTableModelAdmin):
 class AppealMessageInline(ReadOnlyInline):
     model = AppealMessage
     fields = ["created_at", "author", "is_staff", "text"]
-    readonly_fields = ["created_at", "author", "is_staff", "text"]
 
 
-class AppealAttachmentInline(ReadOnlyInline):
-    model = Attachment
+class AppealAttachmentInline(AttachmentInline):
     fk_name = "appeal"
-    fields = ["original_name", "content_type", "size", "uploaded_by", "created_at"]
-    readonly_fields = ["original_name", "content_type", "size", "uploaded_by", "created_at"]
 
 
 @admin.register(Appeal)

@@ -8,14 +8,15 @@ deletes their login (152-FZ) they lose only the pointer to the user (SET_NULL), 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kabinet.billing.models import Account, Supplier
-from kabinet.core.uploads import get_private_storage
+from kabinet.core.fields import person_field
+from kabinet.core.uploads import get_private_storage, private_file_response
 
 TEXT_MAX_LENGTH = 4000
 
@@ -145,14 +146,7 @@ class ServiceRequest(models.Model):
     number = models.CharField(
         _("номер заявки"), max_length=20, unique=True, null=True, blank=True, editable=False
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("клиент"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="service_requests",
-    )
+    user = person_field(_("клиент"), related_name="service_requests")
     account = models.ForeignKey(
         Account,
         verbose_name=_("лицевой счёт"),
@@ -195,14 +189,7 @@ class ServiceRequest(models.Model):
         _("статус"), max_length=24, choices=Status.choices, default=Status.NEW, db_index=True
     )
     cancel_reason = models.TextField(_("причина отмены"), blank=True)
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("исполнитель"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="assigned_service_requests",
-    )
+    assigned_to = person_field(_("исполнитель"), related_name="assigned_service_requests")
     created_at = models.DateTimeField(_("подана"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
 
@@ -249,14 +236,7 @@ class ServiceRequestEvent(models.Model):
         _("статус"), max_length=24, choices=ServiceRequest.Status.choices, blank=True
     )
     comment = models.TextField(_("комментарий"), blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("кто"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = person_field(_("кто"))
     actor_is_staff = models.BooleanField(_("сотрудник"), default=False)
     at = models.DateTimeField(_("когда"), auto_now_add=True)
 
@@ -300,14 +280,7 @@ class Appeal(models.Model):
         blank=True,
         editable=False,
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("клиент"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="appeals",
-    )
+    user = person_field(_("клиент"), related_name="appeals")
     account = models.ForeignKey(
         Account,
         verbose_name=_("лицевой счёт"),
@@ -324,14 +297,7 @@ class Appeal(models.Model):
     status = models.CharField(
         _("статус"), max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
     )
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("исполнитель"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="assigned_appeals",
-    )
+    assigned_to = person_field(_("исполнитель"), related_name="assigned_appeals")
     customer_unread = models.BooleanField(
         _("есть непрочитанный ответ"),
         default=False,
@@ -359,14 +325,7 @@ class AppealMessage(models.Model):
     appeal = models.ForeignKey(
         Appeal, verbose_name=_("обращение"), on_delete=models.CASCADE, related_name="messages"
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("автор"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    author = person_field(_("автор"))
     is_staff = models.BooleanField(_("от сотрудника"), default=False)
     text = models.TextField(_("текст"))
     created_at = models.DateTimeField(_("написано"), auto_now_add=True)
@@ -395,14 +354,7 @@ class SocialNormDocument(models.Model):
         ACCEPTED = "accepted", _("Приняты")
         REJECTED = "rejected", _("Отклонены")
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("клиент"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="social_documents",
-    )
+    user = person_field(_("клиент"), related_name="social_documents")
     account = models.ForeignKey(
         Account,
         verbose_name=_("лицевой счёт"),
@@ -421,14 +373,7 @@ class SocialNormDocument(models.Model):
         _("статус"), max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True
     )
     reject_reason = models.TextField(_("причина отклонения"), blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("проверил"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reviewed_by = person_field(_("проверил"))
     reviewed_at = models.DateTimeField(_("проверено"), null=True, blank=True)
     created_at = models.DateTimeField(_("получено"), auto_now_add=True, db_index=True)
 
@@ -493,14 +438,7 @@ class Attachment(models.Model):
     content_type = models.CharField(_("тип"), max_length=64)
     size = models.PositiveIntegerField(_("размер, байт"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("загрузил"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    uploaded_by = person_field(_("загрузил"))
     created_at = models.DateTimeField(_("загружен"), auto_now_add=True)
 
     OWNER_FIELDS = ("service_request", "appeal", "appeal_message", "document")
@@ -547,6 +485,15 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    def file_response(self, *, inline: bool) -> FileResponse:
+        """The stored file under the name it was uploaded with; the caller has checked access."""
+        return private_file_response(
+            self.file,
+            content_type=self.content_type,
+            download_name=self.original_name,
+            inline=inline,
+        )
 
 
 class FaqCategory(models.Model):

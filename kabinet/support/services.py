@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -60,6 +60,8 @@ CREATE_LIMIT_PER_HOUR = 20
 CREATE_LIMIT_WINDOW = 3600
 
 Status = ServiceRequest.Status
+# The two kinds of item staff take into work and hand to each other.
+Assignable = TypeVar("Assignable", Appeal, ServiceRequest)
 
 
 class SupportError(ServiceError):
@@ -582,26 +584,43 @@ def answer_appeal(
     return message
 
 
-def assign_appeal(*, staff: User, appeal: Appeal, assignee: User | None) -> Appeal:
-    """Give the appeal to a staff member (None takes it off them); a new appeal goes into work."""
-    _check_staff(staff, appeal.supplier_id)
-    _check_assignee(assignee, appeal.supplier_id)
+def _assign(
+    staff: User,
+    item: Assignable,
+    assignee: User | None,
+    action: Action,
+    *,
+    start_work: bool = False,
+) -> Assignable:
+    """Set who works on an appeal or a request, locked, with the before and after in the audit.
+
+    With ``start_work`` a new item that gets an assignee goes into work as well.
+    """
+    _check_staff(staff, item.supplier_id)
+    _check_assignee(assignee, item.supplier_id)
     with transaction.atomic():
-        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        locked = type(item)._default_manager.select_for_update().get(pk=item.pk)
         before = locked.assigned_to_id
         locked.assigned_to = assignee
-        if assignee is not None and locked.status == Appeal.Status.NEW:
+        fields = ["assigned_to", "updated_at"]
+        if start_work and assignee is not None and locked.status == Appeal.Status.NEW:
             locked.status = Appeal.Status.IN_PROGRESS
-        locked.save(update_fields=["assigned_to", "status", "updated_at"])
+            fields.append("status")
+        locked.save(update_fields=fields)
         record(
             actor=staff,
-            action=Action.APPEAL_ASSIGNED,
+            action=action,
             obj=locked,
             supplier_id=locked.supplier_id,
             number=locked.number,
             assignee={"before": before, "after": assignee.pk if assignee else None},
         )
     return locked
+
+
+def assign_appeal(*, staff: User, appeal: Appeal, assignee: User | None) -> Appeal:
+    """Give the appeal to a staff member (None takes it off them); a new appeal goes into work."""
+    return _assign(staff, appeal, assignee, Action.APPEAL_ASSIGNED, start_work=True)
 
 
 def close_appeal(*, staff: User, appeal: Appeal) -> Appeal:
@@ -628,22 +647,7 @@ def assign_request(
     *, staff: User, request: ServiceRequest, assignee: User | None
 ) -> ServiceRequest:
     """Give the request to a staff member (None takes it off them); the status is unchanged."""
-    _check_staff(staff, request.supplier_id)
-    _check_assignee(assignee, request.supplier_id)
-    with transaction.atomic():
-        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
-        before = locked.assigned_to_id
-        locked.assigned_to = assignee
-        locked.save(update_fields=["assigned_to", "updated_at"])
-        record(
-            actor=staff,
-            action=Action.REQUEST_ASSIGNED,
-            obj=locked,
-            supplier_id=locked.supplier_id,
-            number=locked.number,
-            assignee={"before": before, "after": assignee.pk if assignee else None},
-        )
-    return locked
+    return _assign(staff, request, assignee, Action.REQUEST_ASSIGNED)
 
 
 # Forward-only: a request never goes back, and only a customer cancels as the customer.

@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kabinet.billing.selectors import linked_account, linked_accounts
-from kabinet.core.forms import add_service_error
+from kabinet.core.forms import add_service_error, perform
 from kabinet.core.money import plain_rubles
-from kabinet.core.uploads import private_file_response
 from kabinet.support import selectors, services
 from kabinet.support.forms import (
     AppealFilterForm,
@@ -202,19 +201,19 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
 def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = selectors.customer_appeal(request.user, appeal_id)
     form = ReplyForm(request.POST or None, _files(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.reply_to_appeal(
-                appeal=appeal,
-                user=request.user,  # type: ignore[arg-type]
-                text=form.cleaned_data["text"],
-                files=form.cleaned_data["attachments"],
-            )
-        except services.SupportError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Ответ отправлен."))
-            return redirect("support:appeal", appeal_id=appeal.pk)
+    replied = request.method == "POST" and perform(
+        form,
+        lambda: services.reply_to_appeal(
+            appeal=appeal,
+            user=request.user,  # type: ignore[arg-type]
+            text=form.cleaned_data["text"],
+            files=form.cleaned_data["attachments"],
+        ),
+        services.SupportError,
+    )
+    if replied:
+        messages.success(request, _("Ответ отправлен."))
+        return redirect("support:appeal", appeal_id=appeal.pk)
     # Shown as unread in the list and the badge until this page is opened.
     was_unread = appeal.customer_unread
     services.mark_appeal_read(appeal=appeal, user=request.user)  # type: ignore[arg-type]
@@ -251,22 +250,31 @@ def request_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _account_tab(
+    request: HttpRequest, template: str, link: Any, context: dict[str, Any], tab: str = "requests"
+) -> HttpResponse:
+    """A page of one of an account's tabs («Заявки», «Обращения»), with the account switcher."""
+    return render(
+        request,
+        template,
+        {
+            **context,
+            "account": link.account,
+            "tab": tab,
+            "links": linked_accounts(request.user),
+            "current_link": link,
+        },
+    )
+
+
 @login_required
 @require_GET
 def account_appeals(request: HttpRequest, account_id: int) -> HttpResponse:
     """The «Обращения» tab of an account: the user's appeals about it, newest first."""
     link = linked_account(request.user, account_id)
     appeals = selectors.customer_appeals(request.user).filter(account_id=link.account_id)
-    return render(
-        request,
-        "support/account_appeals.html",
-        {
-            "appeals": list(appeals),
-            "account": link.account,
-            "tab": "appeals",
-            "links": linked_accounts(request.user),
-            "current_link": link,
-        },
+    return _account_tab(
+        request, "support/account_appeals.html", link, {"appeals": list(appeals)}, tab="appeals"
     )
 
 
@@ -287,17 +295,8 @@ def account_requests(request: HttpRequest, account_id: int) -> HttpResponse:
             account_id=link.account_id,
         )
     )
-    return render(
-        request,
-        "support/account_requests.html",
-        {
-            "form": form,
-            "requests": requests,
-            "account": link.account,
-            "tab": "requests",
-            "links": linked_accounts(request.user),
-            "current_link": link,
-        },
+    return _account_tab(
+        request, "support/account_requests.html", link, {"form": form, "requests": requests}
     )
 
 
@@ -365,15 +364,12 @@ def request_new(request: HttpRequest, account_id: int) -> HttpResponse:
                 _("Заявка %(number)s принята в систему.") % {"number": created.number},
             )
             return redirect("support:request", request_id=created.pk)
-    return render(
+    return _account_tab(
         request,
         "support/request_new.html",
+        link,
         {
             "form": form,
-            "account": link.account,
-            "tab": "requests",
-            "links": linked_accounts(request.user),
-            "current_link": link,
             "has_types": form.fields["request_type"].queryset.exists(),  # type: ignore[attr-defined]
         },
     )
@@ -387,28 +383,24 @@ def request_new(request: HttpRequest, account_id: int) -> HttpResponse:
 def documents(request: HttpRequest, account_id: int) -> HttpResponse:
     link = linked_account(request.user, account_id)
     form = DocumentForm(request.POST or None, _files(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.upload_social_document(
-                link=link, kind=data["kind"], comment=data["comment"], files=data["attachments"]
-            )
-        except services.SupportError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Документы получены. Мы сообщим о результате проверки."))
-            return redirect("support:documents", account_id=account_id)
-    return render(
+    uploaded = request.method == "POST" and perform(
+        form,
+        lambda: services.upload_social_document(
+            link=link,
+            kind=form.cleaned_data["kind"],
+            comment=form.cleaned_data["comment"],
+            files=form.cleaned_data["attachments"],
+        ),
+        services.SupportError,
+    )
+    if uploaded:
+        messages.success(request, _("Документы получены. Мы сообщим о результате проверки."))
+        return redirect("support:documents", account_id=account_id)
+    return _account_tab(
         request,
         "support/documents.html",
-        {
-            "form": form,
-            "documents": selectors.account_documents(link),
-            "account": link.account,
-            "tab": "requests",
-            "links": linked_accounts(request.user),
-            "current_link": link,
-        },
+        link,
+        {"form": form, "documents": selectors.account_documents(link)},
     )
 
 
@@ -419,9 +411,4 @@ def documents(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_GET
 def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     item = selectors.customer_attachment(request.user, attachment_id)
-    return private_file_response(
-        item.file,
-        content_type=item.content_type,
-        download_name=item.original_name,
-        inline=request.GET.get("download") != "1",
-    )
+    return item.file_response(inline=request.GET.get("download") != "1")

@@ -70,40 +70,26 @@ def csv_rows(text: str) -> tuple[list[str], int, Iterator[tuple[int, list[str]]]
 
     Comment lines (`#…`) and blank lines before the header are skipped; blank lines after it too.
     """
-    stream = io.StringIO(text, newline="")
-    reader = csv.reader(stream, delimiter=";", quotechar='"', strict=True)
-    header: list[str] | None = None
-    header_line = 0
+    lines = _csv_lines(text)
+    for header_line, header in lines:
+        if not header[0].lstrip().startswith("#"):
+            # The same iterator goes on with the data rows below the header.
+            return header, header_line, lines
+    raise FileProblem("В файле нет строки заголовка с названиями столбцов.", 1)
+
+
+def _csv_lines(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (first line, cells) per CSV record that is not blank; a record may span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"', strict=True)
     previous_end = 0
     try:
         for cells in reader:
             start = previous_end + 1
             previous_end = reader.line_num
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
-            if cells[0].lstrip().startswith("#"):
-                continue
-            header = cells
-            header_line = start
-            break
+            if cells and (len(cells) > 1 or cells[0].strip()):
+                yield start, cells
     except csv.Error as error:
         raise FileProblem(f"Не разобрать строку CSV: {error}.", previous_end + 1) from None
-    if header is None:
-        raise FileProblem("В файле нет строки заголовка с названиями столбцов.", 1)
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        nonlocal previous_end
-        try:
-            for cells in reader:
-                start = previous_end + 1
-                previous_end = reader.line_num
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue
-                yield start, cells
-        except csv.Error as error:
-            raise FileProblem(f"Не разобрать строку CSV: {error}.", previous_end + 1) from None
-
-    return header, header_line, rows()
 
 
 def jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, str] | str]]:

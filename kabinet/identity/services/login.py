@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from kabinet.core import ratelimit
 from kabinet.core.audit import Action, record
+from kabinet.core.errors import Refusal
 from kabinet.core.ratelimit import CACHE_FAILURES
 from kabinet.identity.backends import parse_identifier
 from kabinet.identity.models import User
@@ -42,12 +43,8 @@ logger = logging.getLogger(__name__)
 _DAY = 24 * 3600
 
 
-class LoginFailed(Exception):
+class LoginFailed(Refusal):
     """Wrong identifier or password, or throttled; ``message`` is Russian text for the customer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class LoginThrottled(LoginFailed):

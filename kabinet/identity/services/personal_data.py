@@ -20,7 +20,11 @@ from django.utils.translation import gettext as _
 from kabinet.core.audit import Action, record
 from kabinet.core.models import AuditEntry
 from kabinet.identity.models import User, Verification
-from kabinet.identity.services.profile import ProfileError, check_current_password
+from kabinet.identity.services.profile import (
+    PROFILE_FIELDS,
+    ProfileError,
+    check_current_password,
+)
 
 EXPORT_FORMAT_VERSION = 1
 # Looked up by name: the billing app sits above identity and adds the model later.
@@ -28,13 +32,7 @@ ACCOUNT_LINK_MODEL: str = "billing.AccountLink"
 
 USER_FIELDS = (
     "id",
-    "last_name",
-    "first_name",
-    "patronymic",
-    "last_name_latin",
-    "first_name_latin",
-    "gender",
-    "birth_date",
+    *PROFILE_FIELDS,
     "phone",
     "phone_confirmed_at",
     "email",

@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -249,18 +249,19 @@ def start_phone_change(
     return verification
 
 
+def _live_phone_codes(user: User) -> models.QuerySet[Verification]:
+    """The person's unused, unexpired phone-change codes, newest first."""
+    return Verification.objects.filter(
+        user=user,
+        purpose=Verification.Purpose.CHANGE_PHONE,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).order_by("-created_at")
+
+
 def pending_phone_change(user: User) -> Verification | None:
     """The code the person is expected to type, if any is still alive."""
-    return (
-        Verification.objects.filter(
-            user=user,
-            purpose=Verification.Purpose.CHANGE_PHONE,
-            used_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .order_by("-created_at")
-        .first()
-    )
+    return _live_phone_codes(user).first()
 
 
 def confirm_phone_change(*, user: User, code: str) -> User:
@@ -270,17 +271,7 @@ def confirm_phone_change(*, user: User, code: str) -> User:
     transaction around the counter); after PHONE_CODE_MAX_ATTEMPTS the code is dead.
     """
     with transaction.atomic():
-        verification = (
-            Verification.objects.select_for_update()
-            .filter(
-                user=user,
-                purpose=Verification.Purpose.CHANGE_PHONE,
-                used_at__isnull=True,
-                expires_at__gt=timezone.now(),
-            )
-            .order_by("-created_at")
-            .first()
-        )
+        verification = _live_phone_codes(user).select_for_update().first()
         if verification is None:
             raise ProfileError(
                 "wrong_code", _("Неверный или устаревший код. Запросите новый."), field="code"

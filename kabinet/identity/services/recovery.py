@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.core.audit import Action, record
+from kabinet.core.errors import Refusal
 from kabinet.identity.backends import Identifier
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services import verification as codes
@@ -23,12 +24,8 @@ Purpose = Verification.Purpose
 Channel = Verification.Channel
 
 
-class RecoveryFailed(Exception):
+class RecoveryFailed(Refusal):
     """The recovery cannot go on; ``message`` is Russian text for the customer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verification:
@@ -97,15 +94,8 @@ def recover_by_code(
     ``ValidationError`` if the password fails the policy (callers validate it first).
     """
     with transaction.atomic():
-        verification = (
-            Verification.objects.select_for_update()
-            .filter(pk=verification_id, purpose=Purpose.RECOVER, channel=Channel.SMS)
-            .first()
-        )
-        refusal = (
-            _("Код уже использован или недействителен. Запросите новый код.")
-            if verification is None
-            else codes.consume_code(verification, code)
+        verification, refusal = codes.consume_sms_code(
+            verification_id=verification_id, purpose=Purpose.RECOVER, code=code
         )
         if refusal is None and verification is not None:
             user = _set_password(verification, password, client_ip)

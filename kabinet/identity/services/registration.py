@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.core.audit import Action, record
+from kabinet.core.errors import Refusal
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services import verification as codes
 from kabinet.identity.services.consents import pending_consents, record_pending_consents
@@ -43,12 +44,8 @@ class PersonalDetails:
     gender: str = ""
 
 
-class RegistrationFailed(Exception):
+class RegistrationFailed(Refusal):
     """The registration cannot go on; ``message`` is Russian text for the customer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _new_username() -> str:
@@ -100,15 +97,8 @@ def confirm_phone(*, verification_id: int, code: str) -> Verification:
     counted and committed. On success the registration waits ``PROVEN_TTL`` for its password.
     """
     with transaction.atomic():
-        verification = (
-            Verification.objects.select_for_update()
-            .filter(pk=verification_id, purpose=Purpose.REGISTER, channel=Channel.SMS)
-            .first()
-        )
-        refusal = (
-            _("Код уже использован или недействителен. Запросите новый код.")
-            if verification is None
-            else codes.consume_code(verification, code)
+        verification, refusal = codes.consume_sms_code(
+            verification_id=verification_id, purpose=Purpose.REGISTER, code=code
         )
         if refusal is None and verification is not None:
             verification.payload = {

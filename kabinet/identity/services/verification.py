@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kabinet.core.errors import Refusal
 from kabinet.identity.models import User, Verification
 from kabinet.messaging.services import send_email, send_sms
 
@@ -34,12 +35,8 @@ Purpose = Verification.Purpose
 Channel = Verification.Channel
 
 
-class VerificationFailed(Exception):
+class VerificationFailed(Refusal):
     """The code or link does not prove anything; ``message`` is Russian text for the customer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ResendTooSoon(VerificationFailed):
@@ -253,6 +250,23 @@ def consume_code(verification: Verification, code: str) -> str | None:
     return ngettext(
         "Неверный код. Осталась %(n)d попытка.", "Неверный код. Осталось попыток: %(n)d.", left
     ) % {"n": left}
+
+
+def consume_sms_code(
+    *, verification_id: int, purpose: str, code: str
+) -> tuple[Verification | None, str | None]:
+    """Lock the SMS verification ``verification_id`` of ``purpose`` and check ``code`` against it:
+    the row and None when the code is right, else the row (or None) and the refusal. Call it inside
+    the transaction that acts on a right code; see ``consume_code`` for why a refusal is returned.
+    """
+    verification = (
+        Verification.objects.select_for_update()
+        .filter(pk=verification_id, purpose=purpose, channel=Verification.Channel.SMS)
+        .first()
+    )
+    if verification is None:
+        return None, _("Код уже использован или недействителен. Запросите новый код.")
+    return verification, consume_code(verification, code)
 
 
 def find_by_link(*, purpose: str, token: str, for_update: bool = False) -> Verification | None:

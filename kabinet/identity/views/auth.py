@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
@@ -13,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -61,6 +63,62 @@ def _start_session(request: HttpRequest, user: User, *, remember: bool) -> None:
     request.session.set_expiry(settings.SESSION_COOKIE_AGE if remember else 0)
 
 
+def _form_page(
+    request: HttpRequest, template: str, form: Any, context: dict[str, Any] | None = None
+) -> HttpResponse:
+    """A page with a form; 400 when a posted form was refused, so the refusal is not a success."""
+    return render(
+        request, template, {"form": form, **(context or {})}, status=400 if form.errors else 200
+    )
+
+
+def _start_registration(
+    request: HttpRequest, form: Any, start: Callable[[], Verification], template: str, then: str
+) -> HttpResponse:
+    """The first step of a registration: the pending verification is kept in the session."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            verification = start()
+        except (VerificationFailed, DeliveryRefused) as error:
+            form.add_error(None, error.message)
+        else:
+            request.session[REGISTER_KEY] = verification.pk
+            return redirect(then)
+    return _form_page(request, template, form)
+
+
+def _registered(request: HttpRequest, user: User) -> HttpResponse:
+    request.session.pop(REGISTER_KEY, None)
+    _start_session(request, user, remember=False)
+    messages.success(request, _("Вы успешно зарегистрировались"))
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+def _resend(
+    request: HttpRequest,
+    key: str,
+    resend: Callable[..., object],
+    *,
+    start: str,
+    code_page: str,
+    sent_page: str,
+) -> HttpResponse:
+    """Send the pending code or link of a registration or a recovery again."""
+    pending = _pending(request, key)
+    if pending is None:
+        return redirect(start)
+    by_sms = pending.channel == Verification.Channel.SMS
+    try:
+        resend(verification_id=pending.pk, client_ip=client_ip(request))
+    except (VerificationFailed, DeliveryRefused) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Новый код отправлен.") if by_sms else _("Письмо отправлено повторно.")
+        )
+    return redirect(code_page if by_sms else sent_page)
+
+
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
@@ -80,9 +138,21 @@ def captcha_challenge(request: HttpRequest) -> JsonResponse:
 
 
 DOCUMENTS = {
-    "personal-data": ("identity/documents/personal_data.html", "PERSONAL_DATA_CONSENT_VERSION"),
-    "user-agreement": ("identity/documents/user_agreement.html", "USER_AGREEMENT_VERSION"),
-    "marketing": ("identity/documents/marketing.html", "MARKETING_CONSENT_VERSION"),
+    "personal-data": (
+        "identity/documents/personal_data.html",
+        "PERSONAL_DATA_CONSENT_VERSION",
+        gettext_lazy("Согласие на обработку персональных данных"),
+    ),
+    "user-agreement": (
+        "identity/documents/user_agreement.html",
+        "USER_AGREEMENT_VERSION",
+        gettext_lazy("Пользовательское соглашение"),
+    ),
+    "marketing": (
+        "identity/documents/marketing.html",
+        "MARKETING_CONSENT_VERSION",
+        gettext_lazy("Согласие на получение рекламно-информационных рассылок"),
+    ),
 }
 
 
@@ -90,8 +160,10 @@ DOCUMENTS = {
 def document(request: HttpRequest, name: str) -> HttpResponse:
     if name not in DOCUMENTS:
         raise Http404
-    template, version_setting = DOCUMENTS[name]
-    return render(request, template, {"version": getattr(settings, version_setting)})
+    template, version_setting, title = DOCUMENTS[name]
+    return render(
+        request, template, {"version": getattr(settings, version_setting), "title": title}
+    )
 
 
 # --- login and logout --------------------------------------------------------------------
@@ -116,13 +188,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             _start_session(request, user, remember=form.cleaned_data["remember"])
             return redirect(_next_url(request))
-    status = 400 if form.errors else 200
-    return render(
-        request,
-        "identity/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
-        status=status,
-    )
+    return _form_page(request, "identity/login.html", form, {"next": request.GET.get("next", "")})
 
 
 @require_POST
@@ -142,23 +208,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @GET_POST
 def register_phone(request: HttpRequest) -> HttpResponse:
     form = PhoneRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            verification = registration.start_phone_registration(
-                phone=form.cleaned_data["phone"],
-                consents=form.accepted_consents(),
-                client_ip=client_ip(request),
-            )
-        except (VerificationFailed, DeliveryRefused) as error:
-            form.add_error(None, error.message)
-        else:
-            request.session[REGISTER_KEY] = verification.pk
-            return redirect("identity:register_code")
-    return render(
+    return _start_registration(
         request,
+        form,
+        lambda: registration.start_phone_registration(
+            phone=form.cleaned_data["phone"],
+            consents=form.accepted_consents(),
+            client_ip=client_ip(request),
+        ),
         "identity/register_phone.html",
-        {"form": form},
-        status=400 if form.errors else 200,
+        "identity:register_code",
     )
 
 
@@ -176,36 +235,28 @@ def register_code(request: HttpRequest) -> HttpResponse:
             form.add_error("code", error.message)
         else:
             return redirect("identity:register_password")
-    return render(
+    return _form_page(
         request,
         "identity/register_code.html",
+        form,
         {
-            "form": form,
             "phone": _display_phone(pending.target),
             "cooldown": cooldown_left(pending),
             "resend_url": "identity:register_resend",
         },
-        status=400 if form.errors else 200,
     )
 
 
 @require_POST
 def register_resend(request: HttpRequest) -> HttpResponse:
-    pending = _pending(request, REGISTER_KEY)
-    if pending is None:
-        return redirect("identity:register")
-    try:
-        registration.resend_registration(verification_id=pending.pk, client_ip=client_ip(request))
-    except (VerificationFailed, DeliveryRefused) as error:
-        messages.error(request, error.message)
-    else:
-        if pending.channel == Verification.Channel.SMS:
-            messages.success(request, _("Новый код отправлен."))
-        else:
-            messages.success(request, _("Письмо отправлено повторно."))
-    if pending.channel == Verification.Channel.SMS:
-        return redirect("identity:register_code")
-    return redirect("identity:register_email_sent")
+    return _resend(
+        request,
+        REGISTER_KEY,
+        registration.resend_registration,
+        start="identity:register",
+        code_page="identity:register_code",
+        sent_page="identity:register_email_sent",
+    )
 
 
 @never_cache
@@ -228,15 +279,12 @@ def register_password(request: HttpRequest) -> HttpResponse:
         except registration.RegistrationFailed as error:
             form.add_error(None, error.message)
         else:
-            request.session.pop(REGISTER_KEY, None)
-            _start_session(request, user, remember=False)
-            messages.success(request, _("Вы успешно зарегистрировались"))
-            return redirect(settings.LOGIN_REDIRECT_URL)
-    return render(
+            return _registered(request, user)
+    return _form_page(
         request,
         "identity/register_password.html",
-        {"form": form, "phone": _display_phone(pending.target)},
-        status=400 if form.errors else 200,
+        form,
+        {"phone": _display_phone(pending.target)},
     )
 
 
@@ -247,24 +295,17 @@ def register_password(request: HttpRequest) -> HttpResponse:
 @GET_POST
 def register_email(request: HttpRequest) -> HttpResponse:
     form = EmailRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            verification = registration.start_email_registration(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                consents=form.accepted_consents(),
-                client_ip=client_ip(request),
-            )
-        except (VerificationFailed, DeliveryRefused) as error:
-            form.add_error(None, error.message)
-        else:
-            request.session[REGISTER_KEY] = verification.pk
-            return redirect("identity:register_email_sent")
-    return render(
+    return _start_registration(
         request,
+        form,
+        lambda: registration.start_email_registration(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            consents=form.accepted_consents(),
+            client_ip=client_ip(request),
+        ),
         "identity/register_email.html",
-        {"form": form},
-        status=400 if form.errors else 200,
+        "identity:register_email_sent",
     )
 
 
@@ -299,10 +340,7 @@ def register_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
             return render(
                 request, "identity/link_invalid.html", {"message": error.message}, status=400
             )
-        request.session.pop(REGISTER_KEY, None)
-        _start_session(request, user, remember=False)
-        messages.success(request, _("Вы успешно зарегистрировались"))
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return _registered(request, user)
     from kabinet.identity.services.verification import find_by_link
 
     if find_by_link(purpose=Verification.Purpose.REGISTER, token=token) is None:
@@ -335,9 +373,7 @@ def personal_details(request: HttpRequest) -> HttpResponse:
         registration.save_personal_details(user=user, details=form.personal_details())
         messages.success(request, _("Данные сохранены."))
         return redirect(settings.LOGIN_REDIRECT_URL)
-    return render(
-        request, "identity/details.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return _form_page(request, "identity/details.html", form)
 
 
 # --- password recovery -------------------------------------------------------------------
@@ -360,9 +396,7 @@ def recover(request: HttpRequest) -> HttpResponse:
             if identifier.kind == "phone":
                 return redirect("identity:recover_code")
             return redirect("identity:recover_email_sent")
-    return render(
-        request, "identity/recover.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return _form_page(request, "identity/recover.html", form)
 
 
 @never_cache
@@ -388,35 +422,24 @@ def recover_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(RECOVER_KEY, None)
             messages.success(request, _("Пароль успешно изменен"))
             return redirect("identity:login")
-    return render(
+    return _form_page(
         request,
         "identity/recover_code.html",
-        {
-            "form": form,
-            "phone": _display_phone(pending.target),
-            "cooldown": cooldown_left(pending),
-        },
-        status=400 if form.errors else 200,
+        form,
+        {"phone": _display_phone(pending.target), "cooldown": cooldown_left(pending)},
     )
 
 
 @require_POST
 def recover_resend(request: HttpRequest) -> HttpResponse:
-    pending = _pending(request, RECOVER_KEY)
-    if pending is None:
-        return redirect("identity:recover")
-    try:
-        recovery.resend_recovery(verification_id=pending.pk, client_ip=client_ip(request))
-    except (VerificationFailed, DeliveryRefused) as error:
-        messages.error(request, error.message)
-    else:
-        if pending.channel == Verification.Channel.SMS:
-            messages.success(request, _("Новый код отправлен."))
-        else:
-            messages.success(request, _("Письмо отправлено повторно."))
-    if pending.channel == Verification.Channel.SMS:
-        return redirect("identity:recover_code")
-    return redirect("identity:recover_email_sent")
+    return _resend(
+        request,
+        RECOVER_KEY,
+        recovery.resend_recovery,
+        start="identity:recover",
+        code_page="identity:recover_code",
+        sent_page="identity:recover_email_sent",
+    )
 
 
 @never_cache
@@ -454,7 +477,4 @@ def recover_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, _("Пароль успешно изменен"))
             return redirect("identity:login")
-    context: dict[str, Any] = {"form": form}
-    return render(
-        request, "identity/recover_new_password.html", context, status=400 if form.errors else 200
-    )
+    return _form_page(request, "identity/recover_new_password.html", form)

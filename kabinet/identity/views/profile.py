@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kabinet.core.forms import add_service_error
+from kabinet.core.forms import perform
 from kabinet.core.http import client_ip
 from kabinet.identity.models import User
 from kabinet.identity.profile_forms import (
@@ -55,14 +55,14 @@ def edit(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     initial = {name: getattr(user, name) for name in profile.PROFILE_FIELDS}
     form = ProfileForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            profile.update_profile(user=user, **form.cleaned_data)
-        except ProfileError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Личные данные сохранены."))
-            return redirect("profile:index")
+    done = request.method == "POST" and perform(
+        form,
+        lambda: profile.update_profile(user=user, **form.cleaned_data),
+        ProfileError,
+    )
+    if done:
+        messages.success(request, _("Личные данные сохранены."))
+        return redirect("profile:index")
     return render(request, "identity/profile/edit.html", {"form": form})
 
 
@@ -71,20 +71,20 @@ def edit(request: HttpRequest) -> HttpResponse:
 def password(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = PasswordChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            profile.change_password(
-                user=user,
-                current_password=form.cleaned_data["current_password"],
-                new_password=form.cleaned_data["new_password"],
-            )
-        except ProfileError as error:
-            add_service_error(form, error)
-        else:
-            # Other sessions end with the old password hash; this one is carried over.
-            update_session_auth_hash(request, user)
-            messages.success(request, _("Пароль изменён."))
-            return redirect("profile:index")
+    done = request.method == "POST" and perform(
+        form,
+        lambda: profile.change_password(
+            user=user,
+            current_password=form.cleaned_data["current_password"],
+            new_password=form.cleaned_data["new_password"],
+        ),
+        ProfileError,
+    )
+    if done:
+        # Other sessions end with the old password hash; this one is carried over.
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Пароль изменён."))
+        return redirect("profile:index")
     return render(request, "identity/profile/password.html", {"form": form})
 
 
@@ -93,19 +93,19 @@ def password(request: HttpRequest) -> HttpResponse:
 def phone(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = PhoneChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            profile.start_phone_change(
-                user=user,
-                current_password=form.cleaned_data["current_password"],
-                new_phone=form.cleaned_data["phone"],
-                client_ip=client_ip(request),
-            )
-        except ProfileError as error:
-            add_service_error(form, error)
-        else:
-            messages.info(request, _("Мы отправили SMS с кодом на новый номер."))
-            return redirect("profile:phone-confirm")
+    done = request.method == "POST" and perform(
+        form,
+        lambda: profile.start_phone_change(
+            user=user,
+            current_password=form.cleaned_data["current_password"],
+            new_phone=form.cleaned_data["phone"],
+            client_ip=client_ip(request),
+        ),
+        ProfileError,
+    )
+    if done:
+        messages.info(request, _("Мы отправили SMS с кодом на новый номер."))
+        return redirect("profile:phone-confirm")
     return render(request, "identity/profile/phone.html", {"form": form})
 
 
@@ -118,14 +118,14 @@ def phone_confirm(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("Код устарел. Укажите новый номер ещё раз."))
         return redirect("profile:phone")
     form = PhoneCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            profile.confirm_phone_change(user=user, code=form.cleaned_data["code"])
-        except ProfileError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Номер телефона изменён."))
-            return redirect("profile:index")
+    done = request.method == "POST" and perform(
+        form,
+        lambda: profile.confirm_phone_change(user=user, code=form.cleaned_data["code"]),
+        ProfileError,
+    )
+    if done:
+        messages.success(request, _("Номер телефона изменён."))
+        return redirect("profile:index")
     return render(
         request, "identity/profile/phone_confirm.html", {"form": form, "pending": pending}
     )
@@ -136,24 +136,24 @@ def phone_confirm(request: HttpRequest) -> HttpResponse:
 def email(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = EmailChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            profile.start_email_change(
-                user=user,
-                current_password=form.cleaned_data["current_password"],
-                new_email=form.cleaned_data["email"],
-            )
-        except ProfileError as error:
-            add_service_error(form, error)
-        else:
-            messages.info(
-                request,
-                _(
-                    "Мы отправили письмо со ссылкой на новый адрес. Перейдите по ней в течение "
-                    "60 часов, чтобы подтвердить e-mail."
-                ),
-            )
-            return redirect("profile:index")
+    done = request.method == "POST" and perform(
+        form,
+        lambda: profile.start_email_change(
+            user=user,
+            current_password=form.cleaned_data["current_password"],
+            new_email=form.cleaned_data["email"],
+        ),
+        ProfileError,
+    )
+    if done:
+        messages.info(
+            request,
+            _(
+                "Мы отправили письмо со ссылкой на новый адрес. Перейдите по ней в течение "
+                "60 часов, чтобы подтвердить e-mail."
+            ),
+        )
+        return redirect("profile:index")
     return render(request, "identity/profile/email.html", {"form": form})
 
 
@@ -211,17 +211,17 @@ def personal_data_export(request: HttpRequest) -> HttpResponse:
 def delete(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = DeleteUserForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            personal_data.delete_user(
-                user=user,
-                current_password=form.cleaned_data["current_password"],
-                confirmed=form.cleaned_data["confirm"],
-            )
-        except ProfileError as error:
-            add_service_error(form, error)
-        else:
-            logout(request)
-            messages.success(request, _("Учётная запись и ваши персональные данные удалены."))
-            return redirect(SITE_HOME)
+    done = request.method == "POST" and perform(
+        form,
+        lambda: personal_data.delete_user(
+            user=user,
+            current_password=form.cleaned_data["current_password"],
+            confirmed=form.cleaned_data["confirm"],
+        ),
+        ProfileError,
+    )
+    if done:
+        logout(request)
+        messages.success(request, _("Учётная запись и ваши персональные данные удалены."))
+        return redirect(SITE_HOME)
     return render(request, "identity/profile/delete.html", {"form": form})

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.error
 import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 
 from django.conf import settings
 
+from kabinet.core.outbound import HttpAnswer, NotHttpUrl, Unreachable, exchange
 from kabinet.messaging.providers.base import DeliveryError, SmsResult, SmsToSend
 
 logger = logging.getLogger(__name__)
@@ -30,37 +28,26 @@ logger = logging.getLogger(__name__)
 TEMPORARY_ERROR_CODES = frozenset({3, 4, 9})
 
 
-@dataclass(frozen=True)
-class HttpResponse:
-    status: int
-    body: bytes
-
-
-def post_form(url: str, fields: dict[str, str], *, timeout: float) -> HttpResponse:
+def post_form(url: str, fields: dict[str, str], *, timeout: float) -> HttpAnswer:
     """POST a form and return the status and body, whatever the status.
 
     The one place this gateway touches the network (tests may patch it, but they normally run a
     fake gateway on 127.0.0.1). Connection failures and timeouts raise a temporary DeliveryError.
     """
-    if not url.startswith(("https://", "http://")):
-        # urllib would also open file:// and ftp:// URLs; a gateway is only ever HTTP(S).
-        raise DeliveryError(f"SMS_GATEWAY_URL must be an http(s) URL, got {url!r}", permanent=True)
     data = urllib.parse.urlencode(fields).encode("ascii")
-    request = urllib.request.Request(  # noqa: S310 — the scheme is checked above
-        url,
-        data=data,
-        method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return HttpResponse(status=response.status, body=response.read())
-    except urllib.error.HTTPError as exc:
-        # 4xx and 5xx arrive as exceptions; the caller decides by status what they mean.
-        with exc:
-            return HttpResponse(status=exc.code, body=exc.read())
-    except (urllib.error.URLError, OSError) as exc:
-        # Refused connection, DNS failure, TLS error or timeout: the gateway may well be back soon.
+        return exchange(
+            "POST",
+            url,
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+            body=data,
+            timeout=timeout,
+        )
+    except NotHttpUrl:
+        raise DeliveryError(
+            f"SMS_GATEWAY_URL must be an http(s) URL, got {url!r}", permanent=True
+        ) from None
+    except Unreachable as exc:
         raise DeliveryError(f"SMS gateway unreachable: {exc}") from exc
 
 

@@ -18,14 +18,12 @@ import base64
 import datetime as dt
 import json
 import logging
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 
+from kabinet.core.outbound import HttpAnswer, NotHttpUrl, Unreachable, exchange
 from kabinet.payments.providers.base import (
     Notification,
     ProviderError,
@@ -47,12 +45,6 @@ STATES: dict[str, ProviderState] = {
 }
 
 
-@dataclass(frozen=True)
-class HttpAnswer:
-    status: int
-    body: bytes
-
-
 def http_request(
     method: str, url: str, *, headers: dict[str, str], body: bytes | None, timeout: float
 ) -> HttpAnswer:
@@ -60,16 +52,13 @@ def http_request(
 
     Connection failures and timeouts raise a temporary ProviderError.
     """
-    if not url.startswith(("https://", "http://")):
-        raise ProviderError(f"YOOKASSA_API_URL must be an http(s) URL, got {url!r}", permanent=True)
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return HttpAnswer(status=response.status, body=response.read())
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return HttpAnswer(status=exc.code, body=exc.read())
-    except (urllib.error.URLError, OSError) as exc:
+        return exchange(method, url, headers=headers, body=body, timeout=timeout)
+    except NotHttpUrl:
+        raise ProviderError(
+            f"YOOKASSA_API_URL must be an http(s) URL, got {url!r}", permanent=True
+        ) from None
+    except Unreachable as exc:
         raise ProviderError(f"YooKassa unreachable: {exc}") from exc
 
 

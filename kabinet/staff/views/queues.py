@@ -6,6 +6,7 @@ answers 404, like an id that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -15,8 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kabinet.core.forms import add_service_error
-from kabinet.core.uploads import private_file_response
+from kabinet.core.forms import perform
 from kabinet.staff import scoping, selectors
 from kabinet.staff.access import staff_required
 from kabinet.staff.forms import AnswerForm, AssignForm, QueueFilterForm, ReviewForm, StatusForm
@@ -48,6 +48,25 @@ def _rows_with_age(page: Any) -> list[tuple[Any, str]]:
     return [(item, selectors.format_age(now - item.created_at)) for item in page]
 
 
+def _act(request: HttpRequest, form: Any, act: Callable[[], object], done: str) -> bool:
+    """Run a support act from a staff form and say so; a refusal stays on the form."""
+    if perform(form, act, SupportError):
+        messages.success(request, done)
+        return True
+    return False
+
+
+def _assign_form(request: HttpRequest, supplier_id: int) -> AssignForm:
+    return AssignForm(request.POST, candidates=selectors.assignable_staff(supplier_id))
+
+
+def _assign(request: HttpRequest, form: AssignForm, assign: Callable[[Any], object]) -> bool:
+    """Assign an appeal or a request to the staff member the form names."""
+    return _act(
+        request, form, lambda: assign(form.cleaned_data["assignee"]), _("Исполнитель назначен.")
+    )
+
+
 @staff_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -57,27 +76,70 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- appeals ------------------------------------------------------------------------------------
 
 
-@staff_required
-@require_GET
-def appeal_queue(request: HttpRequest) -> HttpResponse:
+def _queue(
+    request: HttpRequest,
+    kind: str,
+    *,
+    statuses: list[tuple[str, Any]],
+    topics: list[tuple[str, Any]],
+    select: Callable[[Any, selectors.QueueFilter], Any],
+) -> HttpResponse:
+    """A filtered, paged queue of appeals or service requests with each one's waiting time."""
     form = QueueFilterForm(
-        request.GET,
-        statuses=list(Appeal.Status.choices),
-        suppliers=scoping.visible_suppliers(request.user),
+        request.GET, statuses=statuses, suppliers=scoping.visible_suppliers(request.user)
     )
     filters = _filters(form)
-    page = paginate(request, selectors.appeal_queue(request.user, filters))
+    page = paginate(request, select(request.user, filters))
     return render(
         request,
-        "staff/appeal_queue.html",
+        f"staff/{kind}_queue.html",
         {
             "form": form,
-            "topics": Appeal.Topic.choices,
+            "topics": topics,
             "topic": filters.topic,
             "page": page,
             "rows": _rows_with_age(page),
-            "nav": "appeals",
+            "item_url": f"staff:{kind}",
+            "assign_url": f"staff:{kind}_assign",
+            "nav": f"{kind}s",
         },
+    )
+
+
+@staff_required
+@require_GET
+def appeal_queue(request: HttpRequest) -> HttpResponse:
+    return _queue(
+        request,
+        "appeal",
+        statuses=list(Appeal.Status.choices),
+        topics=Appeal.Topic.choices,
+        select=selectors.appeal_queue,
+    )
+
+
+def _item_page(
+    request: HttpRequest,
+    template: str,
+    obj: Appeal | ServiceRequest,
+    *,
+    assign_form: AssignForm | None,
+    status: int,
+    **context: Any,
+) -> HttpResponse:
+    """An appeal's or a request's page: its files, how long it waits and whom it is assigned to."""
+    candidates = selectors.assignable_staff(obj.supplier_id)
+    return render(
+        request,
+        template,
+        {
+            **context,
+            "attachments": list(obj.attachments.all()),
+            "age": selectors.format_age(timezone.now() - obj.created_at),
+            "assign_form": assign_form
+            or AssignForm(initial={"assignee": obj.assigned_to_id}, candidates=candidates),
+        },
+        status=status,
     )
 
 
@@ -89,21 +151,16 @@ def _appeal_page(
     assign_form: AssignForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    candidates = selectors.assignable_staff(appeal.supplier_id)
-    return render(
+    return _item_page(
         request,
         "staff/appeal_detail.html",
-        {
-            "appeal": appeal,
-            "attachments": list(appeal.attachments.all()),
-            "thread": selectors.appeal_thread(appeal),
-            "age": selectors.format_age(timezone.now() - appeal.created_at),
-            "answer_form": answer_form or AnswerForm(),
-            "assign_form": assign_form
-            or AssignForm(initial={"assignee": appeal.assigned_to_id}, candidates=candidates),
-            "nav": "appeals",
-        },
+        appeal,
+        assign_form=assign_form,
         status=status,
+        appeal=appeal,
+        thread=selectors.appeal_thread(appeal),
+        answer_form=answer_form or AnswerForm(),
+        nav="appeals",
     )
 
 
@@ -115,19 +172,19 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     if request.method == "GET":
         return _appeal_page(request, appeal)
     form = AnswerForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.answer_appeal(
-                staff=request.user,  # type: ignore[arg-type]
-                appeal=appeal,
-                text=form.cleaned_data["text"],
-                files=form.cleaned_data["attachments"],
-            )
-        except SupportError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Ответ отправлен клиенту."))
-            return redirect("staff:appeal", appeal_id=appeal.pk)
+    answered = _act(
+        request,
+        form,
+        lambda: services.answer_appeal(
+            staff=request.user,  # type: ignore[arg-type]
+            appeal=appeal,
+            text=form.cleaned_data["text"],
+            files=form.cleaned_data["attachments"],
+        ),
+        _("Ответ отправлен клиенту."),
+    )
+    if answered:
+        return redirect("staff:appeal", appeal_id=appeal.pk)
     return _appeal_page(request, appeal, answer_form=form, status=400)
 
 
@@ -135,19 +192,17 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @require_POST
 def appeal_assign(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = selectors.staff_appeal(request.user, appeal_id)
-    form = AssignForm(request.POST, candidates=selectors.assignable_staff(appeal.supplier_id))
-    if form.is_valid():
-        try:
-            services.assign_appeal(
-                staff=request.user,  # type: ignore[arg-type]
-                appeal=appeal,
-                assignee=form.cleaned_data["assignee"],
-            )
-        except SupportError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Исполнитель назначен."))
-            return back_or(request, "staff:appeal", appeal_id=appeal.pk)
+    form = _assign_form(request, appeal.supplier_id)
+    if _assign(
+        request,
+        form,
+        lambda assignee: services.assign_appeal(
+            staff=request.user,  # type: ignore[arg-type]
+            appeal=appeal,
+            assignee=assignee,
+        ),
+    ):
+        return back_or(request, "staff:appeal", appeal_id=appeal.pk)
     return _appeal_page(request, appeal, assign_form=form, status=400)
 
 
@@ -172,24 +227,12 @@ def _request_topics(request: HttpRequest) -> list[tuple[str, str]]:
 @staff_required
 @require_GET
 def request_queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(
-        request.GET,
-        statuses=list(ServiceRequest.Status.choices),
-        suppliers=scoping.visible_suppliers(request.user),
-    )
-    filters = _filters(form)
-    page = paginate(request, selectors.request_queue(request.user, filters))
-    return render(
+    return _queue(
         request,
-        "staff/request_queue.html",
-        {
-            "form": form,
-            "topics": _request_topics(request),
-            "topic": filters.topic,
-            "page": page,
-            "rows": _rows_with_age(page),
-            "nav": "requests",
-        },
+        "request",
+        statuses=list(ServiceRequest.Status.choices),
+        topics=_request_topics(request),
+        select=selectors.request_queue,
     )
 
 
@@ -213,21 +256,16 @@ def _request_page(
     assign_form: AssignForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    candidates = selectors.assignable_staff(item.supplier_id)
-    return render(
+    return _item_page(
         request,
         "staff/request_detail.html",
-        {
-            "item": item,
-            "attachments": list(item.attachments.all()),
-            "history": selectors.request_history(item),
-            "age": selectors.format_age(timezone.now() - item.created_at),
-            "status_form": status_form or _status_form(item),
-            "assign_form": assign_form
-            or AssignForm(initial={"assignee": item.assigned_to_id}, candidates=candidates),
-            "nav": "requests",
-        },
+        item,
+        assign_form=assign_form,
         status=status,
+        item=item,
+        history=selectors.request_history(item),
+        status_form=status_form or _status_form(item),
+        nav="requests",
     )
 
 
@@ -245,19 +283,19 @@ def request_status(request: HttpRequest, request_id: int) -> HttpResponse:
     if form is None:
         messages.error(request, _("Заявка уже закрыта, её статус не меняется."))
         return redirect("staff:request", request_id=item.pk)
-    if form.is_valid():
-        try:
-            services.change_request_status(
-                staff=request.user,  # type: ignore[arg-type]
-                request=item,
-                status=form.cleaned_data["status"],
-                comment=form.cleaned_data["comment"],
-            )
-        except SupportError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Статус заявки изменён."))
-            return redirect("staff:request", request_id=item.pk)
+    changed = _act(
+        request,
+        form,
+        lambda: services.change_request_status(
+            staff=request.user,  # type: ignore[arg-type]
+            request=item,
+            status=form.cleaned_data["status"],
+            comment=form.cleaned_data["comment"],
+        ),
+        _("Статус заявки изменён."),
+    )
+    if changed:
+        return redirect("staff:request", request_id=item.pk)
     return _request_page(request, item, status_form=form, status=400)
 
 
@@ -265,19 +303,17 @@ def request_status(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_POST
 def request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
     item = selectors.staff_request(request.user, request_id)
-    form = AssignForm(request.POST, candidates=selectors.assignable_staff(item.supplier_id))
-    if form.is_valid():
-        try:
-            services.assign_request(
-                staff=request.user,  # type: ignore[arg-type]
-                request=item,
-                assignee=form.cleaned_data["assignee"],
-            )
-        except SupportError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Исполнитель назначен."))
-            return back_or(request, "staff:request", request_id=item.pk)
+    form = _assign_form(request, item.supplier_id)
+    if _assign(
+        request,
+        form,
+        lambda assignee: services.assign_request(
+            staff=request.user,  # type: ignore[arg-type]
+            request=item,
+            assignee=assignee,
+        ),
+    ):
+        return back_or(request, "staff:request", request_id=item.pk)
     return _request_page(request, item, assign_form=form, status=400)
 
 
@@ -309,19 +345,19 @@ def document_queue(request: HttpRequest) -> HttpResponse:
 def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.staff_document(request.user, document_id)
     form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.review_document(
-                staff=request.user,  # type: ignore[arg-type]
-                document=document,
-                accept=form.cleaned_data["decision"] == "accept",
-                reason=form.cleaned_data["reason"],
-            )
-        except SupportError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Решение по документам сохранено."))
-            return redirect("staff:document", document_id=document.pk)
+    reviewed = request.method == "POST" and _act(
+        request,
+        form,
+        lambda: services.review_document(
+            staff=request.user,  # type: ignore[arg-type]
+            document=document,
+            accept=form.cleaned_data["decision"] == "accept",
+            reason=form.cleaned_data["reason"],
+        ),
+        _("Решение по документам сохранено."),
+    )
+    if reviewed:
+        return redirect("staff:document", document_id=document.pk)
     return render(
         request,
         "staff/document_detail.html",
@@ -343,9 +379,4 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """A customer's or staff member's file, after the scope check; images open in the browser."""
     item = selectors.staff_attachment(request.user, attachment_id)
-    return private_file_response(
-        item.file,
-        content_type=item.content_type,
-        download_name=item.original_name,
-        inline=item.is_image or item.content_type == "application/pdf",
-    )
+    return item.file_response(inline=item.is_image or item.content_type == "application/pdf")
