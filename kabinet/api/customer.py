@@ -25,7 +25,7 @@ from kabinet.core.audit import Action, record
 from kabinet.core.http import client_ip
 from kabinet.identity.models import User
 from kabinet.identity.services import personal_data, profile
-from kabinet.identity.services.login import LoginFailed, LoginThrottled, log_in
+from kabinet.identity.services.login import log_in
 
 auth_router = Router(tags=["auth"])
 profile_router = Router(tags=["profile"])
@@ -43,17 +43,13 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
     # The web login's service: the same throttling, the same audit, and one answer for an
     # unknown identifier and a wrong password (the backend hashes the password either way,
     # so the timing does not tell who has an account either).
-    try:
-        user = log_in(
-            request=request,
-            identifier=payload.identifier,
-            password=payload.password,
-            client_ip=client_ip(request),
-        )
-    except LoginThrottled as throttled:
-        raise ApiError("throttled", throttled.message) from None
-    except LoginFailed as failed:
-        raise ApiError("invalid_credentials", failed.message) from None
+    # A refusal is a ServiceError (invalid_credentials, throttled) that the API's handler sends.
+    user = log_in(
+        request=request,
+        identifier=payload.identifier,
+        password=payload.password,
+        client_ip=client_ip(request),
+    )
     if user.is_staff:
         # Staff work in the back office; a token would outlive their session rules there.
         raise ApiError("invalid_credentials", _("Неверный телефон, e-mail или пароль."))

@@ -203,15 +203,12 @@ def register_phone_complete(request: HttpRequest, payload: PhoneCompletionIn) ->
         raise ApiError("not_confirmed", _("Срок регистрации истёк. Начните заново."))
     form = PhonePasswordForm(_data(payload))
     data = _clean(form)
-    try:
-        user = registration.complete_phone_registration(
-            verification_id=verification_id,
-            password=data["password1"],
-            details=form.personal_details(),
-            client_ip=client_ip(request),
-        )
-    except registration.RegistrationFailed as error:
-        raise ApiError("registration_failed", error.message) from None
+    user = registration.complete_phone_registration(
+        verification_id=verification_id,
+        password=data["password1"],
+        details=form.personal_details(),
+        client_ip=client_ip(request),
+    )
     _token, key = issue_token(user=user, label=payload.device)
     return Status(201, TokenOut(token=key))
 
@@ -321,8 +318,6 @@ def recover_link(request: HttpRequest, payload: RecoveryLinkIn) -> Ok:
         recovery.recover_by_link(
             token=payload.token, password=data["password1"], client_ip=client_ip(request)
         )
-    except recovery.RecoveryFailed as error:
-        raise ApiError("invalid_link", error.message) from None
     except ValidationError as error:
         raise ApiError(
             "validation_error", error.messages[0], {"password1": error.messages}

@@ -11,6 +11,7 @@ The sign-in, registration and recovery steps raise the plainer ``Refusal``: a me
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 
 class ServiceError(Exception):
@@ -45,10 +46,11 @@ class ServiceError(Exception):
         return f"{type(self).__name__}({self.code!r}, {self.message!r}, {self.fields!r})"
 
 
-class Refusal(Exception):
-    """A sign-in, registration or recovery step that cannot go on, with no code or fields:
-    ``message`` is a Russian sentence shown to the person as it is."""
+class Refusal(ServiceError):
+    """A sign-in, registration or recovery step that cannot go on: no fields, ``message`` a
+    Russian sentence shown to the person as it is, and the code its class names."""
+
+    default_code: ClassVar[str] = "refused"
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(self.default_code, message)

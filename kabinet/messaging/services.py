@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from kabinet.core import ratelimit
+from kabinet.core.errors import ServiceError
 from kabinet.messaging.models import MessageAttachment, OutgoingMessage
 from kabinet.messaging.providers import DeliveryError, SmsToSend, get_sms_gateway
 from kabinet.messaging.providers.email import send_email_message
@@ -50,8 +51,8 @@ E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 RefusalReason = Literal["limit_target", "limit_ip", "limit_global", "limiter_unavailable"]
 
 
-class DeliveryRefused(Exception):
-    """Sending was refused before anything was written.
+class DeliveryRefused(ServiceError):
+    """Sending was refused before anything was written (code ``refused``).
 
     A rate limit was reached or the limiter (cache) is unavailable. `reason` is one of
     "limit_target", "limit_ip", "limit_global", "limiter_unavailable"; `message` is a Russian
@@ -59,9 +60,8 @@ class DeliveryRefused(Exception):
     """
 
     def __init__(self, reason: RefusalReason, message: str) -> None:
-        super().__init__(message)
+        super().__init__("refused", message)
         self.reason: str = reason
-        self.message: str = message
 
 
 def _render_text(template_name: str, context: Mapping[str, Any]) -> str:

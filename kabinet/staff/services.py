@@ -54,6 +54,8 @@ def _jsonable(value: Any) -> Any:
 class StaffLoginFailed(Refusal):
     """Wrong username or password, not staff, or throttled; ``message`` is Russian text."""
 
+    default_code = "invalid_credentials"
+
 
 def _throttle_keys(username: str, ip: str) -> list[tuple[str, int]]:
     name = username.strip().lower()

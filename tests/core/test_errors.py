@@ -109,3 +109,49 @@ def test_a_page_shows_a_field_refusal_next_to_its_field(client_in: Client) -> No
         in response.text
     )
     assert 'role="alert"' not in response.text
+
+
+# Exceptions that never reach a person as a refusal: a provider's failure (the service turns it
+# into its own ServiceError), an importer's row problem (reported per line), an invalid value a
+# parser or a form field turns into its message, the limiter's outage.
+NOT_REFUSALS = {
+    "DeliveryError",
+    "ProviderError",
+    "ValueProblem",
+    "_Rejected",
+    "FileProblem",
+    "LimiterUnavailable",
+    "RublesError",
+    "NotHttpUrl",
+    "Unreachable",
+    "RequisitesMissing",
+}
+
+
+def test_every_refusal_a_service_raises_is_a_service_error() -> None:
+    """One error type: a refusal the pages and the API show is a ServiceError with a code."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import kabinet
+
+    found = {}
+    for module_info in pkgutil.walk_packages(kabinet.__path__, "kabinet."):
+        if ".migrations" in module_info.name or module_info.name.endswith("wsgi"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, Exception)
+                and value.__module__ == module.__name__
+            ):
+                found[name] = value
+    assert {"LinkError", "ReadingsError", "LoginFailed", "DeliveryRefused"} <= set(found)
+    strays = sorted(
+        name
+        for name, cls in found.items()
+        if name not in NOT_REFUSALS and not issubclass(cls, ServiceError)
+    )
+    assert strays == []

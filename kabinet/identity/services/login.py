@@ -46,8 +46,12 @@ _DAY = 24 * 3600
 class LoginFailed(Refusal):
     """Wrong identifier or password, or throttled; ``message`` is Russian text for the customer."""
 
+    default_code = "invalid_credentials"
+
 
 class LoginThrottled(LoginFailed):
+    default_code = "throttled"
+
     def __init__(self, seconds: int) -> None:
         minutes = max(1, math.ceil(seconds / 60))
         super().__init__(_("Слишком много попыток. Попробуйте через %(n)d мин.") % {"n": minutes})

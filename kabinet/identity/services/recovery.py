@@ -27,6 +27,8 @@ Channel = Verification.Channel
 class RecoveryFailed(Refusal):
     """The recovery cannot go on; ``message`` is Russian text for the customer."""
 
+    default_code = "invalid_link"
+
 
 def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verification:
     """Send a recovery code (phone) or link (e-mail) if an account has it; returns the pending row.

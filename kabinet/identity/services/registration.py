@@ -47,6 +47,8 @@ class PersonalDetails:
 class RegistrationFailed(Refusal):
     """The registration cannot go on; ``message`` is Russian text for the customer."""
 
+    default_code = "registration_failed"
+
 
 def _new_username() -> str:
     # Customers never type it; it only has to be unique and say nothing about them.

@@ -38,9 +38,13 @@ Channel = Verification.Channel
 class VerificationFailed(Refusal):
     """The code or link does not prove anything; ``message`` is Russian text for the customer."""
 
+    default_code = "invalid_code"
+
 
 class ResendTooSoon(VerificationFailed):
     """A new code or letter was asked for within the cooldown."""
+
+    default_code = "refused"
 
     def __init__(self, seconds: int) -> None:
         super().__init__(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kabinet.core.forms import add_service_error
 from kabinet.core.http import client_ip
 from kabinet.identity import captcha
 from kabinet.identity.forms import (
@@ -80,7 +81,7 @@ def _start_registration(
         try:
             verification = start()
         except (VerificationFailed, DeliveryRefused) as error:
-            form.add_error(None, error.message)
+            add_service_error(form, error)
         else:
             request.session[REGISTER_KEY] = verification.pk
             return redirect(then)
@@ -184,7 +185,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 client_ip=client_ip(request),
             )
         except login_service.LoginFailed as error:
-            form.add_error(None, error.message)
+            add_service_error(form, error)
         else:
             _start_session(request, user, remember=form.cleaned_data["remember"])
             return redirect(_next_url(request))
@@ -277,7 +278,7 @@ def register_password(request: HttpRequest) -> HttpResponse:
                 client_ip=client_ip(request),
             )
         except registration.RegistrationFailed as error:
-            form.add_error(None, error.message)
+            add_service_error(form, error)
         else:
             return _registered(request, user)
     return _form_page(
@@ -390,7 +391,7 @@ def recover(request: HttpRequest) -> HttpResponse:
                 identifier=identifier, client_ip=client_ip(request)
             )
         except (VerificationFailed, DeliveryRefused) as error:
-            form.add_error(None, error.message)
+            add_service_error(form, error)
         else:
             request.session[RECOVER_KEY] = verification.pk
             if identifier.kind == "phone":
@@ -473,7 +474,7 @@ def recover_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
                 token=token, password=form.cleaned_data["password1"], client_ip=client_ip(request)
             )
         except recovery.RecoveryFailed as error:
-            form.add_error(None, error.message)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Пароль успешно изменен"))
             return redirect("identity:login")
