@@ -15,23 +15,17 @@ from django.db.models import Q, QuerySet
 from kabinet.billing.models import StaffMember
 from kabinet.identity.models import User
 
-_CACHE_ATTR = "_kabinet_staff_member"
-_MISSING = object()
-
 
 def staff_member(user: Any) -> StaffMember | None:
-    """The user's active StaffMember row (cached on the user object for the request)."""
+    """The user's active StaffMember row. It is the user's one-to-one ``staff_member``, which
+    Django keeps on the user object once read: asking again in the same request reads nothing."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cached = getattr(user, _CACHE_ATTR, _MISSING)
-    if cached is _MISSING:
-        cached = (
-            StaffMember.objects.filter(user_id=user.pk, is_active=True)
-            .select_related("supplier")
-            .first()
-        )
-        setattr(user, _CACHE_ATTR, cached)
-    return cached  # type: ignore[return-value]
+    try:
+        member: StaffMember = user.staff_member
+    except StaffMember.DoesNotExist:
+        return None
+    return member if member.is_active else None
 
 
 def is_staff(user: Any) -> bool:
