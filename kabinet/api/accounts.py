@@ -15,7 +15,7 @@ from ninja import Router, Schema, Status
 
 from kabinet.api.auth import request_user
 from kabinet.api.errors import ApiError, period_param
-from kabinet.api.schemas import Error, Ok
+from kabinet.api.schemas import Error, Ok, out
 from kabinet.billing import selectors, services
 from kabinet.billing.models import AccountLink, Branch, Supplier
 from kabinet.core.periods import format_period
@@ -278,15 +278,7 @@ def account_overview(request: HttpRequest, account_id: int) -> OverviewOut:
         overpayment=data.overpayment,
         due_date=data.due_date,
         days_left=data.days_left,
-        sections=[
-            SectionOut(
-                supplier_id=s.supplier_id,
-                supplier=s.supplier.short_name,
-                total=s.total,
-                due_date=s.due_date,
-            )
-            for s in data.sections
-        ],
+        sections=[out(SectionOut, s, supplier=s.supplier.short_name) for s in data.sections],
     )
 
 
@@ -307,22 +299,14 @@ def account_charges(request: HttpRequest, account_id: int, period: str = "") -> 
                 supplier=group.supplier.short_name,
                 totals=_totals(group.totals),
                 lines=[
-                    ChargeOut(
-                        id=line.charge.pk,
-                        supplier_id=line.charge.supplier_id,
+                    out(
+                        ChargeOut,
+                        line.charge,
                         service=line.charge.service.name,
                         service_code=line.charge.service.code,
-                        zone=line.charge.zone,
                         unit=line.charge.unit or line.charge.service.unit,
-                        tariff=line.charge.tariff,
-                        opening_balance=line.charge.opening_balance,
-                        paid=line.charge.paid,
-                        volume=line.charge.volume,
                         charged=line.charged,
-                        recalculation=line.charge.recalculation,
-                        benefits=line.charge.benefits,
                         penalties=line.penalties,
-                        total=line.charge.total,
                     )
                     for line in group.lines
                 ],
@@ -357,43 +341,7 @@ def account_details(request: HttpRequest, account_id: int) -> DetailsOut:
             )
             for c in data.contracts
         ],
-        tariff_history=[
-            TariffOut(
-                supplier_id=t.supplier_id,
-                service=t.service.name,
-                code=t.code,
-                zone=t.zone,
-                name=t.name,
-                price=t.price,
-                valid_from=t.valid_from,
-                valid_to=t.valid_to,
-            )
-            for t in data.tariff_history
-        ],
-        meters=[
-            MeterOut(
-                id=m.pk,
-                serial_number=m.serial_number,
-                service=m.service.name,
-                zones=m.zones,
-                capacity=m.capacity,
-                installed_on=m.installed_on,
-                verification_due=m.verification_due,
-                location=m.location,
-            )
-            for m in data.meters
-        ],
-        suppliers=[
-            RequisitesOut(
-                supplier_id=s.pk,
-                name=s.name,
-                inn=s.inn,
-                kpp=s.kpp,
-                bank_name=s.bank_name,
-                bic=s.bic,
-                settlement_account=s.settlement_account,
-                correspondent_account=s.correspondent_account,
-            )
-            for s in data.suppliers
-        ],
+        tariff_history=[out(TariffOut, t, service=t.service.name) for t in data.tariff_history],
+        meters=[out(MeterOut, m, service=m.service.name) for m in data.meters],
+        suppliers=[out(RequisitesOut, s, supplier_id=s.pk) for s in data.suppliers],
     )

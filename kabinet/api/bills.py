@@ -10,7 +10,7 @@ from ninja import Router, Schema
 
 from kabinet.api.auth import request_user
 from kabinet.api.errors import period_param
-from kabinet.api.schemas import Error
+from kabinet.api.schemas import Error, out
 from kabinet.billing.models import Bill
 from kabinet.billing.selectors import linked_account
 from kabinet.core.periods import format_period
@@ -60,22 +60,12 @@ def list_bills(
     if end:
         bills = bills.filter(period__lte=end)
     return [
-        BillOut(
-            id=bill.pk,
+        out(
+            BillOut,
+            bill,
             period=format_period(bill.period),
-            number=bill.number,
-            issued_on=bill.issued_on,
-            due_date=bill.due_date,
-            opening_balance=bill.opening_balance,
-            charged=bill.charged,
-            recalculation=bill.recalculation,
-            benefits=bill.benefits,
-            penalties=bill.penalties,
-            paid=bill.paid,
-            total=bill.total,
             sections=[
-                SectionOut(supplier=s.supplier.short_name, total=s.total, due_date=s.due_date)
-                for s in bill.sections.all()
+                out(SectionOut, s, supplier=s.supplier.short_name) for s in bill.sections.all()
             ],
             pdf_url=f"/api/v1/accounts/{account_id}/bills/{bill.pk}/pdf",
         )

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from kabinet.api.auth import request_user
 from kabinet.api.errors import ApiError
-from kabinet.api.schemas import Error
+from kabinet.api.schemas import Error, out
 from kabinet.billing.selectors import linked_account
 from kabinet.core.http import client_ip
 from kabinet.payments import selectors, services
@@ -93,24 +93,17 @@ class StartOut(PaymentOut):
 
 
 def _payment_out(payment: Payment) -> PaymentOut:
-    return PaymentOut(
-        id=payment.pk,
-        account_id=payment.account_id,
-        amount=payment.amount,
-        status=payment.status,
+    return out(
+        PaymentOut,
+        payment,
         status_text=str(payment.get_status_display()),
-        source=payment.source,
-        channel=payment.channel,
         channel_text=str(payment.get_channel_display()),
-        created_at=payment.created_at,
-        paid_at=payment.paid_at,
-        failure_message=payment.failure_message,
         splits=[
-            SplitOut(
-                supplier_id=split.supplier_id,
+            out(
+                SplitOut,
+                split,
                 supplier=split.supplier.short_name,
                 service=split.service.name if split.service else None,
-                amount=split.amount,
             )
             for split in payment.splits.all()
         ],

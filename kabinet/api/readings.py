@@ -18,7 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from kabinet.api.auth import request_user
 from kabinet.api.errors import ApiError, period_param
-from kabinet.api.schemas import Error
+from kabinet.api.schemas import Error, out
 from kabinet.billing.selectors import linked_account
 from kabinet.core.periods import add_months, format_period
 from kabinet.metering import selectors, services, windows
@@ -101,33 +101,20 @@ class SubmissionOut(Schema):
 
 
 def reading_out(reading: Reading) -> ReadingOut:
-    return ReadingOut(
-        id=reading.pk,
-        meter_id=reading.meter_id,
+    return out(
+        ReadingOut,
+        reading,
         period=format_period(reading.period),
-        taken_on=reading.taken_on,
-        values=reading.values,
-        source=reading.source,
-        status=reading.status,
-        status_text=reading.status_text,
-        reject_reason=reading.reject_reason,
         billed_period=format_period(reading.billed_period) if reading.billed_period else None,
         has_photo=bool(reading.photo),
-        submitted_at=reading.submitted_at,
     )
 
 
 def window_out(window: WindowState) -> WindowOut:
-    return WindowOut(
-        is_open=window.is_open,
-        accepts=window.accepts,
+    return out(
+        WindowOut,
+        window,
         period=format_period(window.period),
-        opens_at=window.opens_at,
-        closes_at=window.closes_at,
-        days_until_open=window.days_until_open,
-        first_day=window.first_day,
-        last_day=window.last_day,
-        close_time=window.close_time,
         message="" if window.accepts else services.closed_message(window),
     )
 

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from ninja import Schema
 from pydantic import Field
+
+S = TypeVar("S", bound=Schema)
+
+
+def out(schema: type[S], source: object, **values: Any) -> S:
+    """A response body read off ``source``: every field of ``schema`` that ``values`` does not
+    give is the attribute of ``source`` with the same name."""
+    copied = {name: getattr(source, name) for name in schema.model_fields if name not in values}
+    return schema(**copied, **values)
 
 
 class Error(Schema):

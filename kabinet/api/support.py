@@ -21,7 +21,7 @@ from pydantic import Field
 
 from kabinet.api.auth import request_user
 from kabinet.api.errors import ApiError
-from kabinet.api.schemas import Error
+from kabinet.api.schemas import Error, out
 from kabinet.billing.models import Supplier
 from kabinet.billing.selectors import linked_account
 from kabinet.support import selectors, services
@@ -59,12 +59,8 @@ def _attachments(items: Any) -> list[AttachmentOut]:
 
 
 def _attachment_out(item: Attachment) -> AttachmentOut:
-    return AttachmentOut(
-        id=item.pk,
-        name=item.original_name,
-        content_type=item.content_type,
-        size=item.size,
-        url=f"/api/v1/support/attachments/{item.pk}",
+    return out(
+        AttachmentOut, item, name=item.original_name, url=f"/api/v1/support/attachments/{item.pk}"
     )
 
 
@@ -225,38 +221,29 @@ class DocumentIn(Schema):
 # --- converters ------------------------------------------------------------------------------
 
 
-def _request_out(item: ServiceRequest) -> dict[str, Any]:
+def _request_values(item: ServiceRequest) -> dict[str, Any]:
+    """What a request's body says beyond the request's own attributes."""
     return {
-        "id": item.pk,
         "number": item.number or "",
-        "account_id": item.account_id,
-        "supplier_id": item.supplier_id,
         "supplier": item.supplier.short_name,
-        "request_type_id": item.request_type_id,
-        "catalog_item_id": item.catalog_item_id,
-        "title": item.title,
-        "price": item.price,
-        "reason": item.reason,
-        "contact_phone": item.contact_phone,
-        "desired_date": item.desired_date,
-        "desired_slot": item.desired_slot,
-        "status": item.status,
         "status_label": item.get_status_display(),
-        "cancel_reason": item.cancel_reason,
-        "can_cancel": item.can_cancel,
-        "created_at": item.created_at,
     }
 
 
+def _request_out(item: ServiceRequest) -> RequestOut:
+    return out(RequestOut, item, **_request_values(item))
+
+
 def _request_detail(item: ServiceRequest) -> RequestDetailOut:
-    return RequestDetailOut(
-        **_request_out(item),
+    return out(
+        RequestDetailOut,
+        item,
+        **_request_values(item),
         events=[
-            RequestEventOut(
-                at=e.at,
-                status=e.status,
+            out(
+                RequestEventOut,
+                e,
                 status_label=e.get_status_display(),
-                comment=e.comment,
                 by_staff=e.actor_is_staff,
             )
             for e in item.events.all()
@@ -265,35 +252,34 @@ def _request_detail(item: ServiceRequest) -> RequestDetailOut:
     )
 
 
-def _appeal_out(appeal: Appeal) -> dict[str, Any]:
+def _appeal_values(appeal: Appeal) -> dict[str, Any]:
+    """What an appeal's body says beyond the appeal's own attributes."""
     return {
-        "id": appeal.pk,
         "number": appeal.number or "",
-        "supplier_id": appeal.supplier_id,
         "supplier": appeal.supplier.short_name,
-        "account_id": appeal.account_id,
-        "topic": appeal.topic,
         "topic_label": appeal.get_topic_display(),
-        "status": appeal.status,
         "status_label": appeal.get_status_display(),
-        "has_unread_answer": appeal.customer_unread,
-        "created_at": appeal.created_at,
     }
 
 
+def _appeal_out(appeal: Appeal) -> AppealOut:
+    return out(
+        AppealOut, appeal, **_appeal_values(appeal), has_unread_answer=appeal.customer_unread
+    )
+
+
 def _appeal_detail(appeal: Appeal, *, unread: bool) -> AppealDetailOut:
-    data = _appeal_out(appeal)
-    data["has_unread_answer"] = unread
-    return AppealDetailOut(
-        **data,
-        text=appeal.text,
+    return out(
+        AppealDetailOut,
+        appeal,
+        **_appeal_values(appeal),
+        has_unread_answer=unread,
         attachments=_attachments(appeal.attachments.all()),
         messages=[
-            AppealMessageOut(
-                id=m.pk,
+            out(
+                AppealMessageOut,
+                m,
                 by_staff=m.is_staff,
-                text=m.text,
-                created_at=m.created_at,
                 attachments=_attachments(m.attachments.all()),
             )
             for m in appeal.messages.all()
@@ -302,15 +288,11 @@ def _appeal_detail(appeal: Appeal, *, unread: bool) -> AppealDetailOut:
 
 
 def _document_out(document: SocialNormDocument) -> DocumentOut:
-    return DocumentOut(
-        id=document.pk,
-        kind=document.kind,
+    return out(
+        DocumentOut,
+        document,
         kind_label=document.get_kind_display(),
-        comment=document.comment,
-        status=document.status,
         status_label=document.get_status_display(),
-        reject_reason=document.reject_reason,
-        created_at=document.created_at,
         attachments=_attachments(document.attachments.all()),
     )
 
@@ -335,15 +317,7 @@ def catalog(request: HttpRequest, supplier_id: int | None = None) -> list[Suppli
             supplier_id=group.supplier.pk,
             supplier=group.supplier.short_name,
             items=[
-                CatalogItemOut(
-                    id=item.pk,
-                    code=item.code,
-                    name=item.name,
-                    description=item.description,
-                    category=item.category.name if item.category else None,
-                    price=item.price,
-                    unit=item.unit,
-                )
+                out(CatalogItemOut, item, category=item.category.name if item.category else None)
                 for item in group.items
             ],
         )
@@ -360,27 +334,15 @@ def faq(request: HttpRequest, q: str = "", supplier_id: int | None = None) -> Fa
     groups = selectors.faq(supplier_id=supplier_id, q=q[:200])
     return FaqOut(
         categories=[
-            FaqCategoryOut(
-                id=g.category.pk,
-                name=g.category.name,
-                supplier_id=g.category.supplier_id,
-                questions=[
-                    FaqQuestionOut(id=q.pk, question=q.question, answer=q.answer)
-                    for q in g.questions
-                ],
+            out(
+                FaqCategoryOut,
+                g.category,
+                questions=[out(FaqQuestionOut, q) for q in g.questions],
             )
             for g in groups
         ],
         contacts=[
-            ContactOut(
-                supplier_id=c.supplier_id,
-                kind=c.kind,
-                title=c.title,
-                address=c.address,
-                phone=c.phone,
-                hours=c.hours,
-            )
-            for c in selectors.contacts([supplier_id] if supplier_id else None)
+            out(ContactOut, c) for c in selectors.contacts([supplier_id] if supplier_id else None)
         ],
     )
 
@@ -395,12 +357,7 @@ def faq(request: HttpRequest, q: str = "", supplier_id: int | None = None) -> Fa
 )
 def request_types(request: HttpRequest, account_id: int) -> list[RequestTypeOut]:
     link = linked_account(request_user(request), account_id)
-    return [
-        RequestTypeOut(
-            id=t.pk, name=t.name, description=t.description, requires_meter=t.requires_meter
-        )
-        for t in selectors.request_types(link.account.supplier_id)
-    ]
+    return [out(RequestTypeOut, t) for t in selectors.request_types(link.account.supplier_id)]
 
 
 @router.get(
@@ -414,7 +371,7 @@ def list_requests(
     date_to: dt.date | None = None,
     status: str = "",
     account_id: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[RequestOut]:
     _date_range(date_from, date_to)
     statuses = [s.strip() for s in status.split(",") if s.strip()]
     unknown = [s for s in statuses if s not in ServiceRequest.Status.values]
@@ -510,7 +467,7 @@ def list_appeals(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     status: str = "",
-) -> list[dict[str, Any]]:
+) -> list[AppealOut]:
     _date_range(date_from, date_to)
     if status and status not in Appeal.Status.values:
         message = _("Неизвестный статус: %(status)s.") % {"status": status}

@@ -317,20 +317,21 @@ class ChargeAdmin(ReadOnlyModelAdmin, AccountSearchModelAdmin):
     account_column, owner = account_columns()
 
 
+# The columns of BillAmounts: a bill's totals and each of its sections'.
+BILL_AMOUNTS = (
+    "opening_balance",
+    "charged",
+    "recalculation",
+    "benefits",
+    "penalties",
+    "paid",
+    "total",
+)
+
+
 class BillSectionInline(admin.TabularInline):
     model = BillSection
-    fields = (
-        "supplier",
-        "number",
-        "due_date",
-        "opening_balance",
-        "charged",
-        "recalculation",
-        "benefits",
-        "penalties",
-        "paid",
-        "total",
-    )
+    fields = ("supplier", "number", "due_date", *BILL_AMOUNTS)
     extra = 0
 
 
@@ -354,20 +355,7 @@ class BillAdmin(ReadOnlyModelAdmin, AccountSearchModelAdmin):
     inlines = [BillSectionInline]
     fieldsets = (
         (None, {"fields": ("account", "period", "number", "issued_on", "due_date")}),
-        (
-            _("Итоги"),
-            {
-                "fields": (
-                    "opening_balance",
-                    "charged",
-                    "recalculation",
-                    "benefits",
-                    "penalties",
-                    "paid",
-                    "total",
-                )
-            },
-        ),
+        (_("Итоги"), {"fields": BILL_AMOUNTS}),
     )
 
     account_column, owner = account_columns()

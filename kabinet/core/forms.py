@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,8 @@ from kabinet.core.money import KOPECK, RublesError, parse_rubles, plain_rubles
 from kabinet.core.periods import parse_period
 
 RANGE_MONTHS = {"3": 3, "6": 6, "12": 12}
+
+T = TypeVar("T")
 
 
 def add_service_error(form: forms.BaseForm, error: ServiceError) -> None:
@@ -41,14 +43,29 @@ def perform(
     """Run a service act once a bound form is valid: True when it was done. A ``refusal`` the
     service raises lands on the form (``add_service_error``), so the page shows it again with the
     person's input; anything else propagates."""
-    if not form.is_valid():
-        return False
-    try:
+
+    def done() -> bool:
         act()
+        return True
+
+    return perform_for(form, done, refusal) is not None
+
+
+def perform_for(
+    form: forms.BaseForm,
+    act: Callable[[], T],
+    refusal: type[ServiceError] = ServiceError,
+) -> T | None:
+    """``perform`` for an act whose result the page goes on with (what it created): the result
+    once done, None when the form is invalid or the service refused (the refusal is on the
+    form)."""
+    if not form.is_valid():
+        return None
+    try:
+        return act()
     except refusal as error:
         add_service_error(form, error)
-        return False
-    return True
+        return None
 
 
 class MonthInput(forms.TextInput):

@@ -8,6 +8,10 @@ deletes their login (152-FZ) they lose only the pointer to the user (SET_NULL), 
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.http import FileResponse
@@ -392,6 +396,21 @@ class SocialNormDocument(models.Model):
         return f"{self.get_kind_display()} ({self.get_status_display()})"
 
 
+_OWNER_FIELDS = ("service_request", "appeal", "appeal_message", "document")
+
+
+def _owner(model: type[models.Model], verbose_name: Any) -> models.ForeignKey[Any, Any]:
+    """One of an attachment's possible owners: it goes with its owner (exactly one is set)."""
+    return models.ForeignKey(
+        model,
+        verbose_name=verbose_name,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+
+
 class Attachment(models.Model):
     """A file a customer or staff member attached to a request, appeal, message or document.
 
@@ -399,38 +418,10 @@ class Attachment(models.Model):
     ``services.attach_files``): checked by content, stored privately under a generated name.
     """
 
-    service_request = models.ForeignKey(
-        ServiceRequest,
-        verbose_name=_("заявка"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="attachments",
-    )
-    appeal = models.ForeignKey(
-        Appeal,
-        verbose_name=_("обращение"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="attachments",
-    )
-    appeal_message = models.ForeignKey(
-        AppealMessage,
-        verbose_name=_("сообщение"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="attachments",
-    )
-    document = models.ForeignKey(
-        SocialNormDocument,
-        verbose_name=_("документ"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="attachments",
-    )
+    service_request = _owner(ServiceRequest, _("заявка"))
+    appeal = _owner(Appeal, _("обращение"))
+    appeal_message = _owner(AppealMessage, _("сообщение"))
+    document = _owner(SocialNormDocument, _("документ"))
     file = models.FileField(
         _("файл"), storage=get_private_storage, max_length=255, upload_to="support"
     )
@@ -441,7 +432,7 @@ class Attachment(models.Model):
     uploaded_by = person_field(_("загрузил"))
     created_at = models.DateTimeField(_("загружен"), auto_now_add=True)
 
-    OWNER_FIELDS = ("service_request", "appeal", "appeal_message", "document")
+    OWNER_FIELDS = _OWNER_FIELDS
 
     class Meta:
         verbose_name = _("вложение")
@@ -449,31 +440,12 @@ class Attachment(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(
-                        service_request__isnull=False,
-                        appeal__isnull=True,
-                        appeal_message__isnull=True,
-                        document__isnull=True,
-                    )
-                    | Q(
-                        service_request__isnull=True,
-                        appeal__isnull=False,
-                        appeal_message__isnull=True,
-                        document__isnull=True,
-                    )
-                    | Q(
-                        service_request__isnull=True,
-                        appeal__isnull=True,
-                        appeal_message__isnull=False,
-                        document__isnull=True,
-                    )
-                    | Q(
-                        service_request__isnull=True,
-                        appeal__isnull=True,
-                        appeal_message__isnull=True,
-                        document__isnull=False,
-                    )
+                condition=reduce(
+                    operator.or_,
+                    (
+                        Q(**{f"{name}__isnull": name != owner for name in _OWNER_FIELDS})
+                        for owner in _OWNER_FIELDS
+                    ),
                 ),
                 name="attachment_has_one_owner",
             )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kabinet.billing.selectors import linked_account, linked_accounts
-from kabinet.core.forms import add_service_error, perform
+from kabinet.core.forms import perform, perform_for
 from kabinet.core.money import plain_rubles
 from kabinet.support import selectors, services
 from kabinet.support.forms import (
@@ -33,6 +33,7 @@ from kabinet.support.forms import (
     RequestFilterForm,
     RequestForm,
 )
+from kabinet.support.models import Appeal, ServiceRequest
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -102,23 +103,28 @@ def catalog_order(request: HttpRequest, item_id: int) -> HttpResponse:
             supplier=item.supplier,
             initial={"account": links[0].account_id, "contact_phone": user.phone or ""},
         )
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                order = services.order_catalog_item(
-                    link=data["account"],
-                    item=item,
-                    contact_phone=data["contact_phone"],
-                    desired_date=data["desired_date"],
-                    desired_slot=data["desired_slot"],
-                    comment=data["comment"],
-                    files=data["attachments"],
-                )
-            except services.SupportError as error:
-                add_service_error(form, error)
-            else:
-                messages.success(request, _("Заказ услуги успешно осуществлен."))
-                return redirect("support:request", request_id=order.pk)
+        bound = form
+
+        def order_item() -> ServiceRequest:
+            data = bound.cleaned_data
+            return services.order_catalog_item(
+                link=data["account"],
+                item=item,
+                contact_phone=data["contact_phone"],
+                desired_date=data["desired_date"],
+                desired_slot=data["desired_slot"],
+                comment=data["comment"],
+                files=data["attachments"],
+            )
+
+        order = (
+            perform_for(bound, order_item, services.SupportError)
+            if request.method == "POST"
+            else None
+        )
+        if order:
+            messages.success(request, _("Заказ услуги успешно осуществлен."))
+            return redirect("support:request", request_id=order.pk)
     return render(request, "support/catalog_order.html", {"item": item, "form": form})
 
 
@@ -172,27 +178,27 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
     if wanted_supplier:
         initial["supplier"] = wanted_supplier
     form = AppealForm(request.POST or None, _files(request), links=links, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def create() -> Appeal:
         data = form.cleaned_data
         link = data.get("account")
-        try:
-            appeal = services.create_appeal(
-                user=user,
-                supplier=data["supplier"],
-                account=link.account if link else None,
-                topic=data["topic"],
-                text=data["text"],
-                files=data["attachments"],
-            )
-        except services.SupportError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("Ваше обращение зарегистрировано. Номер обращения: %(number)s.")
-                % {"number": appeal.number},
-            )
-            return redirect("support:appeal", appeal_id=appeal.pk)
+        return services.create_appeal(
+            user=user,
+            supplier=data["supplier"],
+            account=link.account if link else None,
+            topic=data["topic"],
+            text=data["text"],
+            files=data["attachments"],
+        )
+
+    appeal = perform_for(form, create, services.SupportError) if request.method == "POST" else None
+    if appeal:
+        messages.success(
+            request,
+            _("Ваше обращение зарегистрировано. Номер обращения: %(number)s.")
+            % {"number": appeal.number},
+        )
+        return redirect("support:appeal", appeal_id=appeal.pk)
     return render(request, "support/appeal_new.html", {"form": form})
 
 
@@ -344,26 +350,26 @@ def request_new(request: HttpRequest, account_id: int) -> HttpResponse:
         link=link,
         initial={"contact_phone": user.phone or ""},
     )
-    if request.method == "POST" and form.is_valid():
+
+    def create() -> ServiceRequest:
         data = form.cleaned_data
-        try:
-            created = services.create_request(
-                link=link,
-                request_type=data["request_type"],
-                reason=data["reason"],
-                contact_phone=data["contact_phone"],
-                desired_date=data["desired_date"],
-                desired_slot=data["desired_slot"],
-                files=data["attachments"],
-            )
-        except services.SupportError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("Заявка %(number)s принята в систему.") % {"number": created.number},
-            )
-            return redirect("support:request", request_id=created.pk)
+        return services.create_request(
+            link=link,
+            request_type=data["request_type"],
+            reason=data["reason"],
+            contact_phone=data["contact_phone"],
+            desired_date=data["desired_date"],
+            desired_slot=data["desired_slot"],
+            files=data["attachments"],
+        )
+
+    created = perform_for(form, create, services.SupportError) if request.method == "POST" else None
+    if created:
+        messages.success(
+            request,
+            _("Заявка %(number)s принята в систему.") % {"number": created.number},
+        )
+        return redirect("support:request", request_id=created.pk)
     return _account_tab(
         request,
         "support/request_new.html",
