@@ -245,7 +245,7 @@ def link_account(request: HttpRequest, payload: LinkIn) -> Status[LinkOut]:
 @router.delete("/{account_id}", response={200: Ok, **ERRORS}, summary="Отвязать лицевой счёт")
 def unlink_account(request: HttpRequest, account_id: int) -> Ok:
     link = selectors.linked_account(request_user(request), account_id)
-    services.unlink_account(link)
+    services.unlink_account(link=link)
     return Ok()
 
 
@@ -262,7 +262,7 @@ def update_account(request: HttpRequest, account_id: int, payload: LinkPatch) ->
         if value is not None and len(value.strip()) > limit:
             message = _("Не больше %(limit)d символов.") % {"limit": limit}
             raise ApiError("too_long", message, field=name)
-    services.update_link(link, **payload.dict(exclude_unset=True))
+    services.update_link(link=link, **payload.dict(exclude_unset=True))
     return _link_out(link)
 
 

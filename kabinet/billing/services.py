@@ -27,6 +27,7 @@ from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
 from kabinet.core.money import RublesError, parse_rubles
 from kabinet.core.periods import add_months, period_of
+from kabinet.identity.models import User
 
 LINK_WINDOW = 3600
 LINK_LIMIT_PER_USER = 10
@@ -149,7 +150,7 @@ def _check_limits(user_id: int, supplier_id: int, number: str) -> None:
 
 def link_account(
     *,
-    user: Any,
+    user: User,
     supplier: Supplier,
     branch: Branch | None,
     number: str,
@@ -238,7 +239,7 @@ UPDATABLE_FIELDS = ("alias", "group", "note", "paperless", "relation")
 
 
 @transaction.atomic
-def update_link(link: AccountLink, **changes: Any) -> AccountLink:
+def update_link(*, link: AccountLink, **changes: Any) -> AccountLink:
     """Change alias, group, note, paperless or relation of the user's own link."""
     changed: dict[str, Any] = {}
     for name, value in changes.items():
@@ -264,7 +265,7 @@ def update_link(link: AccountLink, **changes: Any) -> AccountLink:
 
 
 @transaction.atomic
-def unlink_account(link: AccountLink) -> None:
+def unlink_account(*, link: AccountLink) -> None:
     """Remove the user's link; the account and its history stay, other users' links too."""
     user = link.user
     record(actor=user, action=Action.ACCOUNT_UNLINKED, obj=link.account)

@@ -6,6 +6,8 @@ account and a missing one both answer 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -57,9 +59,10 @@ def link(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             question = data["question"]
+            user: Any = request.user  # a User: the view is login_required
             try:
                 new_link = services.link_account(
-                    user=request.user,
+                    user=user,
                     supplier=supplier,
                     branch=data.get("branch"),
                     number=data["number"],
@@ -114,7 +117,7 @@ def edit(request: HttpRequest, account_id: int) -> HttpResponse:
         # The ModelForm has already set the values on the instance; the service compares them
         # with a fresh copy, then saves and audits.
         fresh = selectors.linked_account(request.user, account_id)
-        services.update_link(fresh, **form.cleaned_data)
+        services.update_link(link=fresh, **form.cleaned_data)
         messages.success(request, _("Изменения сохранены."))
         return redirect("accounts:overview", account_id=account_id)
     return render(
@@ -129,7 +132,7 @@ def edit(request: HttpRequest, account_id: int) -> HttpResponse:
 def unlink(request: HttpRequest, account_id: int) -> HttpResponse:
     current = selectors.linked_account(request.user, account_id)
     if request.method == "POST":
-        services.unlink_account(current)
+        services.unlink_account(link=current)
         messages.success(request, _("Лицевой счёт удалён из вашего кабинета."))
         return redirect("accounts:list")
     return render(

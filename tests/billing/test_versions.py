@@ -160,7 +160,7 @@ def test_linking_unlinking_and_link_settings_change_every_page_of_the_user(
     etags = {name: etag_of(client_in, url(name, account)) for name in PAGES}
 
     link = AccountLink.objects.get(user=customer, account=account)
-    services.update_link(link, alias="Дача")
+    services.update_link(link=link, alias="Дача")
     for name in PAGES:
         assert not not_modified(client_in, url(name, account), etags[name])
         assert ">Дача<" in client_in.get(url(name, account)).content.decode()
@@ -173,7 +173,7 @@ def test_linking_unlinking_and_link_settings_change_every_page_of_the_user(
     for name in PAGES:
         assert not not_modified(client_in, url(name, account), etags[name])
     etags = {name: etag_of(client_in, url(name, account)) for name in PAGES}
-    services.unlink_account(second)
+    services.unlink_account(link=second)
     for name in PAGES:
         assert not not_modified(client_in, url(name, account), etags[name])
 
