@@ -245,6 +245,9 @@ def bill_document_data(bill: Bill) -> dict[str, Any]:
             "owner_name": account.owner_name,
             "address": premises.address if premises else "",
             "account_number": account.number_display or account.number,
+            # What the customer types when adding the account in the portal, where the
+            # supplier accepts it as the control question.
+            "link_code": account.link_code if account.supplier.link_by_code else "",
             "els": account.els,
             "izhku": account.izhku,
             "total_area": number(premises.total_area) if premises and premises.total_area else "",
@@ -276,6 +279,7 @@ def _labels() -> dict[str, str]:
         "payer": _("Плательщик"),
         "address": _("Адрес"),
         "account": _("Лицевой счёт"),
+        "link_code": _("Код для привязки"),
         "els": _("ЕЛС"),
         "izhku": _("ИЖКУ"),
         "area": _("Общая площадь, м²"),

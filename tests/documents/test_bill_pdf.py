@@ -70,6 +70,24 @@ def test_the_pdf_text_has_the_payer_the_account_and_the_total(
     assert "12,34" in text  # penalties
 
 
+def test_the_linking_code_is_printed_where_the_supplier_accepts_it(
+    two_recipient_bill: Bill, tmp_path: Path
+) -> None:
+    account = two_recipient_bill.account
+    account.link_code = "K7Q2"
+    account.save(update_fields=["link_code"])
+    account.supplier.link_by_code = True
+    account.supplier.save(update_fields=["link_by_code"])
+    # Labelled as the linking form names its field.
+    assert "Код для привязки: K7Q2" in pdf_text(render_bill_pdf(two_recipient_bill), tmp_path)
+
+    account.supplier.link_by_code = False
+    account.supplier.save(update_fields=["link_by_code"])
+    text = pdf_text(render_bill_pdf(two_recipient_bill), tmp_path)
+    assert "K7Q2" not in text
+    assert "Код для привязки" not in text
+
+
 def test_the_pdf_prints_amounts_as_every_page_does(
     two_recipient_bill: Bill, tmp_path: Path
 ) -> None:
