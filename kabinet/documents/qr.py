@@ -139,7 +139,12 @@ def section_payment_string(
     last, first, middle = _name_parts(account.owner_name)
     period = f"{bill.period:%m%Y}"
     premises = account.premises
-    purpose = f"Оплата ЖКУ за {bill.period:%m.%Y}, л/с {account.number}"
+    # The number as billing gave it («00123456»), not the portal's normalised key («123456»):
+    # the bank's registry goes back to billing, which knows only its own form.
+    number = account.number_display.strip() or account.number
+    if len(number) > MAX_LENGTHS["PersAcc"]:
+        number = account.number
+    purpose = f"Оплата ЖКУ за {bill.period:%m.%Y}, л/с {number}"
     fields: list[tuple[str, str]] = [
         ("Name", supplier.name),
         ("PersonalAcc", supplier.settlement_account),
@@ -150,7 +155,7 @@ def section_payment_string(
         ("KPP", supplier.kpp),
         # Nothing to pay (an advance): the payer enters the amount.
         ("Sum", str(to_kopecks(total)) if total > 0 else ""),
-        ("PersAcc", account.number),
+        ("PersAcc", number),
         ("Purpose", purpose),
         ("PaymPeriod", period),
         ("LastName", last),

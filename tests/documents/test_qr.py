@@ -130,3 +130,18 @@ def test_the_image_is_encoded_as_utf8(monkeypatch: pytest.MonkeyPatch) -> None:
     svg = qr.qr_svg("ST00012|Name=Тест")
     assert seen["encoding"] == "utf-8"
     assert svg.startswith("<svg")
+
+
+def test_persacc_is_the_account_number_as_billing_gave_it() -> None:
+    """Normalised for lookups, «00123456» is «123456» in the portal; the bank's registry goes
+    back to billing, which knows the number with its zeros."""
+    supplier = make_supplier(name="АО «Энергосбыт»", inn="6829012680", kpp="682901001")
+    account = make_account(supplier, number="123456", number_display="00123456")
+    bill = make_bill(account, period=dt.date(2026, 9, 1))
+
+    fields = qr.parse_payment_string(
+        qr.section_payment_string(bill=bill, account=account, supplier=supplier, total=Decimal(1))
+    )
+
+    assert fields["PersAcc"] == "00123456"
+    assert fields["Purpose"].endswith("л/с 00123456")
