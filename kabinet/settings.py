@@ -308,10 +308,11 @@ CACHES = {
         }
     ),
     # {% cache %} fragments: menus and tabs that depend only on the code, the language and the
-    # ids in their keys, and account markup keyed by the version (a hash) of the rows it shows,
-    # so it is never stale. Each process keeps its own: a Redis round trip would cost about what
-    # rendering them does, and a deploy restarts the processes, which empties it. Entries are
-    # 1-6 KB: at most about 30 MB a process, the least recently used going first.
+    # ids in their keys, and account markup keyed by the data versions of the accounts it shows
+    # (billing.versions), which every writer moves in its own transaction, so it is never
+    # stale in any process. Each process keeps its own: a Redis round trip would cost about
+    # what rendering them does, and a deploy restarts the processes, which empties it. The
+    # least recently used entry goes first.
     "template_fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "template-fragments",
