@@ -49,17 +49,17 @@ ACCOUNT_SEARCH_FIELDS = ("account__number", "account__owner_name", "account__pre
 
 class VersionedAdmin(admin.ModelAdmin):
     """An admin of rows the account pages print: a save or delete moves the versions of the
-    accounts that show the row (``accounts_of``), in the admin's transaction."""
+    accounts that show the row (``bump_versions``), in the admin's transaction."""
 
-    def accounts_of(self, obj: Any) -> None:
+    def bump_versions(self, obj: Any) -> None:
         raise NotImplementedError
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        self.accounts_of(obj)
+        self.bump_versions(obj)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        self.accounts_of(obj)
+        self.bump_versions(obj)
         super().delete_model(request, obj)
 
 
@@ -88,7 +88,7 @@ class SupplierAdmin(VersionedAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [BranchInline]
 
-    def accounts_of(self, obj: Supplier) -> None:
+    def bump_versions(self, obj: Supplier) -> None:
         versions.bump_supplier(obj.pk)
 
     fieldsets = (
@@ -135,7 +135,7 @@ class BranchAdmin(VersionedAdmin):
     search_fields = ("name", "code", "address")
     list_select_related = ("supplier",)
 
-    def accounts_of(self, obj: Branch) -> None:
+    def bump_versions(self, obj: Branch) -> None:
         versions.bump(accounts=Account.objects.filter(branch=obj))
 
 
@@ -170,7 +170,7 @@ class PremisesAdmin(VersionedAdmin, LargeTableModelAdmin):
         (_("Характеристики"), {"fields": ("total_area", "living_area", "rooms", "residents")}),
     )
 
-    def accounts_of(self, obj: Premises) -> None:
+    def bump_versions(self, obj: Premises) -> None:
         versions.bump(accounts=Account.objects.filter(premises=obj))
 
 
@@ -238,7 +238,7 @@ class AccountAdmin(VersionedAdmin, AccountSearchModelAdmin):
         # accounts instead: a closed account keeps its history.
         return False
 
-    def accounts_of(self, obj: Account) -> None:
+    def bump_versions(self, obj: Account) -> None:
         versions.bump(account_ids=[obj.pk])
 
 
@@ -248,7 +248,7 @@ class ServiceAdmin(VersionedAdmin):
     list_filter = ("kind", "is_metered")
     search_fields = ("code", "name")
 
-    def accounts_of(self, obj: Service) -> None:
+    def bump_versions(self, obj: Service) -> None:
         versions.bump_all()
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -29,15 +29,16 @@ from kabinet.core.periods import format_period
 _LINK_RELATED = ("account__premises", "account__supplier", "account__branch")
 
 
+def _links_of(user: Any) -> QuerySet[AccountLink]:
+    """The user's links in display order (the sidebar's and the accounts list's)."""
+    return AccountLink.objects.filter(user_id=user.pk).order_by("group", "alias", "created_at")
+
+
 def linked_accounts(user: Any) -> list[AccountLink]:
     """The user's links with their accounts, premises and suppliers, in display order."""
     if not user.is_authenticated:
         return []
-    return list(
-        AccountLink.objects.filter(user_id=user.pk)
-        .select_related(*_LINK_RELATED)
-        .order_by("group", "alias", "created_at")
-    )
+    return list(_links_of(user).select_related(*_LINK_RELATED))
 
 
 def linked_account(user: Any, account_id: int) -> AccountLink:
@@ -81,10 +82,7 @@ def link_and_sidebar(user: Any, account_id: int) -> tuple[AccountLink, list[Acco
     if not user.is_authenticated:
         raise Http404
     links = list(
-        AccountLink.objects.filter(user_id=user.pk)
-        .select_related("account__premises", "account__supplier")
-        .only(*SHELL_FIELDS)
-        .order_by("group", "alias", "created_at")
+        _links_of(user).select_related("account__premises", "account__supplier").only(*SHELL_FIELDS)
     )
     for link in links:
         if link.account_id == account_id:

@@ -79,6 +79,18 @@ class MeterFacts:
         self.last.update(last_accepted([m for m in meter_ids if m not in self.last]))
 
 
+def open_submission(period: dt.date) -> Q:
+    """A customer submission of ``period`` that billing has not answered yet: at most one per
+    meter (the partial unique index ``OPEN_SUBMISSION``), replaced by a correction."""
+    return Q(period=period, source__in=CUSTOMER_SOURCES, status=Reading.Status.RECEIVED)
+
+
+def open_submissions(meter_ids: Sequence[int], period: dt.date) -> dict[int, Reading]:
+    """The period's open submission of each meter among ``meter_ids`` that has one."""
+    readings = Reading.objects.filter(open_submission(period), meter_id__in=meter_ids)
+    return {reading.meter_id: reading for reading in readings}
+
+
 def meters_with_facts(
     account_id: int, today: dt.date, *, since: dt.date, period: dt.date
 ) -> tuple[list[Meter], MeterFacts]:
@@ -91,8 +103,7 @@ def meters_with_facts(
         return meters, facts
     by_id = {meter.pk: meter for meter in meters}
     readings = Reading.objects.filter(
-        Q(status__in=ACCEPTED, taken_on__gte=since)
-        | Q(period=period, source__in=CUSTOMER_SOURCES, status=Reading.Status.RECEIVED),
+        Q(status__in=ACCEPTED, taken_on__gte=since) | open_submission(period),
         meter_id__in=by_id,
     ).order_by("meter_id", "taken_on", "submitted_at", "pk")
     for reading in readings:

@@ -430,19 +430,6 @@ _REPLACED = [
 ]
 
 
-def _open_submissions(meter_ids: Sequence[int], period: dt.date) -> dict[int, Reading]:
-    """The period's unanswered customer submission of each meter that has one."""
-    return {
-        reading.meter_id: reading
-        for reading in Reading.objects.filter(
-            meter_id__in=meter_ids,
-            period=period,
-            source__in=selectors.CUSTOMER_SOURCES,
-            status=Reading.Status.RECEIVED,
-        )
-    }
-
-
 def _save(readings: list[Reading], known: Mapping[int, Reading]) -> int:
     """Write one submission's readings in the caller's transaction; how many replaced the open
     submission of their meter (``known``: meter id → that submission, as the check found it).
@@ -531,7 +518,7 @@ def submit_readings(
             # that row is the open submission now, and this one replaces it.
             for reading in readings:
                 reading.pk = None
-            known = _open_submissions([r.meter_id for r in readings], plan.window.period)
+            known = selectors.open_submissions([r.meter_id for r in readings], plan.window.period)
             replaced = _write(user, link, readings, known, plan.window.period, bool(photo_name))
     except BaseException:
         # Nothing was written; the stored file must not outlive the rows it was for.

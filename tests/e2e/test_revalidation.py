@@ -12,9 +12,8 @@ from playwright.sync_api import Page, expect
 
 from kabinet.billing import versions
 from kabinet.billing.models import Account, Bill, BillSection
-from kabinet.identity.models import User
 from tests.e2e.conftest import log_in
-from tests.factories import make_account, make_bill, make_link, make_supplier
+from tests.factories import make_account, make_bill, make_customer, make_link, make_supplier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,14 +23,7 @@ PHONE = "+79161230078"
 
 @pytest.fixture
 def account() -> Account:
-    customer = User.objects.create_user(
-        username="revalidation-e2e",
-        password=PASSWORD,
-        phone=PHONE,
-        phone_confirmed_at=timezone.now(),
-        last_name="Петрова",
-        first_name="Анна",
-    )
+    customer = make_customer(phone=PHONE, password=PASSWORD)
     account = make_account(make_supplier(short_name="ТЭСК"))
     make_link(customer, account)
     make_bill(
