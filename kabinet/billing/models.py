@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.fields import money_field, person_field, price_field, quantity_field
@@ -478,6 +479,10 @@ class Bill(BillAmounts):
     number = models.CharField(_("номер документа (ИПД)"), max_length=32, blank=True)
     issued_on = models.DateField(_("дата формирования"), null=True, blank=True)
     due_date = models.DateField(_("оплатить до"), null=True, blank=True)
+    # When billing's load brought this bill or last changed its amounts: a portal payment that
+    # succeeded before it may already be in the bill's «paid» (see payments/pending.py). A load
+    # that changes nothing leaves it alone, since such a bill cannot include anything new.
+    loaded_at = models.DateTimeField(_("загружена из биллинга"), default=timezone.now)
 
     class Meta:
         verbose_name = _("квитанция")

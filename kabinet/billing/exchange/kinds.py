@@ -404,12 +404,14 @@ class BillsKind(Kind):
         amounts = list(self.AMOUNTS)
         zeros = ", ".join("0" for _ in amounts)
         # 1. A bill row for every (account, period) in the file; its totals are filled in step 3.
+        now = lo.now_param()
         lo.execute(
             f"INSERT INTO billing_bill (account_id, period, number, issued_on, due_date, "
-            f"{', '.join(amounts)}) "
-            f"SELECT account_id, period, '', max(issued_on), NULL, {zeros} FROM {stage} "
+            f"loaded_at, {', '.join(amounts)}) "
+            f"SELECT account_id, period, '', max(issued_on), NULL, %s, {zeros} FROM {stage} "
             "WHERE true GROUP BY account_id, period "
-            "ON CONFLICT (account_id, period) DO NOTHING"
+            "ON CONFLICT (account_id, period) DO NOTHING",
+            [now],
         )
         # 2. Sections: the rows of the file.
         section_columns = ["bill_id", "supplier_id", "number", "due_date", *amounts]
@@ -432,15 +434,19 @@ class BillsKind(Kind):
         )
         # 3. Each touched bill is the sum of all its sections (those of earlier files too),
         # rounded to kopecks: SQLite keeps these columns as binary floats, whose plain sum is
-        # off by a fraction of a kopeck and then equals no amount a customer types.
+        # off by a fraction of a kopeck and then equals no amount a customer types. A bill
+        # whose amounts change is loaded now: its «paid» may count portal payments made before
+        # this load (payments/pending.py); a new number or due date alone counts nothing new.
         sums = ", ".join(f"round(sum(t.{a}), 2) AS {a}" for a in amounts)
         sets = ", ".join(f"{a} = agg.{a}" for a in amounts)
+        moved = " OR ".join(lo.distinct(f"billing_bill.{a}", f"agg.{a}") for a in amounts)
         changed = " OR ".join(
             lo.distinct(f"billing_bill.{c}", f"agg.{c}") for c in [*amounts, "number", "due_date"]
         )
         lo.execute(
-            f"UPDATE billing_bill SET {sets}, number = agg.number, due_date = agg.due_date, "
-            "issued_on = coalesce(agg.issued_on, billing_bill.issued_on) "
+            f"UPDATE billing_bill SET loaded_at = CASE WHEN {moved} THEN %s "
+            f"ELSE billing_bill.loaded_at END, {sets}, number = agg.number, "
+            "due_date = agg.due_date, issued_on = coalesce(agg.issued_on, billing_bill.issued_on) "
             f"FROM (SELECT t.bill_id, {sums}, max(t.number) AS number, "
             "min(t.due_date) AS due_date, max(s.issued_on) AS issued_on "
             f"FROM billing_billsection t JOIN billing_bill b ON b.id = t.bill_id "
@@ -452,7 +458,8 @@ class BillsKind(Kind):
             + lo.distinct(
                 "billing_bill.issued_on", "coalesce(agg.issued_on, billing_bill.issued_on)"
             )
-            + ")"
+            + ")",
+            [now],
         )
         return counts
 
