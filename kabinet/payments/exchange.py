@@ -1,14 +1,22 @@
-"""The `payments` kind: money received through banks, post offices and other channels."""
+"""The `payments` kind: money received through banks, post offices and other channels.
+
+A row with ``portal_id`` is billing's record of a card payment made in the portal (the
+``portal_id`` of the `payments` export): it is recognised as that payment, never stored as a
+second one, and the portal payment is marked accounted — «учтён биллингом» rather than
+«ожидает учёта» on the balance pages (billing/pending.py).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from kabinet.billing.exchange import values as v
 from kabinet.billing.exchange.engine import Column, Counts, Kind, Row, register
+from kabinet.core.money import format_rubles
 from kabinet.payments.models import Payment
 
 CHANNELS = {
@@ -29,6 +37,24 @@ def _datetime_in(zone: ZoneInfo) -> v.Parser:
     return v.datetime_parser(zone)
 
 
+@dataclass(frozen=True)
+class _Head:
+    """What every row of one payment_id must repeat."""
+
+    account_id: int
+    paid_at: dt.datetime
+    channel: str
+    agent: str
+    portal_id: int | None
+
+
+@dataclass
+class _Seen:
+    line: int  # the payment's first line in the file
+    head: _Head
+    total: Decimal
+
+
 @register
 class PaymentsKind(Kind):
     name = "payments"
@@ -45,11 +71,11 @@ class PaymentsKind(Kind):
         Column("amount", v.positive_money, required=True),
         Column("channel", v.choice(CHANNELS), required=True),
         Column("agent", v.text(160)),
+        Column("portal_id", v.whole_number),
     )
 
     def begin(self) -> None:
-        # payment_id → (first line, account_id, paid_at, channel, agent, total)
-        self.payments: dict[str, list[object]] = {}
+        self.payments: dict[str, _Seen] = {}  # by payment_id
         self.splits = self.loader.stage(
             "payment_splits",
             [("external_id", "text"), ("supplier_id", "int"), ("amount", "decimal")],
@@ -59,6 +85,10 @@ class PaymentsKind(Kind):
             [("external_id", "text"), ("account_id", "int"), ("channel", "text"),
              ("paid_at", "datetime"), ("agent_name", "text"), ("amount", "decimal")],
         )  # fmt: skip
+        self.portal_stage = self.loader.stage(
+            "portal_payments",
+            [("portal_id", "int"), ("external_id", "text"), ("account_id", "int")],
+        )
 
     def add(self, row: Row) -> None:
         found = self.account(row)
@@ -76,28 +106,89 @@ class PaymentsKind(Kind):
         recipient_id = recipient_id or found[0]
         if not self.unique((row["payment_id"], recipient_id), "recipient"):
             return
-        head = (found[2], paid_at, row["channel"], row["agent"] or "")
+        head = _Head(found[2], paid_at, row["channel"], row["agent"] or "", row["portal_id"])
         seen = self.payments.get(row["payment_id"])
         if seen is None:
-            self.payments[row["payment_id"]] = [self.report.line, *head, row["amount"]]
-        elif tuple(seen[1:5]) != head:
+            if head.portal_id is not None and not self.unique(
+                ("portal", head.portal_id), "portal_id"
+            ):
+                return
+            self.payments[row["payment_id"]] = _Seen(self.report.line, head, row["amount"])
+        elif seen.head != head:
             self.report(
                 "payment_id",
-                f"Платёж «{row['payment_id']}» в строке {seen[0]} указан с другим счётом, "
-                "датой, способом или агентом.",
+                f"Платёж «{row['payment_id']}» в строке {seen.line} указан с другим счётом, "
+                "датой, способом, агентом или portal_id.",
             )
             return
         else:
-            total = seen[5]
-            assert isinstance(total, Decimal)
-            seen[5] = total + row["amount"]
-        self.splits.add((row["payment_id"], recipient_id, row["amount"]))
+            seen.total += row["amount"]
+        if head.portal_id is None:
+            self.splits.add((row["payment_id"], recipient_id, row["amount"]))
+
+    def check(self) -> None:
+        """A row with portal_id must be a card payment of the same account that succeeded, for
+        the same money; billing's id of it, once given, stays the same."""
+        named = {
+            seen.head.portal_id: (external_id, seen)
+            for external_id, seen in self.payments.items()
+            if seen.head.portal_id is not None
+        }
+        ids = list(named)
+        known: dict[int, tuple[int, str, Decimal, str]] = {}
+        for start in range(0, len(ids), 1000):
+            for pk, account_id, status, amount, external_id in Payment.objects.filter(
+                pk__in=ids[start : start + 1000], source=Payment.Source.PORTAL
+            ).values_list("pk", "account_id", "status", "amount", "external_id"):
+                known[pk] = (account_id, status, amount, external_id)
+        taken = dict(
+            Payment.objects.filter(
+                source=Payment.Source.PORTAL,
+                external_id__in=[external_id for external_id, _ in named.values()],
+            ).values_list("external_id", "pk")
+        )
+        for portal_id, (external_id, seen) in named.items():
+            ours = known.get(portal_id)
+            if ours is None or ours[0] != seen.head.account_id:
+                self.report(
+                    "portal_id",
+                    f"Платёж №{portal_id} из личного кабинета по этому счёту не найден.",
+                    seen.line,
+                )
+            elif ours[1] not in (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED):
+                self.report(
+                    "portal_id",
+                    f"Платёж №{portal_id} из личного кабинета не прошёл: учитывать нечего.",
+                    seen.line,
+                )
+            elif ours[2] != seen.total:
+                self.report(
+                    "amount",
+                    f"Платёж №{portal_id} из личного кабинета — {format_rubles(ours[2])}, "
+                    f"а в файле — {format_rubles(seen.total)}.",
+                    seen.line,
+                )
+            elif ours[3] not in ("", external_id) or taken.get(external_id, portal_id) != portal_id:
+                self.report(
+                    "payment_id",
+                    f"Платёж №{portal_id} из личного кабинета уже учтён в биллинге под другим "
+                    "payment_id, или этот payment_id уже назван у другого платежа.",
+                    seen.line,
+                )
+            else:
+                self.portal_stage.add((portal_id, external_id, seen.head.account_id))
 
     def apply(self) -> Counts:
         lo = self.loader
-        for external_id, (_, account_id, paid_at, channel, agent, total) in self.payments.items():
-            self.payment_stage.add((external_id, account_id, channel, paid_at, agent, total))
+        for external_id, seen in self.payments.items():
+            head = seen.head
+            if head.portal_id is None:
+                self.payment_stage.add(
+                    (external_id, head.account_id, head.channel, head.paid_at, head.agent,
+                     seen.total)
+                )  # fmt: skip
         self.payment_stage.flush()
+        self.portal_stage.flush()
         now = lo.now_param()
         source = Payment.Source.BILLING.value
         succeeded = Payment.Status.SUCCEEDED.value
@@ -156,7 +247,26 @@ class PaymentsKind(Kind):
             "AND s.supplier_id = payments_paymentsplit.supplier_id)",
             [source, source],
         )
+        # Portal payments billing names: accounted from the first file that names them, with
+        # billing's id kept for support. They are never written as billing's payments.
+        portal = self.portal_stage.name
+        stale = (
+            f"(payments_payment.accounted_at IS NULL OR "
+            f"{lo.distinct('payments_payment.external_id', 's.external_id')})"
+        )
+        accounted = lo.execute(
+            "UPDATE payments_payment SET "
+            "accounted_at = coalesce(payments_payment.accounted_at, %s), "
+            f"external_id = s.external_id FROM {portal} s "
+            f"WHERE payments_payment.id = s.portal_id AND {stale}",
+            [now],
+        )
+        counts.updated += accounted
+        counts.unchanged += self.portal_stage.size - accounted
         return counts
 
     def touched_accounts(self) -> str:
-        return f"SELECT account_id FROM {self.payment_stage.name}"
+        return (
+            f"SELECT account_id FROM {self.payment_stage.name} "
+            f"UNION SELECT account_id FROM {self.portal_stage.name}"
+        )

@@ -83,6 +83,10 @@ class Payment(models.Model):
     lines = models.JSONField(_("оплаченные строки квитанции"), null=True, blank=True)
     refunded_amount = money_field(_("возвращено, ₽"), db_default=Decimal("0.00"))
     updated_at = models.DateTimeField(_("изменён"), null=True, blank=True)
+    # When a `payments` file from billing named this portal payment by its portal_id (billing's
+    # own id of it is then in ``external_id``): billing has it, and the pages say «учтён
+    # биллингом» instead of «ожидает учёта» until a bill shows it (billing/pending.py).
+    accounted_at = models.DateTimeField(_("учтён биллингом"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("платёж")
