@@ -390,6 +390,9 @@ YOOKASSA_NOTIFY_NETWORKS = env_list(
 YOOKASSA_VAT_CODE = env_int("YOOKASSA_VAT_CODE", 1)
 YOOKASSA_AGENT_TYPE = env_str("YOOKASSA_AGENT_TYPE", "payment_agent")
 PAYMENT_NOTIFY_LIMIT_PER_MINUTE = env_int("PAYMENT_NOTIFY_LIMIT_PER_MINUTE", 600)
+# Wiring, not configuration: the balance pages of billing (below payments in the layering)
+# learn which portal payments billing has not accounted yet from this function of payments.
+PENDING_PAYMENTS = "kabinet.payments.pending.pending_payments"
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -22,6 +22,15 @@ from kabinet.billing.models import (
     Supplier,
     Tariff,
 )
+from kabinet.billing.pending import (
+    NOTHING,
+    Pending,
+    after_pending,
+    cutoff_of,
+    newest_bills,
+    pending_for,
+    pending_payments,
+)
 from kabinet.core.periods import format_period
 
 # What every page that shows a link needs with it: the sidebar prints the account, its premises
@@ -72,6 +81,8 @@ SHELL_FIELDS = (
     "account__data_version",
     "account__premises__address",
     "account__supplier__short_name",
+    # The overview's pending payments: the newest bill's cutoff is in the supplier's zone.
+    "account__supplier__time_zone",
 )
 
 
@@ -128,7 +139,19 @@ class Overview:
 
     @property
     def balance(self) -> Decimal | None:
+        """What the newest bill says: billing's balance, before pending portal payments."""
         return self.bill.total if self.bill is not None else None
+
+    @cached_property
+    def pending(self) -> Pending:
+        """Portal payments billing has not accounted yet (``billing.pending``)."""
+        zone = self.link.account.supplier.time_zone
+        return pending_for(self.link.account_id, cutoff_of(self.bill, zone))
+
+    @property
+    def remaining(self) -> Decimal | None:
+        """The balance once the pending payments are accounted: what the page offers to pay."""
+        return after_pending(self.balance, self.pending)
 
     @property
     def due_date(self) -> dt.date | None:
@@ -144,15 +167,46 @@ class Overview:
 
     @property
     def debt(self) -> Decimal | None:
-        return self.balance if self.balance is not None and self.balance > 0 else None
+        remaining = self.remaining
+        return remaining if remaining is not None and remaining > 0 else None
 
     @property
     def overpayment(self) -> Decimal | None:
-        return -self.balance if self.balance is not None and self.balance < 0 else None
+        remaining = self.remaining
+        return -remaining if remaining is not None and remaining < 0 else None
 
 
 def account_overview(link: AccountLink, today: dt.date | None = None) -> Overview:
     return Overview(link, today or timezone.localdate())
+
+
+@dataclass(frozen=True)
+class Balance:
+    """An account's line in «Ваши счета»: its newest bill's total and its pending payments."""
+
+    billed: Decimal | None
+    pending: Pending = NOTHING
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return after_pending(self.billed, self.pending)
+
+
+def balances(account_ids: list[int]) -> dict[int, Balance]:
+    """The balance of each account, pending portal payments included; two queries."""
+    bills = {bill["account_id"]: bill for bill in newest_bills(account_ids)}
+    cutoffs = {
+        account_id: bills[account_id]["cutoff"] if account_id in bills else None
+        for account_id in account_ids
+    }
+    pending = pending_payments(cutoffs)
+    return {
+        account_id: Balance(
+            bills[account_id]["total"] if account_id in bills else None,
+            pending.get(account_id, NOTHING),
+        )
+        for account_id in account_ids
+    }
 
 
 def latest_bill_totals(account_ids: list[int]) -> dict[int, Decimal]:

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from kabinet.billing.models import Account, AccountLink, Bill, Charge, Service, Supplier
+from kabinet.billing.pending import NOTHING, Pending, cutoff_of, pending_for
 from kabinet.billing.selectors import linked_account, linked_accounts
 from kabinet.core.money import ZERO, to_money
 from kabinet.payments.models import Payment, PaymentSplit
@@ -22,7 +23,11 @@ RECOMMENDATION_MONTHS = 12
 
 @dataclass
 class PayableLine:
-    """One line of the payment page: a recipient supplier's service with what is due."""
+    """One line of the payment page: a recipient supplier's service with what is due.
+
+    ``due`` is what the page offers: the bill's amount (``billed``) less what portal payments
+    not yet accounted by billing paid for this line (``pending``), never below zero.
+    """
 
     key: str
     supplier: Supplier
@@ -30,6 +35,8 @@ class PayableLine:
     due: Decimal
     recommended: Decimal
     is_penalty: bool
+    billed: Decimal = ZERO
+    pending: Decimal = ZERO
 
     @property
     def title(self) -> str:
@@ -73,6 +80,7 @@ class PaymentLines:
     account: Account
     bill: Bill | None
     suppliers: list[SupplierLines]
+    pending: Pending = NOTHING
 
     @property
     def lines(self) -> list[PayableLine]:
@@ -101,7 +109,9 @@ def payment_lines(account: Account) -> PaymentLines:
     («к оплате», never negative); penalty lines are marked so the page shows them apart. Only
     suppliers staff approved for online payment appear. Without charge lines, a bill section is
     one line; without any bill, the account's own supplier gets a line with nothing due, so an
-    advance can still be paid. Four queries whatever the size of the bill.
+    advance can still be paid. What portal payments that billing has not accounted yet paid
+    for a line is taken off it (never below zero): ``billing.pending``. Five queries whatever
+    the size of the bill.
     """
     bill = Bill.objects.filter(account_id=account.pk).order_by("-period").first()
     lines: list[PayableLine] = []
@@ -153,16 +163,21 @@ def payment_lines(account: Account) -> PaymentLines:
                 is_penalty=False,
             )
         ]
+    pending = pending_for(account.pk, cutoff_of(bill, account.supplier.time_zone))
     groups: dict[int, SupplierLines] = {}
     for line in lines:
-        line.due = max(line.due, ZERO)
+        line.billed = max(line.due, ZERO)
+        line.pending = pending.for_line(line.key)
+        line.due = max(line.billed - line.pending, ZERO)
         if not line.supplier.approved_for_payment:
             continue
         groups.setdefault(line.supplier.pk, SupplierLines(line.supplier)).lines.append(line)
     for group in groups.values():
         # Services first, penalties after them: the page shows the debt and the penalties apart.
         group.lines.sort(key=lambda line: line.is_penalty)
-    return PaymentLines(account=account, bill=bill, suppliers=list(groups.values()))
+    return PaymentLines(
+        account=account, bill=bill, suppliers=list(groups.values()), pending=pending
+    )
 
 
 @dataclass
