@@ -36,8 +36,8 @@ def _shell(request: HttpRequest, account_id: int) -> tuple[AccountLink, dict[str
 @require_GET
 def account_list(request: HttpRequest) -> HttpResponse:
     links = selectors.linked_accounts(request.user)
-    balances = selectors.latest_bill_totals([link.account_id for link in links])
-    rows = [(link, balances.get(link.account_id)) for link in links]
+    balances = selectors.balances([link.account_id for link in links])
+    rows = [(link, balances[link.account_id]) for link in links]
     return render(request, "billing/list.html", {"rows": rows, "links": links})
 
 

@@ -10,11 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kabinet.billing import versions
 from kabinet.billing.models import Bill
+from kabinet.billing.pending import NOTHING, after_pending, newest_bills, pending_for
 from kabinet.billing.selectors import link_and_sidebar, linked_account
 from kabinet.core import ratelimit
 from kabinet.documents.bills import bill_filename, render_bill_pdf
@@ -34,6 +36,21 @@ def _bill_of(request: HttpRequest, account_id: int, bill_id: int) -> Bill:
     if bill is None:
         raise Http404
     return bill
+
+
+def _newest_bill_pending(account_id: int) -> dict[str, Any]:
+    """What the newest bill's card adds: the portal payments billing has not accounted yet and
+    what is left of the bill after them (the older bills are history)."""
+    newest = newest_bills([account_id])
+    if not newest:
+        return {"bill_id": None, "pending": NOTHING, "remaining": None}
+    bill = newest[0]
+    pending = pending_for(account_id, bill["cutoff"])
+    return {
+        "bill_id": bill["bill_id"],
+        "pending": pending,
+        "remaining": after_pending(bill["total"], pending),
+    }
 
 
 @login_required
@@ -61,6 +78,7 @@ def bill_history(request: HttpRequest, account_id: int) -> HttpResponse:
             "start": start,
             "end": end,
             "bills": bills,
+            "newest": SimpleLazyObject(lambda: _newest_bill_pending(account.pk)),
             "email_confirmed": request.user.has_confirmed_email,  # type: ignore[union-attr]
         },
     )

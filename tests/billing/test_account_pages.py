@@ -105,8 +105,9 @@ def test_overview_queries_do_not_grow_with_rows(
         other = make_account(energy)
         make_link(customer, other)
     # Session, user, the ETag's versions, the user's links (ownership and sidebar in one), the
-    # latest bill's sections, and the menu's unread-answers badge.
-    with django_assert_max_num_queries(6):
+    # latest bill's sections, the portal payments billing has not accounted yet, and the menu's
+    # unread-answers badge.
+    with django_assert_max_num_queries(7):
         assert client_in.get(reverse("accounts:overview", args=[account.pk])).status_code == 200
     with django_assert_max_num_queries(10):
         assert client_in.get(reverse("accounts:list")).status_code == 200
