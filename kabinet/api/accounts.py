@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from kabinet.api.auth import request_user
 from kabinet.api.errors import ApiError, period_param
@@ -37,7 +37,14 @@ class LinkOut(Schema):
     group: str
     note: str
     paperless: bool
-    balance: Decimal | None
+    balance: Decimal | None = Field(description="Итого по последней квитанции (долг > 0)")
+    pending: Decimal = Field(
+        default=Decimal("0.00"),
+        description="Оплачено в личном кабинете после последней квитанции",
+    )
+    remaining: Decimal | None = Field(
+        default=None, description="Баланс за вычетом оплат после квитанции (долг > 0)"
+    )
 
 
 class LinkIn(Schema):
@@ -70,12 +77,24 @@ class SectionOut(Schema):
     due_date: dt.date | None
 
 
+class PendingOut(Schema):
+    payment_id: int
+    paid_at: dt.datetime
+    amount: Decimal = Field(description="Оплачено за вычетом возвратов")
+    accounted: bool = Field(
+        description="Биллинг уже получил платёж (войдёт в следующую квитанцию); "
+        "иначе — ожидает учёта"
+    )
+
+
 class OverviewOut(Schema):
     account: LinkOut
     period: str | None
-    balance: Decimal | None
-    debt: Decimal | None
-    overpayment: Decimal | None
+    balance: Decimal | None = Field(description="Итого по последней квитанции (долг > 0)")
+    pending: Decimal = Field(description="Оплачено в личном кабинете после последней квитанции")
+    pending_payments: list[PendingOut]
+    debt: Decimal | None = Field(description="Долг за вычетом оплат после квитанции")
+    overpayment: Decimal | None = Field(description="Переплата с учётом оплат после квитанции")
     due_date: dt.date | None
     days_left: int | None
     sections: list[SectionOut]
@@ -179,8 +198,9 @@ class DetailsOut(Schema):
     suppliers: list[RequisitesOut]
 
 
-def _link_out(link: AccountLink, balance: Decimal | None = None) -> LinkOut:
+def _link_out(link: AccountLink, balance: selectors.Balance | None = None) -> LinkOut:
     account = link.account
+    balance = balance or selectors.Balance(None)
     return LinkOut(
         account_id=account.pk,
         number=str(account),
@@ -193,15 +213,17 @@ def _link_out(link: AccountLink, balance: Decimal | None = None) -> LinkOut:
         group=link.group,
         note=link.note,
         paperless=link.paperless,
-        balance=balance,
+        balance=balance.billed,
+        pending=balance.pending.total,
+        remaining=balance.remaining,
     )
 
 
 @router.get("", response={200: list[LinkOut], **ERRORS}, summary="Ваши счета")
 def list_accounts(request: HttpRequest) -> list[LinkOut]:
     links = selectors.linked_accounts(request_user(request))
-    balances = selectors.latest_bill_totals([link.account_id for link in links])
-    return [_link_out(link, balances.get(link.account_id)) for link in links]
+    balances = selectors.balances([link.account_id for link in links])
+    return [_link_out(link, balances[link.account_id]) for link in links]
 
 
 @router.post(
@@ -271,9 +293,16 @@ def account_overview(request: HttpRequest, account_id: int) -> OverviewOut:
     link = selectors.linked_account(request_user(request), account_id)
     data = selectors.account_overview(link)
     return OverviewOut(
-        account=_link_out(link, data.balance),
+        account=_link_out(link, selectors.Balance(data.balance, data.pending)),
         period=format_period(data.bill.period) if data.bill else None,
         balance=data.balance,
+        pending=data.pending.total,
+        pending_payments=[
+            PendingOut(
+                payment_id=p.payment_id, paid_at=p.paid_at, amount=p.amount, accounted=p.accounted
+            )
+            for p in data.pending.payments
+        ],
         debt=data.debt,
         overpayment=data.overpayment,
         due_date=data.due_date,

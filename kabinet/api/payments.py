@@ -37,7 +37,12 @@ class LineOut(Schema):
     supplier_inn: str
     service: str | None
     is_penalty: bool
-    due: Decimal = Field(description="К оплате по последней квитанции")
+    due: Decimal = Field(
+        description="К оплате: по последней квитанции за вычетом оплат в личном кабинете "
+        "после неё (не меньше нуля)"
+    )
+    billed: Decimal = Field(description="К оплате по последней квитанции")
+    pending: Decimal = Field(description="Оплачено в личном кабинете после последней квитанции")
     recommended: Decimal = Field(description="Рекомендуемая сумма за месяц (аванс)")
     min_payment: Decimal = Field(description="Минимальная сумма платежа получателю")
 
@@ -46,6 +51,9 @@ class LinesOut(Schema):
     account_id: int
     period: str | None
     due: Decimal
+    pending: Decimal = Field(
+        description="Все оплаты в личном кабинете после последней квитанции (по всем строкам)"
+    )
     recommended: Decimal
     lines: list[LineOut]
 
@@ -144,6 +152,7 @@ def payment_lines(request: HttpRequest, account_id: int) -> LinesOut:
         account_id=account_id,
         period=f"{lines.bill.period:%Y-%m}" if lines.bill else None,
         due=lines.due,
+        pending=lines.pending.total,
         recommended=lines.recommended,
         lines=[
             LineOut(
@@ -154,6 +163,8 @@ def payment_lines(request: HttpRequest, account_id: int) -> LinesOut:
                 service=line.service.name if line.service else None,
                 is_penalty=line.is_penalty,
                 due=line.due,
+                billed=line.billed,
+                pending=line.pending,
                 recommended=line.recommended,
                 min_payment=line.supplier.min_payment,
             )
