@@ -53,7 +53,7 @@ def pending_payments(cutoffs: Mapping[int, dt.datetime | None]) -> dict[int, Pen
     )
     found: dict[int, list[PendingPayment]] = {}
     for pk, account_id, paid_at, amount, refunded, lines, accounted_at in rows:
-        if refunded >= amount:
+        if refunded >= amount or paid_at is None:  # the query leaves out unpaid ones
             continue
         found.setdefault(account_id, []).append(
             PendingPayment(
