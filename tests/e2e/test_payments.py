@@ -52,7 +52,7 @@ def pay_with(page: Page, card: str) -> None:
 
 
 def test_a_success_card_pays_two_suppliers(page: Page) -> None:
-    log_in_and_open_payment(page)
+    account_id = log_in_and_open_payment(page)
 
     pay_with(page, "4111 1111 1111 1111")
 
@@ -62,6 +62,14 @@ def test_a_success_card_pays_two_suppliers(page: Page) -> None:
     assert [m.to for m in mail.outbox] == [["payer@example.org"]]
     page.get_by_role("link", name="История платежей").click()
     expect(page.get_by_test_id("payments")).to_contain_text("Оплачен")
+
+    # Until billing's next bill has the payment, the account asks only for what is left.
+    page.goto(f"/accounts/{account_id}/")
+    expect(page.get_by_test_id("pending")).to_contain_text("Оплачено 2 084,70 ₽")
+    expect(page.get_by_test_id("pending")).to_contain_text("ожидает учёта")
+    expect(page.get_by_test_id("balance")).to_contain_text("12,34")
+    page.get_by_role("link", name="Оплатить", exact=True).click()
+    expect(page.get_by_test_id("total")).to_have_text("12,34")
 
 
 def test_a_failing_card_shows_the_reason_and_3d_secure_then_pays(page: Page) -> None:
