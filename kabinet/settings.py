@@ -391,7 +391,7 @@ YOOKASSA_VAT_CODE = env_int("YOOKASSA_VAT_CODE", 1)
 YOOKASSA_AGENT_TYPE = env_str("YOOKASSA_AGENT_TYPE", "payment_agent")
 PAYMENT_NOTIFY_LIMIT_PER_MINUTE = env_int("PAYMENT_NOTIFY_LIMIT_PER_MINUTE", 600)
 # Wiring, not configuration: the balance pages of billing (below payments in the layering)
-# learn which portal payments billing has not accounted yet from this function of payments.
+# learn which portal payments are not yet in the newest bill from this function of payments.
 PENDING_PAYMENTS = "kabinet.payments.pending.pending_payments"
 
 if TESTING:

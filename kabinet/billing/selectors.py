@@ -144,13 +144,13 @@ class Overview:
 
     @cached_property
     def pending(self) -> Pending:
-        """Portal payments billing has not accounted yet (``billing.pending``)."""
+        """Portal payments not yet in the newest bill (``billing.pending``)."""
         zone = self.link.account.supplier.time_zone
         return pending_for(self.link.account_id, cutoff_of(self.bill, zone))
 
     @property
     def remaining(self) -> Decimal | None:
-        """The balance once the pending payments are accounted: what the page offers to pay."""
+        """The bill's balance less the pending payments: what the page asks to pay."""
         return after_pending(self.balance, self.pending)
 
     @property

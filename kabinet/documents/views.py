@@ -39,8 +39,8 @@ def _bill_of(request: HttpRequest, account_id: int, bill_id: int) -> Bill:
 
 
 def _newest_bill_pending(account_id: int) -> dict[str, Any]:
-    """What the newest bill's card adds: the portal payments billing has not accounted yet and
-    what is left of the bill after them (the older bills are history)."""
+    """What the newest bill's card adds: the portal payments not yet in it and what is left of
+    the bill after them (the older bills are history)."""
     newest = newest_bills([account_id])
     if not newest:
         return {"bill_id": None, "pending": NOTHING, "remaining": None}

@@ -26,7 +26,7 @@ class PayableLine:
     """One line of the payment page: a recipient supplier's service with what is due.
 
     ``due`` is what the page offers: the bill's amount (``billed``) less what portal payments
-    not yet accounted by billing paid for this line (``pending``), never below zero.
+    not yet in the bill paid for this line (``pending``), never below zero.
     """
 
     key: str
@@ -109,8 +109,8 @@ def payment_lines(account: Account) -> PaymentLines:
     («к оплате», never negative); penalty lines are marked so the page shows them apart. Only
     suppliers staff approved for online payment appear. Without charge lines, a bill section is
     one line; without any bill, the account's own supplier gets a line with nothing due, so an
-    advance can still be paid. What portal payments that billing has not accounted yet paid
-    for a line is taken off it (never below zero): ``billing.pending``. Five queries whatever
+    advance can still be paid. What portal payments not yet in that bill paid for a
+    line is taken off it (never below zero): ``billing.pending``. Five queries whatever
     the size of the bill.
     """
     bill = Bill.objects.filter(account_id=account.pk).order_by("-period").first()
