@@ -37,6 +37,7 @@ class Action(models.TextChoices):
     EMAIL_CONFIRMED = "identity.email_confirmed"
     PERSONAL_DATA_EXPORTED = "identity.personal_data_exported"
     USER_DELETED = "identity.user_deleted"
+    API_TOKEN_REVOKED = "identity.api_token_revoked"  # noqa: S105 (a name, not a secret)
     # billing
     LINK_FAILED = "billing.link_failed"
     ACCOUNT_LINKED = "billing.account_linked"
