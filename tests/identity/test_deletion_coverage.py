@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from kabinet.identity.services import personal_data
@@ -81,7 +82,7 @@ def test_every_covered_field_exists() -> None:
         label, _dot, field = name.rpartition(".")
         try:
             apps.get_model(label)._meta.get_field(field)
-        except (LookupError, models.FieldDoesNotExist):
+        except (LookupError, FieldDoesNotExist):
             stale.append(name)
     assert not stale, f"COVERS names fields that do not exist: {stale}"
 
