@@ -116,7 +116,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with Kabinet's admin site: superusers only, throttled login.
+    "kabinet.staff.apps.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -254,6 +255,23 @@ LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 100)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 LOGIN_MAX_DELAY = env_int("LOGIN_MAX_DELAY", 60 * 60)
+# The apps above identity that keep something about a person: the personal-data export and the
+# deletion of an account call each module's export_personal_data and erase_personal_data (see
+# kabinet/core/personal_data.py). Identity may not import those apps, so they are named here.
+PERSONAL_DATA_MODULES = [
+    "kabinet.billing.personal_data",
+    "kabinet.metering.personal_data",
+    "kabinet.payments.personal_data",
+    "kabinet.documents.personal_data",
+    "kabinet.support.personal_data",
+    "kabinet.staff.personal_data",
+]
+
+# A customer API token (a mobile app's login) dies this many days after it was last used; each
+# use moves the date on (kabinet.identity.services.tokens).
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be at least 1 (days).")
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]

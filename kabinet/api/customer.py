@@ -8,10 +8,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from kabinet.api.auth import issue_token, request_token, request_user
+from kabinet.api.auth import request_token, request_user
 from kabinet.api.errors import ApiError
 from kabinet.api.schemas import (
     DeleteIn,
+    DeviceOut,
+    DevicesRevokedOut,
     Error,
     LoginIn,
     Ok,
@@ -24,8 +26,9 @@ from kabinet.api.schemas import (
 from kabinet.core.audit import Action, record
 from kabinet.core.http import client_ip
 from kabinet.identity.models import User
-from kabinet.identity.services import personal_data, profile
+from kabinet.identity.services import personal_data, profile, tokens
 from kabinet.identity.services.login import log_in
+from kabinet.identity.services.tokens import issue_token
 
 auth_router = Router(tags=["auth"])
 profile_router = Router(tags=["profile"])
@@ -120,6 +123,53 @@ def post_password(request: HttpRequest, payload: PasswordChangeIn) -> Ok:
         # Called through the web session: keep that session, as the profile page does.
         update_session_auth_hash(request, user)
     return Ok()
+
+
+@profile_router.get(
+    "/devices",
+    response={200: list[DeviceOut], **ERRORS},
+    summary="Устройства, где выполнен вход (токены API)",
+    description=(
+        "Токены пользователя, которые ещё действуют, последние использованные первыми. "
+        "Токен истекает через API_TOKEN_TTL_DAYS (по умолчанию 30) дней после последнего "
+        "использования; каждый запрос с ним продлевает срок."
+    ),
+)
+def get_devices(request: HttpRequest) -> list[DeviceOut]:
+    current = request_token(request)
+    return [
+        DeviceOut(
+            id=token.pk,
+            device=token.label,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+            expires_at=token.expires_at,
+            current=current is not None and token.pk == current.pk,
+        )
+        for token in tokens.live_tokens(request_user(request))
+    ]
+
+
+@profile_router.delete(
+    "/devices/{token_id}",
+    response={200: Ok, 404: Error, **ERRORS},
+    summary="Завершить вход на устройстве (отозвать токен)",
+    description="404 not_found — для чужого и несуществующего токена одинаково.",
+)
+def delete_device(request: HttpRequest, token_id: int) -> Ok:
+    tokens.revoke_token(user=request_user(request), token_id=token_id)
+    return Ok()
+
+
+@profile_router.delete(
+    "/devices",
+    response={200: DevicesRevokedOut, **ERRORS},
+    summary="Завершить вход на всех других устройствах",
+    description="Отзывает все токены пользователя, кроме того, с которым пришёл запрос.",
+)
+def delete_devices(request: HttpRequest) -> DevicesRevokedOut:
+    revoked = tokens.log_out_devices(user=request_user(request), keep=request_token(request))
+    return DevicesRevokedOut(revoked=revoked)
 
 
 @profile_router.get(

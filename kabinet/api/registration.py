@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from kabinet.api.auth import issue_token
 from kabinet.api.errors import ApiError
 from kabinet.api.schemas import Error, Ok, TokenOut
 from kabinet.core.http import client_ip
@@ -33,6 +32,7 @@ from kabinet.identity.forms import (
     RecoveryForm,
 )
 from kabinet.identity.services import recovery, registration
+from kabinet.identity.services.tokens import issue_token
 from kabinet.identity.services.verification import VerificationFailed
 from kabinet.messaging.services import DeliveryRefused
 

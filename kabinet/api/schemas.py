@@ -43,6 +43,23 @@ class Ok(Schema):
     ok: bool = True
 
 
+class DeviceOut(Schema):
+    """A device (mobile app) logged in with an API token; the key itself is never shown again."""
+
+    id: int
+    device: str = Field(description="Название устройства, переданное при входе")
+    created_at: dt.datetime = Field(description="Когда выполнен вход")
+    last_used_at: dt.datetime | None = Field(description="Последний запрос (с точностью до 5 мин)")
+    expires_at: dt.datetime = Field(
+        description="Когда вход истечёт, если устройство не будет использоваться"
+    )
+    current: bool = Field(description="Этот запрос пришёл с этим токеном")
+
+
+class DevicesRevokedOut(Schema):
+    revoked: int = Field(description="Сколько входов завершено")
+
+
 class ProfileOut(Schema):
     id: int
     last_name: str

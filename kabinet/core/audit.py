@@ -9,10 +9,12 @@ nothing from the apps that use them.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
+from django.db.models import Q
 
 from kabinet.core.models import AuditEntry
 
@@ -37,6 +39,7 @@ class Action(models.TextChoices):
     EMAIL_CONFIRMED = "identity.email_confirmed"
     PERSONAL_DATA_EXPORTED = "identity.personal_data_exported"
     USER_DELETED = "identity.user_deleted"
+    API_TOKEN_REVOKED = "identity.api_token_revoked"  # noqa: S105 (a name, not a secret)
     # billing
     LINK_FAILED = "billing.link_failed"
     ACCOUNT_LINKED = "billing.account_linked"
@@ -111,3 +114,50 @@ def record(
         supplier_id=supplier_id,
         data=data,
     )
+
+
+# Keys of an entry's ``data`` that may carry a person's details: the address they came from, what
+# they called a flat, what they or staff wrote about them. They go when the person is erased;
+# the act, its time and its object stay.
+PERSONAL_KEYS = frozenset(
+    {"ip", "alias", "group", "note", "comment", "reason", "text", "phone", "email", "name"}
+)
+
+
+def _strip(entries: models.QuerySet[AuditEntry], label: str | None) -> int:
+    changed = []
+    for entry in entries.iterator(chunk_size=500):
+        data = entry.data if isinstance(entry.data, dict) else {}
+        stripped = {key: value for key, value in data.items() if key not in PERSONAL_KEYS}
+        if stripped != data or (label is not None and entry.actor_label != label):
+            entry.data = stripped
+            if label is not None:
+                entry.actor_label = label
+            changed.append(entry)
+    AuditEntry.objects.bulk_update(changed, ["data", "actor_label"], batch_size=500)
+    return len(changed)
+
+
+def forget_actor(*, actor_id: int, labels: Collection[str], pseudonym: str) -> int:
+    """The entries of a person who is being erased keep their acts and lose the person.
+
+    Their own entries and the ones labelled with something that named them (a failed login
+    typed with their phone) get ``pseudonym`` as the label and lose the PERSONAL_KEYS of their
+    data; the caller deletes the user afterwards, which empties ``actor``. Returns how many
+    entries changed.
+    """
+    named = Q(actor_id=actor_id)
+    wanted = [label for label in labels if label]
+    if wanted:
+        named |= Q(actor_label__in=wanted)
+    return _strip(AuditEntry.objects.filter(named), pseudonym)
+
+
+def forget_details(*, obj_model: type[models.Model], object_ids: Iterable[Any]) -> int:
+    """Entries about these objects (staff acts on a person's request, say) lose the
+    PERSONAL_KEYS of their data; who acted stays. Returns how many entries changed."""
+    ids = [str(pk) for pk in object_ids]
+    if not ids:
+        return 0
+    entries = AuditEntry.objects.filter(object_type=obj_model._meta.label, object_id__in=ids)
+    return _strip(entries, None)

@@ -32,8 +32,10 @@ def price_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
 def person_field(verbose_name: Any, *, related_name: str = "+") -> models.ForeignKey[Any, Any]:
     """Who did or owns something, as a pointer that may be empty.
 
-    The record is the utility's and outlives the login: when a person deletes their account
-    (152-FZ) only the pointer goes (SET_NULL), the row stays.
+    The record is the utility's and may outlive the login: when a person deletes their account
+    (152-FZ) the pointer goes (SET_NULL). What else goes with the person is the app's
+    personal_data module's to say (kabinet.core.personal_data); a test fails on a new
+    person_field that no module covers.
     """
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -155,7 +155,10 @@ class Verification(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token of the customer API for a mobile app; only its hash is stored."""
+    """A bearer token of the customer API for a mobile app; only its hash is stored.
+
+    Every token expires; each use moves ``expires_at`` on (services/tokens.py).
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -167,7 +170,7 @@ class ApiToken(models.Model):
     label = models.CharField(_("устройство"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("создан"), default=timezone.now)
     last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True)
-    expires_at = models.DateTimeField(_("действует до"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("действует до"))
 
     class Meta:
         verbose_name = _("токен API")
@@ -175,7 +178,7 @@ class ApiToken(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("created_at")),
+                condition=Q(expires_at__gt=models.F("created_at")),
                 name="api_token_expires_after_created",
             )
         ]

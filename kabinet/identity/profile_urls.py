@@ -15,6 +15,9 @@ urlpatterns = [
     path("email/", profile.email, name="email"),
     path("email/send-confirmation/", profile.email_send_confirmation, name="email-send"),
     path("email/confirm/<str:token>/", profile.email_confirm, name="email-confirm"),
+    path("devices/", profile.devices, name="devices"),
+    path("devices/<int:token_id>/revoke/", profile.device_revoke, name="device-revoke"),
+    path("devices/revoke-all/", profile.devices_revoke_all, name="devices-revoke-all"),
     path("personal-data/", profile.personal_data_export, name="personal-data"),
     path("delete/", profile.delete, name="delete"),
 ]

@@ -75,6 +75,8 @@ def person_name(user: Any) -> str:
 class StaffLoginForm(BootstrapMixin, AuthenticationForm):
     """Django's login form, checked by the staff login service (staff only, throttled)."""
 
+    superuser_only = False
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Имя пользователя")
@@ -92,10 +94,17 @@ class StaffLoginForm(BootstrapMixin, AuthenticationForm):
                     username=username,
                     password=password,
                     client_ip=client_ip(self.request),
+                    superuser_only=self.superuser_only,
                 )
             except services.StaffLoginFailed as error:
                 raise forms.ValidationError(error.message, code="invalid_login") from None
         return self.cleaned_data
+
+
+class AdminLoginForm(StaffLoginForm):
+    """The admin's login: the staff login's throttle and audit, for superusers only."""
+
+    superuser_only = True
 
 
 # --- queues -----------------------------------------------------------------------------------

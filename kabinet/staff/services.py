@@ -94,11 +94,21 @@ def _clear_failures(username: str, ip: str) -> None:
         logger.exception("staff login throttle unavailable")
 
 
-def staff_log_in(*, request: HttpRequest, username: str, password: str, client_ip: str) -> User:
+def staff_log_in(
+    *,
+    request: HttpRequest,
+    username: str,
+    password: str,
+    client_ip: str,
+    superuser_only: bool = False,
+) -> User:
     """Check a staff member's username and password, throttled; returns the user to log in.
 
     A customer's correct credentials get the same answer as wrong ones, so the staff login
-    tells nobody which customer accounts exist. Raises StaffLoginFailed; audits both outcomes.
+    tells nobody which customer accounts exist. ``superuser_only`` is the admin's login: there
+    a staff member's correct password is refused like a wrong one. Both logins count failures
+    in the same counters, so neither is a way around the other's throttle. Raises
+    StaffLoginFailed; audits both outcomes.
     """
     if _throttled(username, client_ip):
         minutes = max(1, math.ceil(settings.LOGIN_FAILURE_WINDOW / 60))
@@ -106,7 +116,9 @@ def staff_log_in(*, request: HttpRequest, username: str, password: str, client_i
             _("Слишком много попыток. Попробуйте через %(n)d мин.") % {"n": minutes}
         )
     user = authenticate(request, username=username, password=password)
-    if not isinstance(user, User) or not scoping.is_staff(user):
+    if not isinstance(user, User) or not (
+        user.is_superuser if superuser_only else scoping.is_staff(user)
+    ):
         _count_failure(username, client_ip)
         # Only a name that exists goes to the log: a password typed into the wrong field must
         # not end up there.

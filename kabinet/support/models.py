@@ -2,8 +2,9 @@
 appeals with their threads, the FAQ and contacts, documents for the social norm, attachments.
 
 Every table carries the supplier (directly or through its parent), so staff of one supplier are
-scoped to that supplier's rows. Requests and appeals are the utility's records: when a customer
-deletes their login (152-FZ) they lose only the pointer to the user (SET_NULL), like payments.
+scoped to that supplier's rows. When a customer deletes their account (152-FZ), support's
+personal_data module deletes their appeals and documents with the files and strips requests to
+the utility's job record; person fields are SET_NULL so nothing else breaks on the way.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kabinet.api.auth import issue_token
 from kabinet.billing.models import Account, AccountLink, Service, Supplier
 from kabinet.identity.models import User
+from kabinet.identity.services.tokens import issue_token
 from tests.factories import (
     fill_charges,
     make_account,

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kabinet.api.auth import issue_token
 from kabinet.api.errors import status_of
 from kabinet.billing.models import AccountLink
 from kabinet.identity.models import User
+from kabinet.identity.services.tokens import issue_token
 from kabinet.metering.services import automatic_message
 from tests.documents.sample import make_two_recipient_bill
 from tests.factories import make_account, make_meter, make_supplier

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kabinet.api.auth import issue_token
 from kabinet.billing.models import Account
 from kabinet.identity.models import User
+from kabinet.identity.services.tokens import issue_token
 from kabinet.payments.models import Payment
 from tests.documents.sample import make_two_recipient_bill
 from tests.factories import make_customer, make_link, make_payment

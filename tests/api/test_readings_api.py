@@ -15,9 +15,9 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from kabinet.api.auth import issue_token
 from kabinet.billing.models import Account, AccountLink
 from kabinet.identity.models import User
+from kabinet.identity.services.tokens import issue_token
 from kabinet.metering.models import Meter, Reading
 from tests.factories import make_account, make_customer, make_meter, make_reading
 from tests.metering.conftest import (  # noqa: F401 - fixtures shared with tests/metering

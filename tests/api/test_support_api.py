@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kabinet.api.auth import issue_token
 from kabinet.billing.models import AccountLink, Supplier
 from kabinet.identity.models import User
+from kabinet.identity.services.tokens import issue_token
 from kabinet.support import services
 from kabinet.support.models import Appeal, FaqCategory, FaqQuestion, ServiceRequest
 from tests.factories import (

@@ -173,8 +173,8 @@ def test_the_header_shows_the_user_menu(customer: User) -> None:
     assert 'href="/register/"' in anonymous
 
 
-def test_staff_still_log_in_to_the_admin_by_username() -> None:
-    User.objects.create_user(username="operator", password=PASSWORD, is_staff=True)
+def test_superusers_still_log_in_to_the_admin_by_username() -> None:
+    User.objects.create_superuser(username="operator", password=PASSWORD)
     client = Client()
     response = client.post("/admin/login/", {"username": "operator", "password": PASSWORD})
     assert response.status_code == 302

@@ -16,6 +16,7 @@ from kabinet.core.models import AuditEntry
 from kabinet.identity.models import ApiToken, User, Verification
 from kabinet.identity.services import profile
 from kabinet.identity.services.profile import ProfileError
+from kabinet.identity.services.tokens import issue_token
 from tests.factories import PASSWORD, make_customer
 from tests.identity.conftest import last_code, last_link, sent
 
@@ -144,7 +145,7 @@ def change_password(client: Client, old: str, new: str, repeat: str | None = Non
 def test_it_changes_the_password_and_ends_other_sessions(client_in: Client, customer: User) -> None:
     other_device = Client()
     other_device.force_login(customer)
-    token = ApiToken.objects.create(user=customer, key_hash="a" * 64, label="phone")
+    token, _key = issue_token(user=customer, label="phone")
 
     response = change_password(client_in, PASSWORD, NEW_PASSWORD)
 

@@ -1,34 +1,41 @@
 """The person's rights under 152-FZ: to see what is stored about them and to have it destroyed.
 
-What belongs to the person (their user row, consents, codes, tokens, links to accounts) is
-exported and deleted here. What belongs to the utility stays: accounts, charges, bills,
-readings and payments are the utility's records, kept by law, and merely lose the pointer to
-the user (their foreign keys are SET_NULL).
+Identity exports and deletes what is its own (the user row, consents, codes, tokens, the audit
+trail of their acts) and the messages sent to them. The apps above it keep the rest and each
+says, in its ``personal_data`` module listed in ``settings.PERSONAL_DATA_MODULES``, how it
+exports and erases it (see ``kabinet.core.personal_data``): a setting, because identity may not
+import those apps and a list in one place shows the order in which they run.
+
+What the deletion leaves is what the utility must keep for its books: payments (amounts and
+dates), readings, accounts and charges, service requests as jobs, all without the person.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Mapping
+from importlib import import_module
+from types import ModuleType
 from typing import Any
 
-from django.apps import apps
-from django.db import models, transaction
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.core import audit
 from kabinet.core.audit import Action, record
 from kabinet.core.models import AuditEntry
+from kabinet.core.personal_data import plain, pseudonym
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services.profile import (
     PROFILE_FIELDS,
     ProfileError,
     check_current_password,
 )
+from kabinet.messaging.models import OutgoingMessage
 
-EXPORT_FORMAT_VERSION = 1
-# Looked up by name: the billing app sits above identity and adds the model later.
-ACCOUNT_LINK_MODEL: str = "billing.AccountLink"
+EXPORT_FORMAT_VERSION = 2
 
 USER_FIELDS = (
     "id",
@@ -41,34 +48,54 @@ USER_FIELDS = (
     "last_login",
 )
 
+# What identity itself does with each field that points to a person or holds their details;
+# the other apps' modules say the same of theirs (tests/identity/test_deletion_coverage.py).
+COVERS: Mapping[str, str] = {
+    "core.AuditEntry.actor": "kept as the act; label pseudonymised, personal keys of data removed",
+    "core.AuditEntry.actor_label": "a deleted person's label becomes a pseudonym",
+    "core.AuditEntry.data": "personal keys (ip, alias, comment …) removed",
+    "identity.Consent.user": "deleted",
+    "identity.Consent.ip_address": "deleted with the consent",
+    "identity.Verification.user": "deleted, with every code sent to the person's phone or e-mail",
+    "identity.Verification.target": "deleted with the code",
+    "identity.Verification.payload": "deleted with the code",
+    "identity.ApiToken.user": "deleted: every device is logged out",
+    "identity.ApiToken.label": "deleted with the token",
+    "messaging.OutgoingMessage.to": "every message to the person's phone or e-mail is deleted",
+    "messaging.OutgoingMessage.body": "deleted with the message",
+    "messaging.OutgoingMessage.html_body": "deleted with the message",
+    "messaging.OutgoingMessage.subject": "deleted with the message",
+}
 
-def _plain(value: Any) -> Any:
-    """JSON-friendly: dates and times as ISO 8601, related rows as their text."""
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, models.Model):
-        return str(value)
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
+
+def modules() -> list[ModuleType]:
+    """The apps' personal-data modules, in the order the setting lists them."""
+    return [import_module(path) for path in settings.PERSONAL_DATA_MODULES]
 
 
-def _account_links(user: User) -> list[dict[str, Any]]:
-    """Links to personal accounts, once the billing app has them (AccountLink)."""
-    try:
-        model = apps.get_model(ACCOUNT_LINK_MODEL)
-    except LookupError:
-        return []
-    rows = []
-    for link in model._default_manager.filter(user=user):
-        rows.append(
-            {
-                field.name: _plain(getattr(link, field.name))
-                for field in model._meta.concrete_fields
-                if field.name not in {"id", "user"}
-            }
-        )
-    return rows
+def covered_fields() -> dict[str, str]:
+    """Every "app.Model.field" some module says what the deletion does with."""
+    covered = dict(COVERS)
+    for module in modules():
+        covered.update(module.COVERS)
+    return covered
+
+
+def _messages(user: User) -> list[dict[str, Any]]:
+    """What was sent to the person, without the texts: they hold one-time codes and links."""
+    targets = [t for t in (user.phone, user.email) if t]
+    return [
+        {
+            "channel": message.channel,
+            "to": message.to,
+            "subject": message.subject,
+            "template": message.template,
+            "status": message.status,
+            "created_at": plain(message.created_at),
+            "sent_at": plain(message.sent_at),
+        }
+        for message in OutgoingMessage.objects.filter(to__in=targets).order_by("created_at", "pk")
+    ]
 
 
 def export_personal_data(*, user: User) -> dict[str, Any]:
@@ -81,25 +108,24 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
         data: dict[str, Any] = {
             "format_version": EXPORT_FORMAT_VERSION,
             "exported_at": timezone.now().isoformat(),
-            "user": {name: _plain(getattr(user, name)) for name in USER_FIELDS},
+            "user": {name: plain(getattr(user, name)) for name in USER_FIELDS},
             "consents": [
                 {
                     "kind": consent.kind,
                     "title": consent.get_kind_display(),
                     "version": consent.version,
-                    "accepted_at": _plain(consent.accepted_at),
-                    "withdrawn_at": _plain(consent.withdrawn_at),
+                    "accepted_at": plain(consent.accepted_at),
+                    "withdrawn_at": plain(consent.withdrawn_at),
                     "ip_address": consent.ip_address,
                 }
                 for consent in user.consents.order_by("accepted_at")
             ],
-            "account_links": _account_links(user),
             "api_tokens": [
                 {
                     "device": token.label,
-                    "created_at": _plain(token.created_at),
-                    "last_used_at": _plain(token.last_used_at),
-                    "expires_at": _plain(token.expires_at),
+                    "created_at": plain(token.created_at),
+                    "last_used_at": plain(token.last_used_at),
+                    "expires_at": plain(token.expires_at),
                 }
                 for token in user.api_tokens.order_by("created_at")
             ],
@@ -107,46 +133,53 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
                 {
                     "purpose": verification.purpose,
                     "target": verification.target,
-                    "created_at": _plain(verification.created_at),
-                    "expires_at": _plain(verification.expires_at),
+                    "created_at": plain(verification.created_at),
+                    "expires_at": plain(verification.expires_at),
                 }
                 for verification in Verification.objects.filter(
                     user=user, used_at__isnull=True, expires_at__gt=timezone.now()
                 )
             ],
+            "messages": _messages(user),
             "activity": [
-                {"at": _plain(entry.at), "action": entry.action}
-                for entry in AuditEntry.objects.filter(actor=user).order_by("at")
+                {
+                    "at": plain(entry.at),
+                    "action": entry.action,
+                    "ip": entry.data.get("ip") if isinstance(entry.data, dict) else None,
+                }
+                for entry in AuditEntry.objects.filter(actor=user).order_by("at", "pk")
             ],
         }
+        for module in modules():
+            data.update(module.export_personal_data(user=user))
         record(actor=user, action=Action.PERSONAL_DATA_EXPORTED, obj=user)
     return data
 
 
 @transaction.atomic
 def delete_user(*, user: User, current_password: str, confirmed: bool) -> None:
-    """Destroy the person's user and everything that is only theirs.
+    """Destroy the person's user and every personal detail kept about them.
 
-    Cascades remove consents, verifications and API tokens; the audit log keeps its rows with
-    the actor set to NULL and one final row that records the deletion without any personal
-    data (the pk alone names no one once the row is gone). Codes still pending for the
-    person's phone or e-mail (a registration, a recovery) and the messages sent to them go as
-    well: they hold the address.
+    Each app's eraser runs first, while its rows still point to the person: it deletes what is
+    only theirs (links, appeals, documents and their files) and strips the person from what the
+    utility keeps (payments keep amounts and dates, readings their values). Then codes and
+    messages for the person's phone or e-mail go, the audit trail keeps the acts under a
+    pseudonym, one last row records the deletion, and the user row goes with its consents and
+    tokens. Files leave the disk once this commits.
     """
     check_current_password(user, current_password)
     if not confirmed:
         raise ProfileError(
             "not_confirmed", _("Подтвердите, что хотите удалить учётную запись."), field="confirm"
         )
+    for module in modules():
+        module.erase_personal_data(user=user)
     targets = [t for t in (user.phone, user.email) if t]
-    if targets:
-        Verification.objects.filter(Q(target__in=targets) | Q(user=user)).delete()
-        # The outbox keeps the text of every SMS and letter with its address.
-        try:
-            outbox = apps.get_model("messaging", "OutgoingMessage")
-        except LookupError:  # messaging not installed: nothing was kept
-            pass
-        else:
-            outbox._default_manager.filter(to__in=targets).delete()
+    Verification.objects.filter(Q(target__in=targets) | Q(user=user)).delete()
+    # The outbox keeps the text of every SMS and letter with its address.
+    OutgoingMessage.objects.filter(to__in=targets).delete()
     record(actor=user, action=Action.USER_DELETED, obj=user)
+    audit.forget_actor(
+        actor_id=user.pk, labels=[*targets, user.username], pseudonym=pseudonym(user.pk)
+    )
     user.delete()

@@ -26,6 +26,7 @@ from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
 from kabinet.identity.backends import normalize_phone
 from kabinet.identity.models import ApiToken, User, Verification
+from kabinet.identity.services import tokens
 from kabinet.identity.services import verification as codes
 from kabinet.messaging.services import DeliveryRefused, send_email, send_sms
 
@@ -210,10 +211,7 @@ def change_password(
         ) from None
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    tokens = ApiToken.objects.filter(user=user)
-    if keep_token is not None:
-        tokens = tokens.exclude(pk=keep_token.pk)
-    revoked, _counts = tokens.delete()
+    revoked = tokens.revoke_all_tokens(user=user, keep=keep_token)
     record(actor=user, action=Action.PASSWORD_CHANGED, obj=user, tokens_revoked=revoked)
 
 

@@ -17,6 +17,7 @@ from kabinet.core.audit import Action, record
 from kabinet.core.errors import Refusal
 from kabinet.identity.backends import Identifier
 from kabinet.identity.models import User, Verification
+from kabinet.identity.services import tokens
 from kabinet.identity.services import verification as codes
 from kabinet.identity.services.login import clear_throttle
 
@@ -70,11 +71,18 @@ def resend_recovery(*, verification_id: int, client_ip: str | None) -> Verificat
 
 
 def _set_password(verification: Verification, password: str, client_ip: str | None) -> User:
+    """The new password, and every way in that the old one opened closed.
+
+    Web sessions end by themselves (Django's session hash follows the password); API tokens do
+    not, so every one goes: someone who recovers a password may be shutting out whoever stole
+    the old one, phone app included.
+    """
     user = verification.user
     assert user is not None  # a verification with a user is the only kind that can be proven
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
+    revoked = tokens.revoke_all_tokens(user=user)
     verification.used_at = timezone.now()
     verification.save(update_fields=["used_at"])
     record(
@@ -83,6 +91,7 @@ def _set_password(verification: Verification, password: str, client_ip: str | No
         obj=user,
         channel=verification.channel,
         ip=client_ip,
+        tokens_revoked=revoked,
     )
     return user
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -24,7 +25,7 @@ from kabinet.identity.profile_forms import (
     PhoneCodeForm,
     ProfileForm,
 )
-from kabinet.identity.services import personal_data, profile
+from kabinet.identity.services import personal_data, profile, tokens
 from kabinet.identity.services.profile import ProfileError
 
 # The site's home page, served by portal at the root. Identity sits below portal in the app chain,
@@ -191,6 +192,36 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
         "identity/profile/email_confirm.html",
         {"valid": profile.email_link_is_valid(token)},
     )
+
+
+@login_required
+@require_GET
+def devices(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "identity/profile/devices.html",
+        {
+            "devices": list(tokens.live_tokens(_user(request))),
+            "ttl_days": settings.API_TOKEN_TTL_DAYS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def device_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    # Http404 for someone else's token, as for one that does not exist.
+    tokens.revoke_token(user=_user(request), token_id=token_id)
+    messages.success(request, _("Вход на устройстве завершён."))
+    return redirect("profile:devices")
+
+
+@login_required
+@require_POST
+def devices_revoke_all(request: HttpRequest) -> HttpResponse:
+    tokens.log_out_devices(user=_user(request))
+    messages.success(request, _("Вход завершён на всех устройствах."))
+    return redirect("profile:devices")
 
 
 @login_required

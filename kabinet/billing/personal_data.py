@@ -1,0 +1,53 @@
+"""What billing keeps about a person: their links to accounts (see kabinet.core.personal_data).
+
+Accounts, charges and bills are the utility's, loaded from its billing system: the owner's name
+on an account is billing's record, not the login's, and stays. The person's links (with the
+names they gave their flats) are only theirs and go.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kabinet.billing import versions
+from kabinet.billing.models import AccountLink
+from kabinet.core.personal_data import plain
+from kabinet.identity.models import User
+
+COVERS = {
+    "billing.AccountLink.user": "deleted: the person's links to accounts",
+    "billing.AccountLink.alias": "deleted with the link",
+    "billing.AccountLink.note": "deleted with the link",
+    "billing.ImportBatch.user": "a staff member's import: kept, only the pointer goes",
+    "billing.Account.owner_name": "billing's record of the account holder: kept, re-imported",
+    "billing.Supplier.phone": "the supplier's own contact, not a person's",
+    "billing.Supplier.email": "the supplier's own contact, not a person's",
+    "billing.Branch.phone": "the branch's own contact, not a person's",
+}
+
+
+def export_personal_data(*, user: User) -> dict[str, Any]:
+    links = AccountLink.objects.filter(user=user).select_related("account__supplier")
+    return {
+        "account_links": [
+            {
+                "account": link.account.number_display or link.account.number,
+                "supplier": link.account.supplier.short_name,
+                "relation": link.relation,
+                "alias": link.alias,
+                "group": link.group,
+                "note": link.note,
+                "paperless": link.paperless,
+                "created_at": plain(link.created_at),
+            }
+            for link in links.order_by("created_at", "pk")
+        ]
+    }
+
+
+def erase_personal_data(*, user: User) -> None:
+    links = AccountLink.objects.filter(user=user)
+    account_ids = list(links.values_list("account_id", flat=True))
+    links.delete()
+    # Other users of the same account see who else is linked on its pages.
+    versions.bump(account_ids=account_ids)
