@@ -119,7 +119,10 @@ class SubmissionIn(Schema):
 
 
 class SubmissionOut(Schema):
-    period: str
+    period: str = Field(
+        description="Период показаний, ГГГГ-ММ; у приборов разных поставщиков периоды могут "
+        "различаться — у каждого показания свой period"
+    )
     replaced: int
     readings: list[ReadingOut]
 

@@ -436,6 +436,9 @@ def _due(meter: Meter) -> str:
 
 @dataclass(frozen=True)
 class Submission:
+    """What a submission saved. ``period`` is the plan's window's; each reading has its own
+    (meters of suppliers with different windows)."""
+
     period: dt.date
     readings: list[Reading]
     replaced: int

@@ -455,7 +455,16 @@ def test_an_overdue_meter_is_warned_about_before_sending_and_sent_flagged(
     assert warning in form
     assert f'name="m{day_night.pk}_z1"' in form
     assert warning in confirmation
-    assert Reading.objects.get(source="portal").verification_overdue is True
+    reading = Reading.objects.get(source="portal")
+    assert reading.verification_overdue is True
+    # Staff find such readings in the admin by the flag.
+    make_reading(day_night, period=dt.date(2026, 9, 1), taken_on=dt.date(2026, 9, 20))
+    staff = Client()
+    staff.force_login(make_customer(is_staff=True, is_superuser=True))
+    listed = staff.get(
+        reverse("admin:metering_reading_changelist"), {"verification_overdue__exact": "1"}
+    )
+    assert [r.pk for r in listed.context["cl"].result_list] == [reading.pk]
 
 
 def test_an_overdue_meter_of_a_refusing_supplier_takes_no_input(
