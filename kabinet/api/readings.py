@@ -2,6 +2,8 @@
 
 Validation is the page's (``metering.services``); every problem comes back in ``fields`` keyed
 ``meters.<meter id>.value_<zone>`` (a zone), ``meters.<meter id>`` (a meter) or ``photo``.
+Each meter has its own supplier's window (``meters[].window``); the top-level ``window`` is that
+of the account's meters when they share one supplier, as they usually do.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from kabinet.billing.selectors import linked_account
 from kabinet.core.periods import add_months, format_period
 from kabinet.metering import selectors, services, windows
 from kabinet.metering.models import Meter, Reading
-from kabinet.metering.windows import WindowState, supplier_zone, window_state
+from kabinet.metering.windows import Windows, WindowState, supplier_zone
 
 router = Router(tags=["readings"])
 
@@ -40,7 +42,14 @@ class WindowOut(Schema):
     first_day: int
     last_day: int
     close_time: dt.time | None
-    message: str = Field(description="Что показать клиенту, если приём закрыт")
+    time_zone: str = Field(description="Часовой пояс поставщика (IANA), в нём заданы даты окна")
+    zone_note: str = Field(
+        description="«по времени Екатеринбурга», если часы поставщика расходятся с часами сайта; "
+        "иначе пусто"
+    )
+    message: str = Field(
+        description="Что показать клиенту о приёме: закрыт (и когда откроется), открыт до …"
+    )
 
 
 class ReadingOut(Schema):
@@ -55,11 +64,15 @@ class ReadingOut(Schema):
     reject_reason: str
     billed_period: str | None
     has_photo: bool
+    verification_overdue: bool = Field(
+        description="Передано, когда срок поверки прибора уже истёк (с отметкой для биллинга)"
+    )
     submitted_at: dt.datetime
 
 
 class MeterOut(Schema):
     id: int
+    supplier: str = Field(description="Поставщик, которому передаются показания прибора")
     service: str
     unit: str
     serial_number: str
@@ -67,14 +80,25 @@ class MeterOut(Schema):
     integer_digits: int
     fraction_digits: int
     verification_due: dt.date | None
+    verification_overdue: bool = Field(
+        description="Срок поверки истёк (в часовом поясе поставщика)"
+    )
+    overdue_message: str = Field(
+        description="Что сказать клиенту до передачи: показания не примут до поверки или примут "
+        "с отметкой; пусто, если срок не истёк"
+    )
     location: str
     is_automatic: bool
+    window: WindowOut = Field(description="Окно приёма показаний поставщика этого прибора")
     last_accepted: ReadingOut | None
     entered: ReadingOut | None = Field(description="Показание, переданное в этом периоде")
 
 
 class MetersOut(Schema):
-    window: WindowOut
+    window: WindowOut = Field(
+        description="Окно приёма показаний приборов счёта, если у них один поставщик (обычно так); "
+        "иначе — поставщика лицевого счёта. У каждого прибора — окно его поставщика"
+    )
     automatic_readings: bool
     meters: list[MeterOut]
 
@@ -95,7 +119,10 @@ class SubmissionIn(Schema):
 
 
 class SubmissionOut(Schema):
-    period: str
+    period: str = Field(
+        description="Период показаний, ГГГГ-ММ; у приборов разных поставщиков периоды могут "
+        "различаться — у каждого показания свой period"
+    )
     replaced: int
     readings: list[ReadingOut]
 
@@ -115,7 +142,9 @@ def window_out(window: WindowState) -> WindowOut:
         WindowOut,
         window,
         period=format_period(window.period),
-        message="" if window.accepts else services.closed_message(window),
+        time_zone=window.zone.key,
+        zone_note=windows.zone_note(window.zone, window.closes_at),
+        message=windows.status_message(window),
     )
 
 
@@ -130,15 +159,18 @@ def _zone_labels(meter: Meter) -> list[str]:
 )
 def list_meters(request: HttpRequest, account_id: int) -> MetersOut:
     link = linked_account(request_user(request), account_id)
-    window = window_state(link.account.supplier)
-    today = windows.now().astimezone(supplier_zone(link.account.supplier)).date()
-    rows = selectors.submission_rows(link.account_id, window.period, today)
+    open_windows = Windows()
+    account_window = open_windows.of(link.account.supplier)
+    rows = selectors.submission_rows(link.account_id, account_window.today, open_windows)
+    suppliers = {row.meter.supplier_id for row in rows}
+    window = rows[0].window if len(suppliers) == 1 else account_window
     return MetersOut(
         window=window_out(window),
         automatic_readings=link.account.automatic_readings,
         meters=[
             MeterOut(
                 id=row.meter.pk,
+                supplier=row.meter.supplier.short_name,
                 service=row.meter.service.name,
                 unit=row.meter.service.unit,
                 serial_number=row.meter.serial_number,
@@ -146,14 +178,25 @@ def list_meters(request: HttpRequest, account_id: int) -> MetersOut:
                 integer_digits=row.meter.integer_digits,
                 fraction_digits=row.meter.fraction_digits,
                 verification_due=row.meter.verification_due,
+                verification_overdue=row.verification_overdue,
+                overdue_message=_overdue_message(row),
                 location=row.meter.location,
                 is_automatic=row.meter.is_automatic,
+                window=window_out(row.window),
                 last_accepted=reading_out(row.last) if row.last else None,
                 entered=reading_out(row.entered) if row.entered else None,
             )
             for row in rows
         ],
     )
+
+
+def _overdue_message(row: selectors.MeterRow) -> str:
+    if not row.verification_overdue:
+        return ""
+    if services.refuses_overdue(row.meter, row.window):
+        return services.overdue_refusal(row.meter)
+    return services.overdue_warning(row.meter)
 
 
 def _submit(

@@ -109,6 +109,7 @@ class SupplierAdmin(VersionedAdmin):
                     "readings_close_time",
                     "readings_strict",
                     "readings_jump_factor",
+                    "readings_overdue_verification",
                 )
             },
         ),

@@ -45,6 +45,10 @@ class Supplier(models.Model):
         AGENT = "agent", _("Платёжный агент")
         OTHER = "other", _("Другое")
 
+    class OverdueVerification(models.TextChoices):
+        ACCEPT = "accept", _("принимать с отметкой для биллинга")
+        REFUSE = "refuse", _("не принимать до поверки")
+
     code = models.SlugField(
         _("код в биллинге"),
         max_length=32,
@@ -99,6 +103,15 @@ class Supplier(models.Model):
         max_digits=6,
         decimal_places=2,
         default=Decimal("10"),
+    )
+    # A meter past its verification date counts as faulty (Decree 354): billing charges it by
+    # average, then by norm. Some suppliers still want the customer's reading for the record,
+    # others want none until the meter is verified.
+    readings_overdue_verification = models.CharField(
+        _("показания прибора с истёкшим сроком поверки"),
+        max_length=8,
+        choices=OverdueVerification.choices,
+        default=OverdueVerification.ACCEPT,
     )
     min_payment = money_field(_("минимальная сумма платежа"), default=Decimal("50.00"))
     # Control questions a customer may answer when linking an account.

@@ -165,6 +165,7 @@ class ReadingAdmin(AccountSearchModelAdmin):
         PeriodListFilter,
         "status",
         "source",
+        "verification_overdue",
         "submitted_at",
         "meter__service",
         "meter__supplier",
@@ -185,6 +186,7 @@ class ReadingAdmin(AccountSearchModelAdmin):
         "photo_link",
         "rollover_confirmed",
         "jump_confirmed",
+        "verification_overdue",
     )
     fieldsets = (
         (None, {"fields": ("meter", "account_number", "period", "taken_on", "source")}),
@@ -196,7 +198,7 @@ class ReadingAdmin(AccountSearchModelAdmin):
                     "value_2",
                     "value_3",
                     "values_display",
-                    ("rollover_confirmed", "jump_confirmed"),
+                    ("rollover_confirmed", "jump_confirmed", "verification_overdue"),
                 )
             },
         ),

@@ -35,6 +35,9 @@ COLUMNS = (
     "rollover_confirmed",
     "jump_confirmed",
     "has_photo",
+    # The meter was past its verification date; its supplier took the reading flagged so that
+    # billing decides whether to charge by it.
+    "verification_overdue",
 )
 
 # Readings that billing sent us are its own; only what customers submitted goes back.
@@ -81,6 +84,7 @@ def reading_rows(since: dt.datetime, until: dt.datetime) -> Iterator[list[str]]:
             _flag(reading.rollover_confirmed),
             _flag(reading.jump_confirmed),
             _flag(bool(reading.photo)),
+            _flag(reading.verification_overdue),
         ]
 
 

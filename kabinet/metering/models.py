@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -105,6 +106,11 @@ class Meter(models.Model):
         labels = [str(z.label) for z in self.zone_list]
         return " / ".join(f"{labels[i]} {self.show(v)}" for i, v in enumerate(values))
 
+    def verification_overdue_on(self, day: dt.date) -> bool:
+        """Past its verification date (МПИ) on ``day``, a date in the supplier's zone: from the
+        day after the due date the meter counts as faulty."""
+        return self.verification_due is not None and self.verification_due < day
+
     @property
     def capacity(self) -> str:
         """Digit capacity as printed in meter passports: «6.3»."""
@@ -172,6 +178,11 @@ class Reading(models.Model):
     )
     photo_content_type = models.CharField(
         _("тип файла фото"), max_length=32, blank=True, default="", db_default=""
+    )
+    # The meter was past its verification date when the customer sent this, and the supplier
+    # takes such readings flagged: billing decides what to charge.
+    verification_overdue = models.BooleanField(
+        _("истёк срок поверки прибора"), default=False, db_default=False
     )
     # Filled by photo recognition (a later issue): the values it read, per zone, for staff to
     # compare with what the customer typed.

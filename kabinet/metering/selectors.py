@@ -7,16 +7,19 @@ Every account-scoped function takes an account id that the caller got from
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Account, Supplier
 from kabinet.metering.models import Meter, Reading
+from kabinet.metering.windows import Windows, WindowState
 
 ACCEPTED = (Reading.Status.ACCEPTED, Reading.Status.BILLED)
 CUSTOMER_SOURCES = (Reading.Source.PORTAL, Reading.Source.PHOTO)
@@ -42,8 +45,9 @@ def _meters_in_service_of(account_id: int, today: dt.date) -> QuerySet[Meter]:
 
 
 def active_meters(account_id: int, today: dt.date) -> list[Meter]:
-    """The account's meters in service, with their service, in display order."""
-    return list(_meters_in_service_of(account_id, today).select_related("service"))
+    """The account's meters in service, with their service and supplier (whose window and zone
+    apply to the meter), in display order."""
+    return list(_meters_in_service_of(account_id, today).select_related("service", "supplier"))
 
 
 def _latest(readings: QuerySet[Reading], meter_ids: Sequence[int]) -> dict[int, Reading]:
@@ -71,7 +75,7 @@ class MeterFacts:
 
     history: dict[int, list[Reading]]  # accepted readings since the date asked for, oldest first
     last: dict[int, Reading]  # the last of them
-    open: dict[int, Reading]  # the period's unanswered customer submission
+    open: dict[int, Reading]  # the unanswered customer submission of the meter's period
 
     def complete(self, meter_ids: Sequence[int]) -> None:
         """Find the last accepted reading of the meters among ``meter_ids`` that had none in
@@ -85,25 +89,39 @@ def open_submission(period: dt.date) -> Q:
     return Q(period=period, source__in=CUSTOMER_SOURCES, status=Reading.Status.RECEIVED)
 
 
-def open_submissions(meter_ids: Sequence[int], period: dt.date) -> dict[int, Reading]:
-    """The period's open submission of each meter among ``meter_ids`` that has one."""
-    readings = Reading.objects.filter(open_submission(period), meter_id__in=meter_ids)
+def _by_period(periods: Mapping[int, dt.date], condition: Callable[[dt.date], Q]) -> Q:
+    """``condition(period)`` for the meters of each period (meter id → period): meters of
+    suppliers with different windows are in different periods, and one query reads them all."""
+    meters: dict[dt.date, list[int]] = defaultdict(list)
+    for meter_id, period in periods.items():
+        meters[period].append(meter_id)
+    conditions = [condition(period) & Q(meter_id__in=ids) for period, ids in meters.items()]
+    return reduce(operator.or_, conditions) if conditions else Q(pk__in=[])
+
+
+def open_submissions(periods: Mapping[int, dt.date]) -> dict[int, Reading]:
+    """The open submission of each meter (meter id → its period) that has one."""
+    if not periods:
+        return {}
+    readings = Reading.objects.filter(_by_period(periods, open_submission))
     return {reading.meter_id: reading for reading in readings}
 
 
 def meters_with_facts(
-    account_id: int, today: dt.date, *, since: dt.date, period: dt.date
+    account_id: int, today: dt.date, *, since: dt.date, period_of: Callable[[Meter], dt.date]
 ) -> tuple[list[Meter], MeterFacts]:
     """``active_meters`` and, per meter, its accepted readings since ``since``, the last of
-    them, and the unanswered customer submission of ``period``. The last accepted reading of a
-    meter not read since ``since`` needs ``MeterFacts.complete``."""
+    them, and the unanswered customer submission of its period (``period_of(meter)``: the
+    period of its supplier's window). The last accepted reading of a meter not read since
+    ``since`` needs ``MeterFacts.complete``."""
     meters = active_meters(account_id, today)
     facts = MeterFacts(history=defaultdict(list), last={}, open={})
     if not meters:
         return meters, facts
     by_id = {meter.pk: meter for meter in meters}
+    periods = {meter.pk: period_of(meter) for meter in meters}
     readings = Reading.objects.filter(
-        Q(status__in=ACCEPTED, taken_on__gte=since) | open_submission(period),
+        Q(status__in=ACCEPTED, taken_on__gte=since) | _by_period(periods, open_submission),
         meter_id__in=by_id,
     ).order_by("meter_id", "taken_on", "submitted_at", "pk")
     for reading in readings:
@@ -116,18 +134,27 @@ def meters_with_facts(
     return meters, facts
 
 
-def entered(meter_ids: Sequence[int], period: dt.date) -> dict[int, Reading]:
-    """The latest customer submission of ``period`` per meter, whatever billing said."""
-    return _latest(Reading.objects.filter(period=period, source__in=CUSTOMER_SOURCES), meter_ids)
+def entered(periods: Mapping[int, dt.date]) -> dict[int, Reading]:
+    """The latest customer submission per meter (meter id → its period) of its period,
+    whatever billing said."""
+    submitted = Reading.objects.filter(
+        _by_period(periods, lambda period: Q(period=period, source__in=CUSTOMER_SOURCES))
+    )
+    return _latest(submitted, list(periods))
 
 
 @dataclass
 class MeterRow:
-    """A line of the submission page."""
+    """A line of the submission page: the meter, its supplier's window, its readings."""
 
     meter: Meter
+    window: WindowState
     last: Reading | None
     entered: Reading | None
+
+    @property
+    def verification_overdue(self) -> bool:
+        return self.meter.verification_overdue_on(self.window.today)
 
     @property
     def zones(self) -> list[tuple[int, str]]:
@@ -137,12 +164,17 @@ class MeterRow:
         return [(i, str(zone.label)) for i, zone in enumerate(self.meter.zone_list, start=1)]
 
 
-def submission_rows(account_id: int, period: dt.date, today: dt.date) -> list[MeterRow]:
+def submission_rows(account_id: int, today: dt.date, windows: Windows) -> list[MeterRow]:
+    """The account's meters in service, each with its supplier's window, its last accepted
+    reading and what the customer entered for the window's period."""
     meters = active_meters(account_id, today)
-    ids = [m.pk for m in meters]
-    last = last_accepted(ids)
-    current = entered(ids, period)
-    return [MeterRow(meter=m, last=last.get(m.pk), entered=current.get(m.pk)) for m in meters]
+    by_meter = {m.pk: windows.of(m.supplier) for m in meters}
+    last = last_accepted(list(by_meter))
+    current = entered({meter_id: window.period for meter_id, window in by_meter.items()})
+    return [
+        MeterRow(meter=m, window=by_meter[m.pk], last=last.get(m.pk), entered=current.get(m.pk))
+        for m in meters
+    ]
 
 
 @dataclass

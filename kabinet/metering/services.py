@@ -18,17 +18,18 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kabinet.billing import versions
-from kabinet.billing.models import AccountLink
+from kabinet.billing.models import AccountLink, Supplier
 from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
 from kabinet.core.uploads import IMAGES_AND_PDF, check_upload, private_storage, store_upload
 from kabinet.identity.models import User
-from kabinet.metering import selectors, windows
+from kabinet.metering import selectors
 from kabinet.metering.models import Meter, Reading
-from kabinet.metering.windows import WindowState, supplier_zone, window_state
+from kabinet.metering.windows import Windows, WindowState, closed_message
 
 # A lower value counts as a roll-over past the digit capacity only if what it implies was used
 # since the last reading is less than this share of the capacity: 999 950 → 30 on a six-digit
@@ -101,21 +102,32 @@ class ReadingsError(ServiceError):
 
 @dataclass
 class PlannedReading:
-    """One meter's values as they will be saved, with what was found about them."""
+    """One meter's values as they will be saved, with what was found about them.
+
+    ``window`` is the meter's own supplier's: the reading is for its period and taken on its
+    date (``window.today``, in that supplier's zone)."""
 
     meter: Meter
+    window: WindowState
     values: list[Decimal]
     previous: Reading | None
     replaces: Reading | None
     rollover: bool = False
     jump: bool = False
+    verification_overdue: bool = False
 
 
 @dataclass
 class Plan:
+    """What a submission would save. ``window`` is the one the page names: that of the first
+    meter sent (usually all share one supplier), else the account's supplier's."""
+
     window: WindowState
-    taken_on: dt.date
     readings: list[PlannedReading] = field(default_factory=list)
+
+    @property
+    def periods(self) -> list[dt.date]:
+        return sorted({planned.window.period for planned in self.readings})
 
 
 def show(value: Decimal, meter: Meter) -> str:
@@ -277,19 +289,29 @@ def check_readings(
     Returns what would be saved; raises ``ReadingsError`` listing every problem. A meter with all
     zones empty is left out (a customer may send some meters now and others later); a meter that
     is not an active meter of this account is ``meter_not_found`` whoever it belongs to.
+
+    Each meter is checked against its own supplier's window and settings (an agent's account
+    may have meters of several suppliers): ``window_closed`` for the meter when only its window
+    is closed, for the whole submission when every meter's is. A meter past its verification
+    date is ``verification_overdue`` where its supplier refuses such readings, and is flagged
+    on the reading where it takes them.
     """
     account = link.account
-    moment = moment or windows.now()
-    window = window_state(account.supplier, moment)
-    taken_on = moment.astimezone(supplier_zone(account.supplier)).date()
-    plan = Plan(window=window, taken_on=taken_on)
+    open_windows = Windows(moment)
+    plan = Plan(window=open_windows.of(account.supplier))
     if account.automatic_readings:
         raise ReadingsError([Problem("automatic_meter", automatic_message())])
-    if not window.accepts:
-        raise ReadingsError([Problem("window_closed", closed_message(window))])
+    today = plan.window.today
     in_service, facts = selectors.meters_with_facts(
-        account.pk, taken_on, since=taken_on - dt.timedelta(days=400), period=window.period
+        account.pk,
+        today,
+        since=today - dt.timedelta(days=400),
+        period_of=lambda meter: open_windows.of(meter.supplier).period,
     )
+    candidates = [open_windows.of(meter.supplier) for meter in in_service] or [plan.window]
+    if not any(window.accepts for window in candidates):
+        soonest = min(candidates, key=lambda window: window.opens_at)
+        raise ReadingsError([Problem("window_closed", closed_message(soonest))])
     meters = {m.pk: m for m in in_service}
     problems: list[Problem] = []
     wanted: list[tuple[Meter, list[Decimal]]] = []
@@ -309,6 +331,13 @@ def check_readings(
             continue
         if meter.is_automatic:
             problems.append(Problem("automatic_meter", automatic_message(), meter.pk))
+            continue
+        window = open_windows.of(meter.supplier)
+        if not window.accepts:
+            problems.append(Problem("window_closed", closed_message(window), meter.pk))
+            continue
+        if refuses_overdue(meter, window):
+            problems.append(Problem("verification_overdue", overdue_refusal(meter), meter.pk))
             continue
         if any(t.strip() for t in texts[meter.zones :]):
             problems.append(
@@ -343,18 +372,23 @@ def check_readings(
             Problem("nothing_to_send", _("Введите показания хотя бы одного прибора учёта."))
         )
     facts.complete([meter.pk for meter, _values in wanted])
+    if wanted:
+        plan.window = open_windows.of(wanted[0][0].supplier)
     for meter, parsed in wanted:
+        window = open_windows.of(meter.supplier)
         planned = PlannedReading(
             meter=meter,
+            window=window,
             values=parsed,
             previous=facts.last.get(meter.pk),
             replaces=facts.open.get(meter.pk),
+            verification_overdue=meter.verification_overdue_on(window.today),
         )
         problems += _compare(
             planned,
             facts.history.get(meter.pk, []),
-            jump_factor=account.supplier.readings_jump_factor,
-            today=taken_on,
+            jump_factor=meter.supplier.readings_jump_factor,
+            today=window.today,
             confirm_rollover=confirm_rollover,
             confirm_jump=confirm_jump,
         )
@@ -371,25 +405,40 @@ def automatic_message() -> str:
     )
 
 
-def closed_message(window: WindowState) -> str:
-    until = (
-        _(" (до %(time)s)") % {"time": window.close_time.strftime("%H:%M")}
-        if window.close_time
-        else ""
+def refuses_overdue(meter: Meter, window: WindowState) -> bool:
+    """The meter is past its verification date and its supplier takes no readings until the
+    meter is verified."""
+    return (
+        meter.supplier.readings_overdue_verification == Supplier.OverdueVerification.REFUSE
+        and meter.verification_overdue_on(window.today)
     )
+
+
+def overdue_refusal(meter: Meter) -> str:
     return _(
-        "Приём показаний закрыт. Показания принимаются с %(first)s по %(last)s число%(until)s. "
-        "До открытия приёма осталось дней: %(days)s."
-    ) % {
-        "first": window.first_day,
-        "last": window.last_day,
-        "until": until,
-        "days": window.days_until_open,
-    }
+        "Истёк срок поверки прибора учёта № %(serial)s (поверка до %(date)s). Передать "
+        "показания можно после поверки."
+    ) % {"serial": meter.serial_number, "date": _due(meter)}
+
+
+def overdue_warning(meter: Meter) -> str:
+    """What the customer reads before sending a reading of an overdue meter its supplier takes."""
+    return _(
+        "Истёк срок поверки прибора учёта (поверка до %(date)s). Показания будут переданы с "
+        "отметкой об этом: поставщик может начислить плату не по ним, а по среднему расходу "
+        "или нормативу. Закажите поверку прибора."
+    ) % {"date": _due(meter)}
+
+
+def _due(meter: Meter) -> str:
+    return date_format(meter.verification_due, "d.m.Y") if meter.verification_due else ""
 
 
 @dataclass(frozen=True)
 class Submission:
+    """What a submission saved. ``period`` is the plan's window's; each reading has its own
+    (meters of suppliers with different windows)."""
+
     period: dt.date
     readings: list[Reading]
     replaced: int
@@ -427,6 +476,7 @@ _REPLACED = [
     "submitted_by",
     "rollover_confirmed",
     "jump_confirmed",
+    "verification_overdue",
 ]
 
 
@@ -491,19 +541,20 @@ def submit_readings(
     for planned in plan.readings:
         padded = [*planned.values, None, None][:3]
         reading = Reading(
-            meter=planned.meter,  # already loaded, with its service
-            period=plan.window.period,
+            meter=planned.meter,  # already loaded, with its service and supplier
+            period=planned.window.period,
             source=Reading.Source.PORTAL,
             status=Reading.Status.RECEIVED,
             value_1=padded[0],
             value_2=padded[1],
             value_3=padded[2],
             account_number=link.account.number_display or link.account.number,
-            taken_on=plan.taken_on,
+            taken_on=planned.window.today,
             submitted_at=now,
             submitted_by=user,
             rollover_confirmed=planned.rollover,
             jump_confirmed=planned.jump,
+            verification_overdue=planned.verification_overdue,
         )
         if photo_name:
             reading.photo.name = photo_name
@@ -518,7 +569,7 @@ def submit_readings(
             # that row is the open submission now, and this one replaces it.
             for reading in readings:
                 reading.pk = None
-            known = selectors.open_submissions([r.meter_id for r in readings], plan.window.period)
+            known = selectors.open_submissions({r.meter_id: r.period for r in readings})
             replaced = _write(user, link, readings, known, plan.window.period, bool(photo_name))
     except BaseException:
         # Nothing was written; the stored file must not outlive the rows it was for.
@@ -550,8 +601,10 @@ def _write(
                     "id": r.pk,
                     "meter": r.meter_id,
                     "values": [format(v, f".{r.meter.fraction_digits}f") for v in r.values],
+                    "period": r.period.isoformat(),
                     "rollover": r.rollover_confirmed,
                     "jump": r.jump_confirmed,
+                    "verification_overdue": r.verification_overdue,
                 }
                 for r in readings
             ],

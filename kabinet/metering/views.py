@@ -27,11 +27,46 @@ from kabinet.metering import selectors, services, windows
 from kabinet.metering.forms import HistoryForm, ReportForm, posted_values
 from kabinet.metering.models import Reading
 from kabinet.metering.services import Plan, Problem, ReadingsError
-from kabinet.metering.windows import supplier_zone, window_state
+from kabinet.metering.windows import Windows, WindowState, supplier_zone
 
 
 def _today(link: AccountLink) -> dt.date:
     return windows.now().astimezone(supplier_zone(link.account.supplier)).date()
+
+
+def _window_notices(
+    rows: list[selectors.MeterRow], account_window: WindowState
+) -> list[dict[str, Any]]:
+    """What the page says about the readings windows: one notice per supplier of the meters (the
+    account's own supplier's when it has none), named only when there are several."""
+    by_supplier: dict[int, tuple[str, WindowState]] = {}
+    for row in rows:
+        by_supplier.setdefault(row.meter.supplier_id, (row.meter.supplier.short_name, row.window))
+    found = list(by_supplier.values()) or [("", account_window)]
+    return [
+        {
+            "supplier": name if len(found) > 1 else "",
+            "window": window,
+            "accepts": window.accepts,
+            "message": windows.closed_rule(window)
+            if not window.accepts
+            else windows.status_message(window),
+            "countdown": None if window.accepts else windows.countdown(window),
+        }
+        for name, window in found
+    ]
+
+
+def _line_state(row: selectors.MeterRow, automatic_account: bool) -> str:
+    """How the page offers a meter: ``input``, or why not (``automatic``, ``closed``,
+    ``refused`` for a meter past its verification date whose supplier takes no readings)."""
+    if automatic_account or row.meter.is_automatic:
+        return "automatic"
+    if not row.window.accepts:
+        return "closed"
+    if services.refuses_overdue(row.meter, row.window):
+        return "refused"
+    return "input"
 
 
 def _nth_text(texts: list[str], position: int) -> str:
@@ -55,10 +90,12 @@ def _form_page(
     error: ReadingsError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    window = window_state(link.account.supplier)
-    rows = selectors.submission_rows(link.account_id, window.period, _today(link))
+    open_windows = Windows()
+    account_window = open_windows.of(link.account.supplier)
+    rows = selectors.submission_rows(link.account_id, account_window.today, open_windows)
     errors = error.by_field() if error else {}
     values = values or {}
+    automatic_account = link.account.automatic_readings
     lines = [
         {
             "row": row,
@@ -75,7 +112,14 @@ def _form_page(
                 for position, label in row.zones
             ],
             "errors": errors.get(f"m{row.meter.pk}", []),
-            "manual": not row.meter.is_automatic,
+            "state": _line_state(row, automatic_account),
+            "overdue": (
+                services.overdue_refusal(row.meter)
+                if services.refuses_overdue(row.meter, row.window)
+                else services.overdue_warning(row.meter)
+            )
+            if row.verification_overdue
+            else "",
         }
         for row in rows
     ]
@@ -90,14 +134,11 @@ def _form_page(
             request,
             link,
             subtab="submit",
-            window=window,
+            notices=_window_notices(rows, account_window),
             lines=lines,
             general_errors=general,
-            any_manual=any(line["manual"] for line in lines),
-            closed_message=None if window.accepts else services.closed_message(window),
-            automatic_message=services.automatic_message()
-            if link.account.automatic_readings
-            else None,
+            any_input=any(line["state"] == "input" for line in lines),
+            automatic_message=services.automatic_message() if automatic_account else None,
         ),
         status=status,
     )
@@ -132,6 +173,8 @@ def _confirm_page(
                     for i, value in enumerate(planned.values)
                 ],
                 "replaces": planned.replaces,
+                "period": planned.window.period,
+                "overdue": services.overdue_warning(meter) if planned.verification_overdue else "",
             }
         )
     hidden = [
@@ -147,6 +190,7 @@ def _confirm_page(
             link,
             subtab="submit",
             plan=plan,
+            several_periods=len(plan.periods) > 1,
             lines=lines,
             hidden=hidden,
             ask_rollover=any(p.rollover for p in plan.readings),

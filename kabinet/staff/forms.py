@@ -351,6 +351,12 @@ class SupplierSettingsForm(StyledModelForm):
     class Meta:
         model = Supplier
         fields = list(services.SUPPLIER_SETTINGS)
+        help_texts = {
+            "readings_overdue_verification": _(
+                "Прибор с истёкшим сроком поверки считается неисправным. Принятые показания "
+                "уходят в биллинг с отметкой verification_overdue."
+            ),
+        }
         error_messages = {
             "email": {"invalid": _("Введите правильный адрес e-mail.")},
         }

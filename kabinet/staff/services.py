@@ -151,6 +151,7 @@ SUPPLIER_SETTINGS = (
     "readings_close_time",
     "readings_strict",
     "readings_jump_factor",
+    "readings_overdue_verification",
     "link_by_code",
     "link_by_bill_total",
     "link_by_surname_flat",

@@ -15,11 +15,11 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from kabinet.billing.models import Account, AccountLink
+from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.identity.models import User
 from kabinet.identity.services.tokens import issue_token
 from kabinet.metering.models import Meter, Reading
-from tests.factories import make_account, make_customer, make_meter, make_reading
+from tests.factories import make_account, make_customer, make_meter, make_reading, make_supplier
 from tests.metering.conftest import (  # noqa: F401 - fixtures shared with tests/metering
     Clock,
     accepted,
@@ -268,3 +268,113 @@ def test_every_readings_endpoint_is_404_for_another_user(
     }
     walked = {(m, a.replace(f"{API}/{account.pk}/", f"{API}/{{account_id}}/")) for m, a, _ in calls}
     assert ours == OPERATIONS == walked
+
+
+def test_each_meter_comes_with_its_own_suppliers_window_in_its_zone(
+    clock: Clock, client: Client, headers: dict[str, Any], account: Account, day_night: Meter
+) -> None:
+    tomsk = make_supplier(
+        short_name="Томскводоканал",
+        time_zone="Asia/Tomsk",
+        readings_first_day=1,
+        readings_last_day=10,
+        readings_close_time=dt.time(18, 0),
+    )
+    make_meter(account, supplier=tomsk, serial_number="TOM-1")
+
+    body = client.get(f"{API}/{account.pk}/meters", **headers).json()
+
+    by_serial = {m["serial_number"]: m for m in body["meters"]}
+    own, other = by_serial["007017945"]["window"], by_serial["TOM-1"]["window"]
+    assert (own["is_open"], own["time_zone"], own["zone_note"]) == (True, "Europe/Moscow", "")
+    assert own["message"] == (
+        "Показания принимаются с 15 по 26 число (до 17:00 последнего дня). "
+        "Приём открыт до 26.10.2026 17:00."
+    )
+    assert by_serial["TOM-1"]["supplier"] == "Томскводоканал"
+    assert (other["is_open"], other["time_zone"], other["zone_note"]) == (
+        False,
+        "Asia/Tomsk",
+        "по времени Томска",
+    )
+    assert other["opens_at"] == "2026-11-01T00:00:00+07:00"
+    assert other["closes_at"] == "2026-11-10T18:00:00+07:00"
+    assert other["message"].endswith("01.11.2026 00:00 по времени Томска.")
+    # Two suppliers: the top-level window is the account's own supplier's.
+    assert body["window"] == own
+
+    refused = send(
+        client,
+        account,
+        {"readings": [{"meter_id": by_serial["TOM-1"]["id"], "values": ["1"]}]},
+        headers,
+    )
+    assert (refused.status_code, refused.json()["code"]) == (400, "window_closed")
+    assert list(refused.json()["fields"]) == [f"meters.{by_serial['TOM-1']['id']}"]
+
+
+def test_an_account_whose_meters_all_belong_to_another_supplier_shows_that_window(
+    clock: Clock, client: Client, headers: dict[str, Any], account: Account
+) -> None:
+    yekaterinburg = make_supplier(
+        time_zone="Asia/Yekaterinburg", readings_first_day=10, readings_last_day=25
+    )
+    make_meter(account, supplier=yekaterinburg)
+
+    window = client.get(f"{API}/{account.pk}/meters", **headers).json()["window"]
+
+    assert (window["time_zone"], window["zone_note"]) == (
+        "Asia/Yekaterinburg",
+        "по времени Екатеринбурга",
+    )
+    assert window["closes_at"] == "2026-10-26T00:00:00+05:00"
+
+
+def test_an_overdue_meter_is_refused_with_a_code_where_its_supplier_wants_none(
+    clock: Clock, client: Client, headers: dict[str, Any], account: Account, day_night: Meter
+) -> None:
+    Meter.objects.filter(pk=day_night.pk).update(verification_due=dt.date(2026, 10, 1))
+    Supplier.objects.filter(pk=account.supplier_id).update(
+        readings_overdue_verification=Supplier.OverdueVerification.REFUSE
+    )
+
+    meter = client.get(f"{API}/{account.pk}/meters", **headers).json()["meters"][0]
+    response = send(
+        client,
+        account,
+        {"readings": [{"meter_id": day_night.pk, "values": ["12400", "4600"]}]},
+        headers,
+    )
+
+    message = (
+        "Истёк срок поверки прибора учёта № 007017945 (поверка до 01.10.2026). Передать "
+        "показания можно после поверки."
+    )
+    assert (meter["verification_overdue"], meter["overdue_message"]) == (True, message)
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "verification_overdue",
+        "message": message,
+        "fields": {f"meters.{day_night.pk}": [message]},
+    }
+    assert not Reading.objects.filter(source="portal").exists()
+
+
+def test_an_overdue_meter_is_accepted_flagged_where_its_supplier_takes_it(
+    clock: Clock, client: Client, headers: dict[str, Any], account: Account, day_night: Meter
+) -> None:
+    Meter.objects.filter(pk=day_night.pk).update(verification_due=dt.date(2026, 10, 1))
+
+    meter = client.get(f"{API}/{account.pk}/meters", **headers).json()["meters"][0]
+    response = send(
+        client,
+        account,
+        {"readings": [{"meter_id": day_night.pk, "values": ["12400", "4600"]}]},
+        headers,
+    )
+
+    assert meter["verification_overdue"] is True
+    assert meter["overdue_message"].startswith("Истёк срок поверки прибора учёта")
+    assert response.status_code == 201
+    assert response.json()["readings"][0]["verification_overdue"] is True
+    assert Reading.objects.get(source="portal").verification_overdue is True

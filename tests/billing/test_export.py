@@ -117,6 +117,7 @@ def test_it_writes_portal_readings_with_the_meters_fraction_digits(
         "rollover_confirmed": "0",
         "jump_confirmed": "0",
         "has_photo": "0",
+        "verification_overdue": "0",
     }
     assert read_csv(tmp_path / f"{READINGS_FILE}.csv") == [
         {
@@ -164,7 +165,7 @@ def test_it_writes_the_header_in_the_documented_column_order(
         assert handle.readline().strip() == (
             "portal_id;supplier;branch;account;meter_id;serial_number;service;taken_on;period;"
             "value_1;value_2;value_3;source;submitted_at;rollover_confirmed;jump_confirmed;"
-            "has_photo"
+            "has_photo;verification_overdue"
         )
     with (tmp_path / f"{PAYMENTS_FILE}.csv").open(encoding="utf-8") as handle:
         assert handle.readline().strip() == (
@@ -321,6 +322,27 @@ def test_it_tells_billing_what_the_customer_confirmed_and_that_a_photo_came(
     assert (row["rollover_confirmed"], row["jump_confirmed"], row["has_photo"]) == ("1", "1", "1")
 
 
+def test_it_tells_billing_which_readings_came_from_a_meter_past_its_verification_date(
+    tmp_path: Path, account: Account, service: Service
+) -> None:
+    overdue = make_reading(
+        make_meter(account, service, external_id="M-5", verification_due=dt.date(2026, 9, 30)),
+        submitted_at=msk(2026, 10, 20, 12, 0),
+        verification_overdue=True,
+    )
+    verified = make_reading(
+        make_meter(account, service, external_id="M-6"), submitted_at=msk(2026, 10, 20, 13, 0)
+    )
+
+    export(tmp_path, *OCTOBER)
+
+    rows = read_csv(tmp_path / f"{READINGS_FILE}.csv")
+    assert [(row["portal_id"], row["verification_overdue"]) for row in rows] == [
+        (str(overdue.pk), "1"),
+        (str(verified.pk), "0"),
+    ]
+
+
 def test_it_writes_json_lines_with_null_for_missing_values(
     tmp_path: Path, account: Account, service: Service
 ) -> None:
@@ -353,6 +375,7 @@ def test_it_writes_json_lines_with_null_for_missing_values(
             "rollover_confirmed": "0",
             "jump_confirmed": "0",
             "has_photo": "0",
+            "verification_overdue": "0",
         }
     ]
     payments = (tmp_path / f"{PAYMENTS_FILE}.jsonl").read_text(encoding="utf-8").splitlines()

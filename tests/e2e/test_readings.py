@@ -16,8 +16,9 @@ from pytest_django.live_server_helper import LiveServer
 from kabinet.billing.models import Account, AccountLink
 from kabinet.identity.models import User
 from kabinet.metering.models import Meter, Reading
-from tests.factories import make_meter
+from tests.factories import make_meter, make_supplier
 from tests.metering.conftest import (  # noqa: F401 - fixtures shared with tests/metering
+    MSK,
     Clock,
     accepted,
     account,
@@ -151,3 +152,54 @@ def test_outside_the_window_the_form_is_closed_with_a_countdown(
     )
     expect(page.get_by_role("button", name="Передать показания")).to_have_count(0)
     expect(page.get_by_role("textbox")).to_have_count(0)
+
+
+def test_a_tomsk_suppliers_readings_page_shows_tomsk_dates_and_times(
+    page: Page,
+    live_server: LiveServer,
+    clock: Clock,
+    customer: User,
+    link: AccountLink,
+    account: Account,
+    day_night: Meter,
+) -> None:
+    """The account's meter belongs to a Tomsk utility (UTC+7) on a Moscow site: its window opens
+    at midnight in Tomsk, 20:00 the evening before in Moscow."""
+    tomsk = make_supplier(
+        short_name="Томскэнергосбыт",
+        time_zone="Asia/Tomsk",
+        readings_first_day=10,
+        readings_last_day=25,
+        readings_close_time=dt.time(18, 0),
+    )
+    Meter.objects.filter(pk=day_night.pk).update(supplier=tomsk)
+    clock.moment = dt.datetime(2026, 12, 9, 19, 30, tzinfo=MSK)  # 23:30 on the 9th in Tomsk
+    logged_in(page, live_server, customer)
+
+    open_form(page, account)
+
+    expect(page.get_by_test_id("window")).to_contain_text(
+        "Показания принимаются с 10 по 25 число (до 18:00 по времени Томска)."
+    )
+    expect(page.get_by_test_id("countdown")).to_have_text(
+        "Приём откроется через 1 день — 10.12.2026 00:00 по времени Томска"
+    )
+    expect(page.get_by_role("textbox")).to_have_count(0)
+
+    clock.moment = dt.datetime(2026, 12, 9, 20, 0, tzinfo=MSK)  # midnight in Tomsk
+    page.reload()
+
+    expect(page.get_by_test_id("window")).to_contain_text(
+        "Приём открыт до 25.12.2026 18:00 по времени Томска."
+    )
+    row = page.locator("tr", has_text="007017945")
+    row.get_by_label("День").fill("12400")
+    row.get_by_label("Ночь").fill("4600")
+    page.get_by_role("button", name="Передать показания").click()
+    expect(page.get_by_test_id("to-send")).to_contain_text("День: 12 400,0 кВт·ч")
+    page.get_by_role("button", name="Продолжить").click()
+
+    expect(page.locator(".messages")).to_contain_text("Показания переданы")
+    reading = Reading.objects.get(source="portal")
+    # Taken on the Tomsk date, for the Tomsk window's month.
+    assert (reading.taken_on, reading.period) == (dt.date(2026, 12, 10), dt.date(2026, 12, 1))

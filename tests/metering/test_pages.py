@@ -13,11 +13,18 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from kabinet.billing.models import Account, AccountLink
+from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.identity.models import User
 from kabinet.metering.models import Meter, Reading
-from tests.factories import make_account, make_customer, make_link, make_meter, make_reading
-from tests.metering.conftest import OCT, Clock, accepted
+from tests.factories import (
+    make_account,
+    make_customer,
+    make_link,
+    make_meter,
+    make_reading,
+    make_supplier,
+)
+from tests.metering.conftest import MSK, OCT, Clock, accepted
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +375,119 @@ def test_the_report_shows_readings_at_both_ends_of_the_range(
         client_in.get(url("report", account), {"date_from": "2026-09-30", "date_to": "2026-07-01"})
     )
     assert "Конец периода раньше его начала" in reversed_range
+
+
+# --- each meter's own supplier: its window in its zone, its rule for overdue meters -------------
+
+
+def tomsk_supplier(**kwargs: Any) -> Supplier:
+    return make_supplier(
+        short_name="Томскводоканал",
+        time_zone="Asia/Tomsk",
+        readings_first_day=kwargs.pop("first", 1),
+        readings_last_day=kwargs.pop("last", 10),
+        readings_close_time=dt.time(18, 0),
+        **kwargs,
+    )
+
+
+def test_a_tomsk_suppliers_window_is_shown_in_tomsk_time(
+    clock: Clock, client: Client, customer: User
+) -> None:
+    account = make_account(tomsk_supplier(), number="TOM-700")
+    make_link(customer, account)
+    make_meter(account, serial_number="TOM-1")
+    client.force_login(customer)
+    # 20:00 on 31 October in Moscow is midnight of 1 November in Tomsk: the window opens.
+    clock.moment = dt.datetime(2026, 10, 31, 20, 0, tzinfo=MSK)
+
+    page = text(client.get(url("submit", account)))
+
+    assert "Приём открыт до 10.11.2026 18:00 по времени Томска." in page
+
+    clock.moment = dt.datetime(2026, 10, 31, 19, 59, tzinfo=MSK)
+    page = text(client.get(url("submit", account)))
+
+    assert "Показания принимаются с 1 по 10 число (до 18:00 по времени Томска)." in page
+    # Not «31.10.2026»: that is the Moscow date of Tomsk's midnight.
+    assert "Приём откроется через 1 день — 01.11.2026 00:00 по времени Томска" in page
+
+
+def test_meters_of_two_suppliers_each_show_their_own_window(
+    clock: Clock, client_in: Client, account: Account, day_night: Meter
+) -> None:
+    tomsk_meter = make_meter(account, supplier=tomsk_supplier(), serial_number="TOM-1")
+
+    page = text(client_in.get(url("submit", account)))
+
+    assert "СУЭСК" in page
+    assert "Томскводоканал" in page
+    assert "Приём открыт до 26.10.2026 17:00." in page
+    assert "Приём откроется через 12 дн. — 01.11.2026 00:00 по времени Томска" in page
+    assert f'name="m{day_night.pk}_z1"' in page
+    assert f'name="m{tomsk_meter.pk}_z1"' not in page
+    row = re.search(r'<tr data-meter="TOM-1">(.*?)</tr>', page)
+    assert row is not None
+    assert "Приём закрыт" in row.group(1)
+
+
+def test_a_single_supplier_is_not_named_above_its_window(
+    clock: Clock, client_in: Client, account: Account, day_night: Meter
+) -> None:
+    page = text(client_in.get(url("submit", account)))
+    assert '<p class="mb-1 fw-semibold">СУЭСК</p>' not in page
+
+
+def test_an_overdue_meter_is_warned_about_before_sending_and_sent_flagged(
+    clock: Clock, client_in: Client, account: Account, day_night: Meter
+) -> None:
+    Meter.objects.filter(pk=day_night.pk).update(verification_due=dt.date(2026, 10, 1))
+    warning = (
+        "Истёк срок поверки прибора учёта (поверка до 01.10.2026). Показания будут переданы "
+        "с отметкой об этом"
+    )
+    values = {f"m{day_night.pk}_z1": "12400", f"m{day_night.pk}_z2": "4600"}
+
+    form = text(client_in.get(url("submit", account)))
+    confirmation = text(client_in.post(url("confirm", account), values))
+    client_in.post(url("submit", account), {**values, "send": "1"})
+
+    assert warning in form
+    assert f'name="m{day_night.pk}_z1"' in form
+    assert warning in confirmation
+    reading = Reading.objects.get(source="portal")
+    assert reading.verification_overdue is True
+    # Staff find such readings in the admin by the flag.
+    make_reading(day_night, period=dt.date(2026, 9, 1), taken_on=dt.date(2026, 9, 20))
+    staff = Client()
+    staff.force_login(make_customer(is_staff=True, is_superuser=True))
+    listed = staff.get(
+        reverse("admin:metering_reading_changelist"), {"verification_overdue__exact": "1"}
+    )
+    assert [r.pk for r in listed.context["cl"].result_list] == [reading.pk]
+
+
+def test_an_overdue_meter_of_a_refusing_supplier_takes_no_input(
+    clock: Clock, client_in: Client, account: Account, supplier: Supplier, day_night: Meter
+) -> None:
+    Supplier.objects.filter(pk=supplier.pk).update(
+        readings_overdue_verification=Supplier.OverdueVerification.REFUSE
+    )
+    Meter.objects.filter(pk=day_night.pk).update(verification_due=dt.date(2026, 10, 1))
+    refusal = (
+        "Истёк срок поверки прибора учёта № 007017945 (поверка до 01.10.2026). Передать "
+        "показания можно после поверки."
+    )
+
+    form = text(client_in.get(url("submit", account)))
+    response = client_in.post(
+        url("submit", account),
+        {f"m{day_night.pk}_z1": "12400", f"m{day_night.pk}_z2": "4600", "send": "1"},
+    )
+
+    assert refusal in form
+    assert f'name="m{day_night.pk}_z1"' not in form
+    assert "Передать показания</button>" not in form
+    assert response.status_code == 400
+    assert refusal in text(response)
+    assert not Reading.objects.filter(source="portal").exists()

@@ -107,8 +107,10 @@ def test_it_saves_both_zones_for_the_window_period_with_todays_date(
                 "id": reading.pk,
                 "meter": day_night.pk,
                 "values": ["12400.5", "4600.0"],
+                "period": "2026-10-01",
                 "rollover": False,
                 "jump": False,
+                "verification_overdue": False,
             }
         ],
         "replaced": 0,
@@ -273,7 +275,7 @@ def test_the_window_closed_refuses_with_the_days_until_it_opens(
 
     assert error.code == "window_closed"
     assert "с 15 по 26 число (до 17:00)" in error.message
-    assert "осталось дней: 20" in error.message
+    assert "Приём откроется через 20 дн. — 15.11.2026" in error.message
 
 
 def test_meters_read_remotely_take_no_manual_readings(

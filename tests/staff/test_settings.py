@@ -23,6 +23,7 @@ def form_data(supplier: Supplier, **changes: Any) -> dict[str, Any]:
         "readings_close_time": "",
         "readings_strict": "on" if supplier.readings_strict else "",
         "readings_jump_factor": str(supplier.readings_jump_factor),
+        "readings_overdue_verification": supplier.readings_overdue_verification,
         "link_by_code": "on" if supplier.link_by_code else "",
         "link_by_bill_total": "on" if supplier.link_by_bill_total else "",
         "link_by_surname_flat": "",
@@ -62,6 +63,24 @@ def test_a_change_is_saved_and_audited_with_before_and_after() -> None:
     }
 
 
+def test_staff_choose_whether_overdue_meters_may_send_readings_and_it_is_audited() -> None:
+    supplier = make_supplier()
+    assert supplier.readings_overdue_verification == Supplier.OverdueVerification.ACCEPT
+    client = staff_client(make_staff(supplier))
+    url = f"/staff/suppliers/{supplier.pk}/"
+    assert "Показания прибора с истёкшим сроком поверки" in client.get(url).text
+
+    response = client.post(url, form_data(supplier, readings_overdue_verification="refuse"))
+
+    assert response.status_code == 302
+    supplier.refresh_from_db()
+    assert supplier.readings_overdue_verification == Supplier.OverdueVerification.REFUSE
+    entry = AuditEntry.objects.get(action="staff.supplier_settings_updated")
+    assert entry.data["changes"] == {
+        "readings_overdue_verification": {"before": "accept", "after": "refuse"}
+    }
+
+
 def test_saving_without_changes_writes_no_audit_row() -> None:
     supplier = make_supplier()
     staff_client(make_staff(supplier)).post(f"/staff/suppliers/{supplier.pk}/", form_data(supplier))
@@ -84,6 +103,7 @@ def test_saving_without_changes_writes_no_audit_row() -> None:
             "Оставьте хотя бы один контрольный вопрос",
         ),
         ({"email": "не адрес"}, "Введите правильный адрес e-mail."),
+        ({"readings_overdue_verification": "maybe"}, "Выберите корректный вариант."),
     ],
     ids=lambda v: str(v)[:30],
 )
