@@ -195,3 +195,14 @@ def test_the_receipt_phone_is_the_first_valid_number_in_e164_digits(
     phone: str, expected: str
 ) -> None:
     assert Supplier(phone=phone).receipt_phone == expected
+
+
+def test_the_admin_shows_the_receipt_settings_of_a_supplier(admin_client: Any) -> None:
+    supplier = make_supplier()
+
+    page = admin_client.get(f"/admin/billing/supplier/{supplier.pk}/change/")
+
+    content = page.content.decode()
+    for name in ("receipt_vat_code", "receipt_is_merchant", "receipt_agent_type"):
+        assert f'name="{name}"' in content
+    assert '<option value="11">НДС 22%</option>' in content
