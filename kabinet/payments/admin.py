@@ -23,7 +23,14 @@ from kabinet.core.admin_base import (
 from kabinet.core.admin_columns import account_columns, money_column
 from kabinet.core.money import format_rubles
 from kabinet.payments.forms import RefundForm
-from kabinet.payments.models import Payment, PaymentEvent, PaymentSplit, Refund, SandboxPayment
+from kabinet.payments.models import (
+    Payment,
+    PaymentEvent,
+    PaymentSplit,
+    Refund,
+    RefundSplit,
+    SandboxPayment,
+)
 from kabinet.payments.services import PaymentError, refund_payment
 
 
@@ -202,6 +209,36 @@ class PaymentAdmin(AccountSearchModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Money received is never lost from the record; a refund is a status.
         return False
+
+
+class RefundSplitInline(admin.TabularInline):
+    model = RefundSplit
+    fields = ("payment_split", "amount")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyModelAdmin, LargeTableModelAdmin):
+    """Refunds as billing gets them: made from a payment's page, never edited here."""
+
+    list_display = (
+        "refunded_at",
+        "payment",
+        money_column(Refund, "amount"),
+        "status",
+        "origin",
+        "provider_refund_id",
+        "actor",
+    )
+    list_filter = ("status", "origin", "refunded_at")
+    search_fields = ("=payment__id", "=payment__provider_payment_id", "=provider_refund_id")
+    list_select_related = ("payment", "actor")
+    inlines = [RefundSplitInline]
 
 
 @admin.register(PaymentEvent)
