@@ -403,8 +403,9 @@ YOOKASSA_NOTIFY_NETWORKS = env_list(
     "185.71.76.0/27,185.71.77.0/27,77.75.153.0/25,77.75.156.11,77.75.156.35,"
     "77.75.154.128/25,2a02:5180::/32",
 )
-# 54-FZ receipt data: the VAT code of every item and the agent type of a utility collecting
-# for its suppliers.
+# 54-FZ receipt data is per supplier now (Supplier.receipt_*, set in the admin and staff
+# settings). These two are read once, by billing migration 0007, to give existing suppliers
+# what the global setting used to send.
 YOOKASSA_VAT_CODE = env_int("YOOKASSA_VAT_CODE", 1)
 YOOKASSA_AGENT_TYPE = env_str("YOOKASSA_AGENT_TYPE", "payment_agent")
 PAYMENT_NOTIFY_LIMIT_PER_MINUTE = env_int("PAYMENT_NOTIFY_LIMIT_PER_MINUTE", 600)

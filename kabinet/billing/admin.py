@@ -115,6 +115,10 @@ class SupplierAdmin(VersionedAdmin):
         ),
         (_("Оплата"), {"fields": ("approved_for_payment", "min_payment")}),
         (
+            _("Чек об оплате (54-ФЗ)"),
+            {"fields": ("receipt_vat_code", "receipt_is_merchant", "receipt_agent_type")},
+        ),
+        (
             _("Контрольные вопросы при привязке счёта"),
             {"fields": ("link_by_code", "link_by_bill_total", "link_by_surname_flat")},
         ),

@@ -7,9 +7,12 @@ Every record that billing sends has a natural key (supplier code + account numbe
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
+import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -48,6 +51,33 @@ class Supplier(models.Model):
     class OverdueVerification(models.TextChoices):
         ACCEPT = "accept", _("принимать с отметкой для биллинга")
         REFUSE = "refuse", _("не принимать до поверки")
+
+    class VatCode(models.IntegerChoices):
+        """VAT of a receipt item (54-FZ tag 1199) as YooKassa codes it in ``vat_code``."""
+
+        NO_VAT = 1, _("Без НДС")
+        VAT_0 = 2, _("НДС 0%")
+        VAT_10 = 3, _("НДС 10%")
+        VAT_20 = 4, _("НДС 20%")
+        VAT_10_110 = 5, _("НДС по расчётной ставке 10/110")
+        VAT_20_120 = 6, _("НДС по расчётной ставке 20/120")
+        VAT_5 = 7, _("НДС 5%")
+        VAT_7 = 8, _("НДС 7%")
+        VAT_5_105 = 9, _("НДС по расчётной ставке 5/105")
+        VAT_7_107 = 10, _("НДС по расчётной ставке 7/107")
+        VAT_22 = 11, _("НДС 22%")
+        VAT_22_122 = 12, _("НДС по расчётной ставке 22/122")
+
+    class AgentType(models.TextChoices):
+        """Who the merchant is for this supplier on a receipt (54-FZ tag 1222, ``agent_type``)."""
+
+        PAYMENT_AGENT = "payment_agent", _("Платёжный агент")
+        PAYMENT_SUBAGENT = "payment_subagent", _("Платёжный субагент")
+        BANKING_PAYMENT_AGENT = "banking_payment_agent", _("Банковский платёжный агент")
+        BANKING_PAYMENT_SUBAGENT = "banking_payment_subagent", _("Банковский платёжный субагент")
+        ATTORNEY = "attorney", _("Поверенный")
+        COMMISSIONER = "commissioner", _("Комиссионер")
+        AGENT = "agent", _("Агент")
 
     code = models.SlugField(
         _("код в биллинге"),
@@ -124,6 +154,26 @@ class Supplier(models.Model):
     )
     # Set by staff only; imports never touch it.
     approved_for_payment = models.BooleanField(_("разрешена онлайн-оплата"), default=True)
+    # Fiscal receipts (54-FZ) of card payments: one supplier may be on VAT and another on the
+    # simplified regime, and the merchant of the shop is no agent for its own services.
+    receipt_vat_code = models.PositiveSmallIntegerField(
+        _("ставка НДС в чеке"), choices=VatCode.choices, default=VatCode.NO_VAT
+    )
+    receipt_is_merchant = models.BooleanField(
+        _("поставщик сам принимает оплату"),
+        default=False,
+        help_text=_(
+            "Отметьте, если магазин в платёжном сервисе открыт на этого поставщика: тогда в "
+            "чеке он не указывается как принципал агента."
+        ),
+    )
+    receipt_agent_type = models.CharField(
+        _("признак агента в чеке"),
+        max_length=32,
+        choices=AgentType.choices,
+        default=AgentType.PAYMENT_AGENT,
+        help_text=_("Кем выступает магазин при приёме оплаты за этого поставщика."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -142,10 +192,46 @@ class Supplier(models.Model):
             models.CheckConstraint(
                 condition=Q(min_payment__gte=0), name="supplier_min_payment_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(receipt_vat_code__gte=1) & Q(receipt_vat_code__lte=12),
+                name="supplier_receipt_vat_code_known",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.short_name
+
+    @property
+    def receipt_phone(self) -> str:
+        """The phone a receipt names for this supplier (tag 1171): E.164 digits without «+».
+
+        ``phone`` is printed on bills as typed and may list several numbers («+7 (4752)
+        72-03-03, доб. 2»); the first one that is a valid number is taken. Empty when none is.
+        """
+        for chunk in re.split(r"[,;]|доб", self.phone):
+            try:
+                number = phonenumbers.parse(chunk.strip(), "RU")
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                return phonenumbers.format_number(
+                    number, phonenumbers.PhoneNumberFormat.E164
+                ).removeprefix("+")
+        return ""
+
+    def clean(self) -> None:
+        super().clean()
+        # An agent's receipt must name the supplier's phone; a typo would only show up as a
+        # receipt the tax service rejects.
+        if self.phone and not self.receipt_is_merchant and not self.receipt_phone:
+            raise ValidationError(
+                {
+                    "phone": _(
+                        "Укажите телефон в виде +7 4752 72-03-03: он передаётся в чеке "
+                        "об оплате (тег 1171)."
+                    )
+                }
+            )
 
 
 class Branch(models.Model):

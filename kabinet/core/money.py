@@ -10,6 +10,7 @@ can be typed back into it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -131,3 +132,28 @@ def plain_rubles(amount: Decimal | int, *, decimal_separator: str = ".") -> str:
         raise TypeError("money is never float")
     rounded = Decimal(amount).quantize(KOPECK, rounding=ROUND_HALF_UP) + ZERO
     return f"{rounded:f}".replace(".", decimal_separator)
+
+
+def allocate(total: Decimal, limits: Sequence[Decimal]) -> list[Decimal]:
+    """Split ``total`` over parts in proportion to ``limits``, exactly to the kopeck.
+
+    The parts add up to ``total`` and none exceeds its limit: each gets its proportional share
+    rounded down to a kopeck, and the kopecks left go one each to the parts whose share lost
+    the most in rounding (the earliest first on a tie). Refunding everything that is left
+    (``total == sum(limits)``) gives every part its whole limit. Raises ValueError for a
+    negative limit or a total above their sum.
+    """
+    kopecks = [to_kopecks(limit) for limit in limits]
+    wanted = to_kopecks(total)
+    whole = sum(kopecks)
+    if any(k < 0 for k in kopecks) or wanted < 0 or wanted > whole:
+        raise ValueError(f"cannot allocate {total} over {list(limits)}")
+    if wanted == 0:
+        return [ZERO for _limit in kopecks]
+    shares = [divmod(wanted * k, whole) for k in kopecks]
+    parts = [share for share, _rest in shares]
+    left = wanted - sum(parts)
+    by_loss = sorted(range(len(kopecks)), key=lambda i: (-shares[i][1], i))
+    for i in by_loss[:left]:
+        parts[i] += 1
+    return [(Decimal(part) / 100).quantize(KOPECK) for part in parts]

@@ -196,3 +196,45 @@ def moments(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     return since, until
+
+
+class RefundForm(forms.Form):
+    """Staff return money of a card payment: all that is left, or part of it, of one recipient
+    or of every line in proportion."""
+
+    amount = RublesField(
+        label=_("Сумма возврата, ₽"),
+        required=False,
+        help_text=_("Пусто — всё, что осталось от платежа (или от части получателя)."),
+    )
+    recipient = forms.TypedChoiceField(
+        label=_("Получатель"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Без получателя сумма делится между строками квитанции пропорционально."),
+    )
+
+    def __init__(self, *args: Any, recipients: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["recipient"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Все строки платежа")), *recipients]
+
+    def refund(self, *, payment_id: int, actor: Any) -> bool:
+        """Ask for the refund; a refusal becomes errors on the form. True when it went through."""
+        try:
+            services.refund_payment(
+                payment_id=payment_id,
+                amount=self.cleaned_data["amount"],
+                recipient_id=self.cleaned_data["recipient"],
+                actor=actor,
+            )
+        except services.PaymentError as error:
+            for name, messages in (error.fields or {}).items():
+                for message in messages:
+                    self.add_error(name if name in self.fields else None, message)
+            if not error.fields:
+                self.add_error(None, error.message)
+            return False
+        return True

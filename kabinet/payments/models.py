@@ -82,6 +82,9 @@ class Payment(models.Model):
     # The bill lines this payment paid, as they were: a later re-import never changes them.
     lines = models.JSONField(_("оплаченные строки квитанции"), null=True, blank=True)
     refunded_amount = money_field(_("возвращено, ₽"), db_default=Decimal("0.00"))
+    # The month of the bill the payment paid (none for an advance with no bill yet): billing
+    # books the money against it.
+    bill_period = models.DateField(_("период квитанции"), null=True, blank=True)
     updated_at = models.DateTimeField(_("изменён"), null=True, blank=True)
     # When a `payments` file from billing named this portal payment by its portal_id (billing's
     # own id of it is then in ``external_id``): billing has it, and the pages say «учтён
@@ -142,6 +145,11 @@ class PaymentSplit(models.Model):
         related_name="+",
     )
     amount = money_field(_("сумма, ₽"))
+    # The recipient's payment document id (ИПД) on the bill paid, as it was when paid. Billing's
+    # importer writes splits with raw SQL naming its own columns, hence the database default.
+    document_number = models.CharField(
+        _("номер документа (ИПД)"), max_length=32, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("часть платежа")
@@ -202,6 +210,91 @@ class PaymentEvent(models.Model):
     @property
     def changed(self) -> bool:
         return self.status_before != self.status_after
+
+
+class Refund(models.Model):
+    """Money of a portal payment returned to the card: billing books it as its own event.
+
+    Written «pending» before the acquirer is asked (so a crash between the two loses nothing
+    and a retry sends the same Idempotence-Key), then «succeeded» with ``refunded_at`` or
+    «canceled». Exports pick refunds by ``refunded_at``, so a refund of a payment exported
+    months ago reaches billing in the next export. Its parts (RefundSplit) say which bill lines
+    the money is taken back from and add up to ``amount``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Отправлен в банк")
+        SUCCEEDED = "succeeded", _("Выполнен")
+        CANCELED = "canceled", _("Отклонён")
+
+    class Origin(models.TextChoices):
+        STAFF = "staff", _("Сотрудник в личном кабинете")
+        ACQUIRER = "acquirer", _("В кабинете платёжного сервиса")
+
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("платёж"), on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = money_field(_("сумма, ₽"))
+    status = models.CharField(
+        _("статус"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    origin = models.CharField(_("откуда"), max_length=12, choices=Origin.choices)
+    provider_refund_id = models.CharField(
+        _("id возврата в платёжном сервисе"), max_length=64, blank=True
+    )
+    idempotency_key = models.CharField(_("ключ идемпотентности"), max_length=80, blank=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    refunded_at = models.DateTimeField(_("дата возврата"), null=True, blank=True)
+    actor = person_field(_("кто вернул"))
+
+    class Meta:
+        verbose_name = _("возврат")
+        verbose_name_plural = _("возвраты")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            # A refund the bank confirmed has its time: the export selects by it.
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | Q(refunded_at__isnull=False),
+                name="refund_succeeded_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["refunded_at"],
+                condition=Q(status="succeeded"),
+                name="refund_succeeded_at_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} −{self.amount} {self.status}"
+
+
+class RefundSplit(models.Model):
+    """The part of a refund taken back from one line (recipient and service) of the payment."""
+
+    refund = models.ForeignKey(
+        Refund, verbose_name=_("возврат"), on_delete=models.CASCADE, related_name="splits"
+    )
+    payment_split = models.ForeignKey(
+        PaymentSplit,
+        verbose_name=_("часть платежа"),
+        on_delete=models.PROTECT,
+        related_name="refund_splits",
+    )
+    amount = money_field(_("сумма, ₽"))
+
+    class Meta:
+        verbose_name = _("часть возврата")
+        verbose_name_plural = _("части возврата")
+        constraints = [
+            models.UniqueConstraint(fields=["refund", "payment_split"], name="refund_split_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_split_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.refund_id} ← {self.payment_split_id}: {self.amount}"
 
 
 class SandboxPayment(models.Model):

@@ -28,22 +28,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.billing import versions
-from kabinet.billing.models import AccountLink
+from kabinet.billing.models import AccountLink, Supplier
 from kabinet.billing.selectors import linked_account
 from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
-from kabinet.core.money import ZERO, format_rubles, parse_rubles
+from kabinet.core.money import ZERO, allocate, format_rubles, parse_rubles, to_money
 from kabinet.identity.backends import normalize_phone
 from kabinet.messaging.services import DeliveryRefused, send_email, send_sms
-from kabinet.payments.models import Payment, PaymentEvent, PaymentSplit
+from kabinet.payments.models import Payment, PaymentEvent, PaymentSplit, Refund, RefundSplit
 from kabinet.payments.providers import (
     ProviderError,
     ProviderStatus,
+    Receipt,
     ReceiptItem,
     StartRequest,
     get_provider,
 )
-from kabinet.payments.selectors import PaymentLines, payment_lines
+from kabinet.payments.selectors import PayableLine, PaymentLines, line_key, payment_lines
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +240,7 @@ def start_payment(
     lines = payment_lines(link.account)
     checked = check_payment(lines, data)
     known = lines.by_key()
+    documents = _document_numbers(lines)
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
@@ -252,7 +254,10 @@ def start_payment(
                 receipt_email=checked.receipt_email,
                 receipt_phone=checked.receipt_phone,
                 user=user,
-                lines=[known[k].snapshot(amount) for k, amount in checked.amounts.items()],
+                lines=[
+                    _snapshot(known[k], amount, documents) for k, amount in checked.amounts.items()
+                ],
+                bill_period=lines.bill.period if lines.bill is not None else None,
                 updated_at=timezone.now(),
             )
             PaymentSplit.objects.bulk_create(
@@ -261,6 +266,7 @@ def start_payment(
                     supplier=known[k].supplier,
                     service=known[k].service,
                     amount=amount,
+                    document_number=documents.get(known[k].supplier.pk, ""),
                 )
                 for k, amount in checked.amounts.items()
             )
@@ -282,6 +288,35 @@ def start_payment(
     return _register(payment, site_url)
 
 
+def _document_numbers(lines: PaymentLines) -> dict[int, str]:
+    """The payment document id (ИПД) per recipient on the bill being paid: its section's
+    number, else the bill's."""
+    if lines.bill is None:
+        return {}
+    numbers = dict(lines.bill.sections.values_list("supplier_id", "number"))
+    return {
+        line.supplier.pk: numbers.get(line.supplier.pk) or lines.bill.number for line in lines.lines
+    }
+
+
+def _snapshot(line: PayableLine, amount: Decimal, documents: Mapping[int, str]) -> dict[str, Any]:
+    """What the payment keeps of a bill line, with the receipt data of its supplier then.
+
+    The refund receipt must repeat what the payment's receipt said, even after staff change the
+    supplier's VAT or agent settings.
+    """
+    supplier = line.supplier
+    return {
+        **line.snapshot(amount),
+        "document_number": documents.get(supplier.pk, ""),
+        # A receipt names the supplier by its full name (tag 1225), not the short one.
+        "supplier_full_name": supplier.name,
+        "vat_code": supplier.receipt_vat_code,
+        "agent_type": "" if supplier.receipt_is_merchant else supplier.receipt_agent_type,
+        "supplier_phone": supplier.receipt_phone,
+    }
+
+
 def _continue_existing(payment: Payment, user: Any, account_id: int, site_url: str) -> Payment:
     if payment.user_id != user.pk or payment.account_id != account_id:
         raise PaymentError("conflict", _("Обновите страницу и повторите оплату."))
@@ -292,19 +327,74 @@ def return_url(payment_id: int, site_url: str) -> str:
     return f"{site_url.rstrip('/')}{reverse('payments:return', args=[payment_id])}"
 
 
+def receipt_items(
+    payment: Payment,
+    parts: Mapping[str, Decimal] | None = None,
+    *,
+    refunded_before: Mapping[str, Decimal] | None = None,
+) -> tuple[ReceiptItem, ...]:
+    """The 54-FZ receipt items of a payment, or of the ``parts`` (line key → amount) refunded.
+
+    The part of a line up to what its bill charged is ``full_payment``; what was paid beyond
+    it (an advance, or a line with nothing owed) is ``full_prepayment`` in an item of its own.
+    A refund takes the advance back first, then the billed part, counting what earlier
+    refunds of the payment already took back. Items add up to the payment (or the refund).
+    """
+    account = payment.account
+    refunded_before = refunded_before or {}
+    items = []
+    fallback = _current_receipt_settings(payment.lines or [])
+    for line in payment.lines or []:
+        key = line["key"]
+        paid = Decimal(line["amount"])
+        billed = min(paid, max(Decimal(line.get("due") or "0"), ZERO))
+        advance = paid - billed
+        if parts is None:
+            billed_part, advance_part = billed, advance
+        else:
+            amount = parts.get(key, ZERO)
+            if amount <= 0:
+                continue
+            advance_left = max(advance - refunded_before.get(key, ZERO), ZERO)
+            advance_part = min(amount, advance_left)
+            billed_part = amount - advance_part
+        settings_then = {**fallback.get(line["supplier_id"], {}), **line}
+        name = line["service"] or _("Оплата услуг")
+        for amount, mode in ((billed_part, "full_payment"), (advance_part, "full_prepayment")):
+            if amount <= 0:
+                continue
+            items.append(
+                ReceiptItem(
+                    description=f"{name}, ЛС {account}",
+                    amount=amount,
+                    supplier_name=line.get("supplier_full_name") or line["supplier"],
+                    supplier_inn=line["supplier_inn"],
+                    supplier_phone=settings_then.get("supplier_phone", ""),
+                    vat_code=int(settings_then.get("vat_code", 1)),
+                    agent_type=settings_then.get("agent_type", ""),
+                    payment_mode=mode,  # type: ignore[arg-type]
+                )
+            )
+    return tuple(items)
+
+
+def _current_receipt_settings(lines: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Receipt data of the suppliers of snapshot lines that predate it (one query, or none)."""
+    missing = {line["supplier_id"] for line in lines if "vat_code" not in line}
+    if not missing:
+        return {}
+    return {
+        supplier.pk: {
+            "vat_code": supplier.receipt_vat_code,
+            "agent_type": "" if supplier.receipt_is_merchant else supplier.receipt_agent_type,
+            "supplier_phone": supplier.receipt_phone,
+        }
+        for supplier in Supplier.objects.filter(pk__in=missing)
+    }
+
+
 def _start_request(payment: Payment, site_url: str) -> StartRequest:
     account = payment.account
-    items = []
-    for line in payment.lines or []:
-        name = line["service"] or _("Оплата услуг")
-        items.append(
-            ReceiptItem(
-                description=f"{name}, ЛС {account}",
-                amount=Decimal(line["amount"]),
-                supplier_name=line["supplier"],
-                supplier_inn=line["supplier_inn"],
-            )
-        )
     return StartRequest(
         payment_id=payment.pk,
         idempotency_key=str(payment.idempotency_key),
@@ -313,7 +403,7 @@ def _start_request(payment: Payment, site_url: str) -> StartRequest:
         return_url=return_url(payment.pk, site_url),
         receipt_email=payment.receipt_email,
         receipt_phone=payment.receipt_phone,
-        items=tuple(items),
+        items=receipt_items(payment),
     )
 
 
@@ -417,13 +507,13 @@ def apply_provider_status(
                 payment.failure_code = status.failure_code[:64] or "canceled"
                 payment.failure_message = failure_text(status.failure_code)
                 fields += ["failure_code", "failure_message"]
+        refunded_before = payment.refunded_amount
         if payment.status == Status.SUCCEEDED and status.refunded_amount > payment.refunded_amount:
-            # Refunded in the acquirer's own back office.
-            payment.refunded_amount = min(status.refunded_amount, payment.amount)
+            # Our pending refund confirmed, or one made in the acquirer's own back office:
+            # either way a refund record with its time, for the next export.
+            _book_acquirer_refunds(payment, status.refunded_amount, status.raw_status)
             fields.append("refunded_amount")
-            if payment.refunded_amount >= payment.amount:
-                payment.status = Status.REFUNDED
-        if payment.status != before or "refunded_amount" in fields:
+        if payment.status != before or payment.refunded_amount != refunded_before:
             payment.updated_at = timezone.now()
             payment.save(update_fields=fields)
             versions.bump(account_ids=[payment.account_id])
@@ -565,7 +655,7 @@ def reconcile_day(day: dt.date) -> dict[str, int]:
             source=Payment.Source.PORTAL, created_at__gte=start, created_at__lt=end
         )
         .exclude(provider_payment_id="")
-        .only("pk", "status", "provider", "provider_payment_id", "amount")
+        .only("pk", "status", "provider", "provider_payment_id", "amount", "refunded_amount")
         .order_by("pk")
     )
     for payment in payments.iterator(chunk_size=500):
@@ -579,12 +669,14 @@ def reconcile_day(day: dt.date) -> dict[str, int]:
         ours = payment.status
         theirs = status.status
         agrees = theirs == ours or (theirs == Status.SUCCEEDED and ours == Status.REFUNDED)
-        if agrees:
+        # A refund made in the acquirer's back office leaves its status «succeeded»: only the
+        # refunded amount tells, and billing must get that refund.
+        if agrees and status.refunded_amount <= payment.refunded_amount:
             continue
         moved = apply_provider_status(
             payment_id=payment.pk, status=status, kind=PaymentEvent.Kind.RECONCILE
         )
-        if moved.status == theirs:
+        if agrees or moved.status == theirs:
             counts["fixed"] += 1
             continue
         counts["mismatches"] += 1
@@ -600,45 +692,239 @@ def reconcile_day(day: dt.date) -> dict[str, int]:
     return counts
 
 
-def refund_payment(*, payment_id: int, amount: Decimal | None = None, actor: Any = None) -> Payment:
-    """Return money of a succeeded portal payment to the card (staff only; the whole by default).
+def refunded_parts(payment_id: int, *, before_refund_id: int | None = None) -> dict[str, Decimal]:
+    """Line key → what refunds of the payment take back from it (pending ones count: their
+    money is promised), optionally only refunds made before ``before_refund_id``."""
+    taken = RefundSplit.objects.filter(
+        refund__payment_id=payment_id,
+        refund__status__in=(Refund.Status.PENDING, Refund.Status.SUCCEEDED),
+    )
+    if before_refund_id is not None:
+        taken = taken.filter(refund_id__lt=before_refund_id)
+    parts: dict[str, Decimal] = {}
+    for supplier_id, service_id, amount in taken.values_list(
+        "payment_split__supplier_id", "payment_split__service_id", "amount"
+    ):
+        key = line_key(supplier_id, service_id)
+        parts[key] = parts.get(key, ZERO) + amount
+    return parts
 
-    The refund's key is derived from the payment and what was refunded before, so a repeated
-    click sends the same key and the acquirer refunds once. Raises PaymentError.
+
+def _left_per_split(
+    payment: Payment, *, statuses: tuple[str, ...]
+) -> list[tuple[PaymentSplit, Decimal]]:
+    """Each part of the payment with what refunds in ``statuses`` have not taken back yet."""
+    splits = list(payment.splits.order_by("pk"))
+    taken: dict[int, Decimal] = {}
+    for split_id, amount in RefundSplit.objects.filter(
+        refund__payment_id=payment.pk, refund__status__in=statuses
+    ).values_list("payment_split_id", "amount"):
+        taken[split_id] = taken.get(split_id, ZERO) + amount
+    return [(split, split.amount - taken.get(split.pk, ZERO)) for split in splits]
+
+
+def _new_refund(
+    payment: Payment,
+    amount: Decimal,
+    left: list[tuple[PaymentSplit, Decimal]],
+    **fields: Any,
+) -> Refund:
+    """A refund of ``amount`` split over the parts in proportion to what is left of each."""
+    refund = Refund.objects.create(payment=payment, amount=amount, **fields)
+    parts = allocate(amount, [rest for _split, rest in left])
+    RefundSplit.objects.bulk_create(
+        RefundSplit(refund=refund, payment_split=split, amount=part)
+        for (split, _rest), part in zip(left, parts, strict=True)
+        if part > 0
+    )
+    return refund
+
+
+def refund_payment(
+    *,
+    payment_id: int,
+    amount: Decimal | None = None,
+    recipient_id: int | None = None,
+    actor: Any = None,
+) -> Payment:
+    """Return money of a succeeded portal payment to the card (staff only).
+
+    ``amount`` defaults to all that is left (of ``recipient_id``'s part when given). The refund
+    is taken from the payment's lines (of that recipient) in proportion to what is left of each,
+    exactly to the kopeck, and sent with a refund receipt of those lines. It is written
+    «pending» before the acquirer is asked; asking again while it is pending (a repeated click,
+    a retry after the bank did not answer) sends the same Idempotence-Key, so the money goes
+    back once. Raises PaymentError: ``invalid`` (nothing to refund, a wrong amount),
+    ``conflict`` (another refund is still pending), ``provider_unavailable`` (retry is safe),
+    ``provider_error`` (the bank refused; nothing was refunded).
     """
-    payment = Payment.objects.get(pk=payment_id)
-    remaining = payment.amount - payment.refunded_amount
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != Status.SUCCEEDED or payment.source != Payment.Source.PORTAL:
+            raise PaymentError("invalid", _("Вернуть можно только успешный платёж картой."))
+        pending = payment.refunds.filter(status=Refund.Status.PENDING).first()
+        if pending is not None:
+            if amount is not None and amount != pending.amount:
+                raise PaymentError(
+                    "conflict",
+                    _("Предыдущий возврат на %(amount)s ₽ ещё не завершён: повторите его.")
+                    % {"amount": format_rubles(pending.amount, symbol=False)},
+                    {"amount": [_("Предыдущий возврат ещё не завершён.")]},
+                )
+            refund = pending
+        else:
+            refund = _plan_refund(payment, amount, recipient_id, actor)
+    return _send_refund(refund.pk)
+
+
+def _plan_refund(
+    payment: Payment, amount: Decimal | None, recipient_id: int | None, actor: Any
+) -> Refund:
+    left = _left_per_split(payment, statuses=(Refund.Status.PENDING, Refund.Status.SUCCEEDED))
+    if recipient_id is not None:
+        left = [
+            (split, rest if split.supplier_id == recipient_id else ZERO) for split, rest in left
+        ]
+    remaining = sum((rest for _split, rest in left), ZERO)
     amount = remaining if amount is None else amount
-    if payment.status != Status.SUCCEEDED or payment.source != Payment.Source.PORTAL:
-        raise PaymentError("invalid", _("Вернуть можно только успешный платёж картой."))
-    if amount <= 0 or amount > remaining:
-        raise PaymentError("invalid", _("Сумма возврата больше оплаченной."))
-    before = payment.refunded_amount
-    key = f"{payment.idempotency_key}-refund-{before:.2f}"
-    try:
-        result = get_provider(payment.provider).refund(payment.provider_payment_id, amount, key)
-    except ProviderError as exc:
+    if remaining <= 0:
         raise PaymentError(
-            "provider_unavailable", _("Банк не выполнил возврат: %s") % exc
+            "invalid",
+            _("Возвращать больше нечего."),
+            {"amount": [_("Эта часть платежа уже возвращена.")]},
+        )
+    if amount <= 0 or amount > remaining or amount != to_money(amount):
+        raise PaymentError(
+            "invalid",
+            _("Сумма возврата больше оплаченной."),
+            {
+                "amount": [
+                    _("Укажите сумму от 0,01 до %(max)s ₽.")
+                    % {"max": format_rubles(remaining, symbol=False)}
+                ]
+            },
+        )
+    refund = _new_refund(
+        payment, amount, left, origin=Refund.Origin.STAFF, status=Refund.Status.PENDING, actor=actor
+    )
+    refund.idempotency_key = f"{payment.idempotency_key}-refund-{refund.pk}"
+    refund.save(update_fields=["idempotency_key"])
+    record(
+        actor=actor,
+        action=Action.REFUND_ISSUED,
+        obj=payment,
+        amount=f"{amount:.2f}",
+        refund_id=refund.pk,
+        recipient_id=recipient_id,
+    )
+    return refund
+
+
+def _send_refund(refund_id: int) -> Payment:
+    refund = Refund.objects.select_related("payment__account").get(pk=refund_id)
+    payment = refund.payment
+    parts: dict[str, Decimal] = {}
+    for supplier_id, service_id, amount in refund.splits.values_list(
+        "payment_split__supplier_id", "payment_split__service_id", "amount"
+    ):
+        key = line_key(supplier_id, service_id)
+        parts[key] = parts.get(key, ZERO) + amount
+    receipt = Receipt(
+        email=payment.receipt_email,
+        phone=payment.receipt_phone,
+        items=receipt_items(
+            payment, parts, refunded_before=refunded_parts(payment.pk, before_refund_id=refund.pk)
+        ),
+    )
+    try:
+        result = get_provider(payment.provider).refund(
+            payment.provider_payment_id, refund.amount, refund.idempotency_key, receipt
+        )
+    except ProviderError as exc:
+        if exc.permanent:
+            _close_refund(refund.pk, str(exc))
+            raise PaymentError("provider_error", _("Банк отказал в возврате: %s") % exc) from None
+        raise PaymentError(
+            "provider_unavailable",
+            _("Банк не ответил. Повторите возврат: деньги не вернутся дважды."),
         ) from None
     if result.status == "canceled":
+        _close_refund(refund.pk, "canceled")
         raise PaymentError("provider_error", _("Банк отказал в возврате."))
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment_id)
-        if locked.refunded_amount == before:
-            locked.refunded_amount = before + amount
-            status_before = locked.status
-            if locked.refunded_amount >= locked.amount:
-                locked.status = Status.REFUNDED
-            locked.updated_at = timezone.now()
-            locked.save(update_fields=["refunded_amount", "status", "updated_at"])
-            versions.bump(account_ids=[locked.account_id])
-            _event(locked, PaymentEvent.Kind.REFUND, status_before, locked.status, result.status)
-            record(
-                actor=actor,
-                action=Action.REFUND_ISSUED,
-                obj=locked,
-                amount=f"{amount:.2f}",
-                refund_id=result.refund_id,
-            )
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        current = Refund.objects.select_for_update().get(pk=refund.pk)
+        if current.provider_refund_id != result.refund_id:
+            current.provider_refund_id = result.refund_id[:64]
+            current.save(update_fields=["provider_refund_id"])
+        # Still pending at the bank: its notification (or the next attempt) books it.
+        if result.status == "succeeded" and current.status == Refund.Status.PENDING:
+            _book_refund(locked, current, provider_status=result.status)
     return locked
+
+
+def _close_refund(refund_id: int, note: str) -> None:
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("payment").get(pk=refund_id)
+        if refund.status != Refund.Status.PENDING:
+            return
+        refund.status = Refund.Status.CANCELED
+        refund.save(update_fields=["status"])
+        payment = refund.payment
+        _event(payment, PaymentEvent.Kind.ERROR, payment.status, payment.status, note=note)
+
+
+def _book_refund(payment: Payment, refund: Refund, *, provider_status: str = "") -> None:
+    """Count a refund the bank made: it gets its time, the payment its refunded amount.
+
+    Call under the payment's row lock with the refund «pending».
+    """
+    now = timezone.now()
+    before = payment.status
+    if payment.refunded_amount + refund.amount > payment.amount:
+        # The acquirer already reported this money (a back-office refund counted first).
+        refund.status = Refund.Status.CANCELED
+        refund.save(update_fields=["status"])
+        _event(payment, PaymentEvent.Kind.ERROR, before, before, provider_status, "refund counted")
+        logger.error("Payment #%s: refund #%s exceeds the payment", payment.pk, refund.pk)
+        return
+    refund.status = Refund.Status.SUCCEEDED
+    refund.refunded_at = now
+    refund.save(update_fields=["status", "refunded_at"])
+    payment.refunded_amount += refund.amount
+    if payment.refunded_amount >= payment.amount:
+        payment.status = Status.REFUNDED
+    payment.updated_at = now
+    payment.save(update_fields=["refunded_amount", "status", "updated_at"])
+    versions.bump(account_ids=[payment.account_id])
+    _event(
+        payment,
+        PaymentEvent.Kind.REFUND,
+        before,
+        payment.status,
+        provider_status,
+        f"{refund.amount:.2f}",
+    )
+
+
+def _book_acquirer_refunds(payment: Payment, refunded: Decimal, provider_status: str) -> None:
+    """The acquirer reports ``refunded`` in all: book our pending refunds it covers, and the
+    rest as a refund made in its own back office (split over the lines in proportion).
+
+    Call under the payment's row lock.
+    """
+    delta = min(refunded, payment.amount) - payment.refunded_amount
+    for refund in (
+        payment.refunds.select_for_update().filter(status=Refund.Status.PENDING).order_by("pk")
+    ):
+        if refund.amount > delta:
+            break
+        _book_refund(payment, refund, provider_status=provider_status)
+        delta -= refund.amount
+    if delta <= 0:
+        return
+    left = _left_per_split(payment, statuses=(Refund.Status.SUCCEEDED,))
+    refund = _new_refund(
+        payment, delta, left, origin=Refund.Origin.ACQUIRER, status=Refund.Status.PENDING
+    )
+    _book_refund(payment, refund, provider_status=provider_status)

@@ -169,7 +169,8 @@ def test_it_writes_the_header_in_the_documented_column_order(
         )
     with (tmp_path / f"{PAYMENTS_FILE}.csv").open(encoding="utf-8") as handle:
         assert handle.readline().strip() == (
-            "portal_id;supplier;branch;account;recipient;amount;paid_at;status;provider_id"
+            "portal_id;supplier;branch;account;recipient;amount;paid_at;status;provider_id;"
+            "refund_id;refunded_at;els;bill_number;period;services"
         )
 
 
@@ -262,6 +263,12 @@ def test_it_writes_one_payment_row_per_recipient(
         "paid_at": "2026-10-20T12:05:07+03:00",
         "status": "succeeded",
         "provider_id": "2f5b-yk",
+        "refund_id": "",
+        "refunded_at": "",
+        "els": "",
+        "bill_number": "",
+        "period": "",
+        "services": "",
     }
     assert read_csv(tmp_path / f"{PAYMENTS_FILE}.csv") == [
         {**common, "recipient": "tes", "amount": "700.10"},
@@ -269,9 +276,11 @@ def test_it_writes_one_payment_row_per_recipient(
     ]
 
 
-def test_it_exports_only_succeeded_and_refunded_portal_payments(
+def test_it_exports_every_portal_payment_that_was_received_also_if_refunded_since(
     tmp_path: Path, account: Account
 ) -> None:
+    """A refunded payment was received first: its row stays «succeeded»; its refunds are rows
+    of their own (tests/payments/test_export.py)."""
     paid_at = msk(2026, 10, 20, 12, 0)
     succeeded = make_payment(account, paid_at=paid_at)
     refunded = make_payment(
@@ -288,7 +297,7 @@ def test_it_exports_only_succeeded_and_refunded_portal_payments(
     rows = read_csv(tmp_path / f"{PAYMENTS_FILE}.csv")
     assert [(row["portal_id"], row["status"]) for row in rows] == [
         (str(succeeded.pk), "succeeded"),
-        (str(refunded.pk), "refunded"),
+        (str(refunded.pk), "succeeded"),
     ]
 
 

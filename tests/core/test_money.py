@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from kabinet.core.money import (
     ZERO,
     RublesError,
+    allocate,
     format_rubles,
     parse_rubles,
     plain_rubles,
@@ -140,3 +141,51 @@ def test_zero_and_negative_amounts_where_allowed() -> None:
     assert parse_rubles("-0", minimum=ZERO) == ZERO
     assert parse_rubles("-1 545,13", minimum=None) == Decimal("-1545.13")
     assert parse_rubles("\u22121545,13 ₽", minimum=None) == Decimal("-1545.13")
+
+
+LIMITS = st.lists(
+    st.decimals(min_value=ZERO, max_value=Decimal("99999.99"), places=2),
+    min_size=1,
+    max_size=8,
+).filter(lambda limits: sum(limits) > 0)
+
+
+@given(limits=LIMITS, share=st.fractions(min_value=0, max_value=1))
+def test_allocated_parts_add_up_to_the_total_and_none_exceeds_its_limit(
+    limits: list[Decimal], share: object
+) -> None:
+    whole = sum(limits, ZERO)
+    total = (whole * Decimal(share.numerator) / Decimal(share.denominator)).quantize(  # type: ignore[attr-defined]
+        Decimal("0.01"), rounding="ROUND_DOWN"
+    )
+
+    parts = allocate(total, limits)
+
+    assert sum(parts, ZERO) == total
+    assert all(ZERO <= part <= limit for part, limit in zip(parts, limits, strict=True))
+    assert all(part == part.quantize(Decimal("0.01")) for part in parts)
+
+
+@given(limits=LIMITS)
+def test_allocating_everything_gives_every_part_its_whole_limit(limits: list[Decimal]) -> None:
+    assert allocate(sum(limits, ZERO), limits) == limits
+
+
+def test_allocation_is_proportional_and_the_kopeck_left_goes_to_the_largest_loss() -> None:
+    assert allocate(
+        Decimal("100.00"), [Decimal("684.70"), Decimal("1400.00"), Decimal("12.34")]
+    ) == [
+        Decimal("32.65"),
+        Decimal("66.76"),
+        Decimal("0.59"),
+    ]
+    assert allocate(Decimal("0.01"), [Decimal("1.00"), Decimal("1.00")]) == [
+        Decimal("0.01"),
+        Decimal("0.00"),
+    ]
+
+
+@pytest.mark.parametrize("total", [Decimal("3.01"), Decimal("-0.01")])
+def test_allocating_more_than_the_limits_or_a_negative_total_is_an_error(total: Decimal) -> None:
+    with pytest.raises(ValueError, match="cannot allocate"):
+        allocate(total, [Decimal("1.00"), Decimal("2.00")])

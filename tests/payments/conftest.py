@@ -128,6 +128,26 @@ class FakeYooKassa:
     refunds_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
+    # "pending": refunds stay pending until finish_refund (as YooKassa's sometimes do).
+    refund_status: str = "succeeded"
+
+    def finish_refund(self, refund_id: str) -> None:
+        refund = next(r for r in self.refunds_by_key.values() if r["id"] == refund_id)
+        refund["status"] = "succeeded"
+        self._add_refunded(self.payments[refund["payment_id"]], refund["amount"]["value"])
+
+    @staticmethod
+    def _add_refunded(paid: dict[str, Any], value: str) -> None:
+        refunded = Decimal(paid.get("refunded_amount", {}).get("value", "0")) + Decimal(value)
+        paid["refunded_amount"] = {"value": f"{refunded:.2f}", "currency": "RUB"}
+
+    def posted_refunds(self) -> list[tuple[str, Any]]:
+        """(Idempotence-Key, body) of every refund request, in order."""
+        return [
+            (headers["Idempotence-Key"], body)
+            for method, path, headers, body in self.requests
+            if (method, path) == ("POST", "/v3/refunds")
+        ]
 
     def set_status(self, provider_id: str, status: str, **extra: Any) -> None:
         payment = self.payments[provider_id]
@@ -226,12 +246,11 @@ def _handler(fake: FakeYooKassa) -> type[BaseHTTPRequestHandler]:
                 if paid is None or paid["status"] != "succeeded":
                     self._answer(400, {"type": "error", "code": "invalid_request"})
                     return
-                refunded = Decimal(paid.get("refunded_amount", {}).get("value", "0"))
-                refunded += Decimal(body["amount"]["value"])
-                paid["refunded_amount"] = {"value": f"{refunded:.2f}", "currency": "RUB"}
+                if fake.refund_status == "succeeded":
+                    fake._add_refunded(paid, body["amount"]["value"])
                 refund = {
                     "id": f"rf-{uuid.uuid4().hex[:8]}",
-                    "status": "succeeded",
+                    "status": fake.refund_status,
                     "amount": body["amount"],
                     "payment_id": paid["id"],
                 }

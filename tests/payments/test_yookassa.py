@@ -61,7 +61,7 @@ def test_it_starts_a_payment_with_idempotence_key_redirect_and_a_receipt_per_sup
     assert {
         (i["agent_type"], i["payment_mode"], i["payment_subject"], i["vat_code"]) for i in items
     } == {("payment_agent", "full_payment", "service", 1)}
-    assert items[0]["supplier"]["name"] == "ТЭСК"
+    assert items[0]["supplier"]["name"] == "АО «Тамбовская энергосбытовая компания»"
     assert response["Location"] == f"{fake_yookassa.url}/checkout/{payment.provider_payment_id}"
     assert (payment.provider, payment.status) == ("yookassa", Payment.Status.PENDING)
     rows = AuditEntry.objects.order_by("pk").values_list("action", "object_type", "object_id")

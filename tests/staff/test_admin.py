@@ -52,7 +52,7 @@ from tests.staff.builders import make_staff
 pytestmark = pytest.mark.django_db
 
 # Shown only as inlines of their parent (BillSection on Bill, PaymentSplit on Payment).
-INLINE_ONLY = {"billsection", "paymentsplit"}
+INLINE_ONLY = {"billsection", "paymentsplit", "refundsplit"}
 BACK_OFFICE_APPS = (
     "core",
     "identity",

@@ -29,6 +29,9 @@ def form_data(supplier: Supplier, **changes: Any) -> dict[str, Any]:
         "link_by_surname_flat": "",
         "min_payment": str(supplier.min_payment),
         "approved_for_payment": "on",
+        "receipt_vat_code": supplier.receipt_vat_code,
+        "receipt_is_merchant": "on" if supplier.receipt_is_merchant else "",
+        "receipt_agent_type": supplier.receipt_agent_type,
         "address": supplier.address,
         "phone": supplier.phone,
         "email": supplier.email,
@@ -128,3 +131,98 @@ def test_supplier_staff_go_straight_to_their_supplier_and_see_no_other() -> None
     assert client.get(f"/staff/suppliers/{other.pk}/").status_code == 404
     everyone = staff_client(make_staff(None)).get("/staff/suppliers/")
     assert set(everyone.context["suppliers"]) == {supplier, other}
+
+
+def test_receipt_settings_are_per_supplier_and_audited() -> None:
+    supplier = make_supplier(phone="+7 (4752) 72-03-03")
+    staff = make_staff(supplier)
+
+    response = staff_client(staff).post(
+        f"/staff/suppliers/{supplier.pk}/",
+        form_data(
+            supplier,
+            receipt_vat_code=Supplier.VatCode.VAT_22,
+            receipt_agent_type=Supplier.AgentType.BANKING_PAYMENT_AGENT,
+        ),
+    )
+
+    assert response.status_code == 302
+    supplier.refresh_from_db()
+    assert (supplier.receipt_vat_code, supplier.receipt_agent_type) == (
+        11,
+        "banking_payment_agent",
+    )
+    entry = AuditEntry.objects.get(action="staff.supplier_settings_updated")
+    assert entry.data["changes"] == {
+        "receipt_vat_code": {"before": 1, "after": 11},
+        "receipt_agent_type": {"before": "payment_agent", "after": "banking_payment_agent"},
+    }
+
+
+def test_the_merchant_itself_is_saved_without_an_agent_phone_check() -> None:
+    supplier = make_supplier(phone="звоните в приёмную")
+    staff = make_staff(supplier)
+
+    response = staff_client(staff).post(
+        f"/staff/suppliers/{supplier.pk}/", form_data(supplier, receipt_is_merchant="on")
+    )
+
+    assert response.status_code == 302
+    supplier.refresh_from_db()
+    assert supplier.receipt_is_merchant is True
+
+
+def test_an_agent_receipt_needs_a_phone_that_is_a_number() -> None:
+    supplier = make_supplier()
+    staff = make_staff(supplier)
+
+    response = staff_client(staff).post(
+        f"/staff/suppliers/{supplier.pk}/", form_data(supplier, phone="приёмная")
+    )
+
+    assert response.status_code == 400
+    assert "он передаётся в чеке об оплате (тег 1171)" in response.content.decode()
+    supplier.refresh_from_db()
+    assert supplier.phone == ""
+
+
+@pytest.mark.parametrize("code", ["0", "13", "x"])
+def test_an_unknown_vat_code_is_refused_next_to_the_field(code: str) -> None:
+    supplier = make_supplier()
+    staff = make_staff(supplier)
+
+    response = staff_client(staff).post(
+        f"/staff/suppliers/{supplier.pk}/", form_data(supplier, receipt_vat_code=code)
+    )
+
+    assert response.status_code == 400
+    assert 'id="id_receipt_vat_code_error"' in response.content.decode()
+    supplier.refresh_from_db()
+    assert supplier.receipt_vat_code == 1
+
+
+@pytest.mark.parametrize(
+    ("phone", "expected"),
+    [
+        ("+7 (4752) 72-03-03", "74752720303"),
+        ("8 4752 72-03-03, доб. 2", "74752720303"),
+        ("приёмная; +7 916 123-45-67", "79161234567"),
+        ("", ""),
+        ("звоните", ""),
+    ],
+)
+def test_the_receipt_phone_is_the_first_valid_number_in_e164_digits(
+    phone: str, expected: str
+) -> None:
+    assert Supplier(phone=phone).receipt_phone == expected
+
+
+def test_the_admin_shows_the_receipt_settings_of_a_supplier(admin_client: Any) -> None:
+    supplier = make_supplier()
+
+    page = admin_client.get(f"/admin/billing/supplier/{supplier.pk}/change/")
+
+    content = page.content.decode()
+    for name in ("receipt_vat_code", "receipt_is_merchant", "receipt_agent_type"):
+        assert f'name="{name}"' in content
+    assert '<option value="11">НДС 22%</option>' in content

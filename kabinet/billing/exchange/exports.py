@@ -23,6 +23,19 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "jsonl")
 
 
 @dataclass(frozen=True)
+class ExportPart:
+    """One file of a kind written in parts (a bank registry per recipient account).
+
+    ``name`` is the file name without its extension; ``rows`` and ``comments`` are as the
+    kind's, for this part only.
+    """
+
+    name: str
+    rows: Callable[[], Iterable[Sequence[str]]]
+    comments: Callable[[], Sequence[str]] | None = None
+
+
+@dataclass(frozen=True)
 class ExportKind:
     """One kind of export file.
 
@@ -38,6 +51,8 @@ class ExportKind:
     # written before the header (a bank registry's totals; the importer skips them too).
     encoding: str = "utf-8"
     comments: Callable[[dt.datetime, dt.datetime], Sequence[str]] | None = None
+    # Kinds that can be split into several files (``export_billing --per-recipient``).
+    parts: Callable[[dt.datetime, dt.datetime], Sequence[ExportPart]] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,27 +99,70 @@ def write_export(
     until: dt.datetime,
     out_dir: Path,
     fmt: ExportFormat = "csv",
+    header: bool = True,
 ) -> ExportResult:
     """Write the rows of ``kind`` submitted in ``[since, until)`` into ``out_dir``.
 
-    CSV is UTF-8 without BOM (or the kind's encoding), ``;``-separated, with a header row; JSON
-    lines hold one object per row with ``null`` for an empty value. The file appears under its
-    final name only once it is complete, so a billing system that polls the folder never reads
-    half a file. An existing file of the same name is replaced.
+    CSV is UTF-8 without BOM (or the kind's encoding), ``;``-separated, with a header row
+    (unless ``header`` is false: positional, as bank registries are); JSON lines hold one
+    object per row with ``null`` for an empty value. The file appears under its final name only
+    once it is complete, so a billing system that polls the folder never reads half a file. An
+    existing file of the same name is replaced.
     """
+    path = out_dir / export_file_name(kind.name, since, until, fmt)
+    comments = kind.comments
+    return _write_file(
+        kind,
+        path,
+        lambda: kind.rows(since, until),
+        None if comments is None else (lambda: comments(since, until)),
+        fmt,
+        header,
+    )
+
+
+def write_export_parts(
+    kind: ExportKind,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    out_dir: Path,
+    fmt: ExportFormat = "csv",
+    header: bool = True,
+) -> list[ExportResult]:
+    """Write ``kind`` as its parts, one file each named by the part (``kind.parts`` is set).
+
+    A part with no rows in the range is not written; no parts, no files.
+    """
+    if kind.parts is None:
+        raise ValueError(f"export kind {kind.name!r} is not written in parts")
+    return [
+        _write_file(kind, out_dir / f"{part.name}.{fmt}", part.rows, part.comments, fmt, header)
+        for part in kind.parts(since, until)
+    ]
+
+
+def _write_file(
+    kind: ExportKind,
+    path: Path,
+    rows: Callable[[], Iterable[Sequence[str]]],
+    comments: Callable[[], Sequence[str]] | None,
+    fmt: ExportFormat,
+    header: bool,
+) -> ExportResult:
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
+    out_dir = path.parent
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / export_file_name(kind.name, since, until, fmt)
     # The pid keeps two exports of the same range started at once from sharing a half-file.
     part = out_dir / f".{path.name}.{os.getpid()}.part"
     try:
         encoding = kind.encoding if fmt == "csv" else "utf-8"
         with part.open("w", encoding=encoding, errors="replace", newline="") as handle:
-            if fmt == "csv" and kind.comments is not None:
-                for comment in kind.comments(since, until):
+            if fmt == "csv" and comments is not None:
+                for comment in comments():
                     handle.write(f"#{comment}\r\n")
-            count = _write_rows(handle, kind, kind.rows(since, until), fmt)
+            count = _write_rows(handle, kind, rows(), fmt, header)
         os.replace(part, path)
     except BaseException:
         part.unlink(missing_ok=True)
@@ -113,11 +171,15 @@ def write_export(
 
 
 def _write_rows(
-    handle: IO[str], kind: ExportKind, rows: Iterable[Sequence[str]], fmt: ExportFormat
+    handle: IO[str],
+    kind: ExportKind,
+    rows: Iterable[Sequence[str]],
+    fmt: ExportFormat,
+    header: bool = True,
 ) -> int:
     width = len(kind.columns)
     writer = csv.writer(handle, delimiter=";")
-    if fmt == "csv":
+    if fmt == "csv" and header:
         writer.writerow(kind.columns)
     count = 0
     for row in rows:

@@ -6,7 +6,8 @@ What may move money and when:
   It is idempotent by ``StartRequest.idempotency_key`` (our payment's key): a retry after a
   timeout returns the payment the first call created, never a second one.
 - ``fetch`` only reads. A notification is never trusted: its payment is always fetched.
-- ``refund`` returns money to the card; idempotent by its own key.
+- ``refund`` returns money to the card and registers the refund receipt; idempotent by its own
+  key.
 
 Errors are ProviderError; ``permanent`` says whether retrying the same call can help.
 """
@@ -21,15 +22,37 @@ from typing import Literal, Protocol
 ProviderState = Literal["pending", "succeeded", "canceled"]
 
 
+PaymentMode = Literal["full_payment", "full_prepayment"]
+
+
 @dataclass(frozen=True)
 class ReceiptItem:
-    """One line of the 54-FZ receipt: a recipient supplier's service paid through the agent."""
+    """One line of the 54-FZ receipt (ФФД 1.2): a recipient supplier's service.
+
+    ``vat_code`` is the supplier's (YooKassa's codes 1–12). ``agent_type`` is empty when the
+    supplier is the merchant itself; otherwise the merchant collects for the supplier, and the
+    receipt names it (name, INN and phone, tag 1171 — E.164 digits without «+»).
+    ``payment_mode``: ``full_payment`` for what a bill charged, ``full_prepayment`` for money
+    paid ahead of a bill (more than owed, or with nothing owed).
+    """
 
     description: str
     amount: Decimal
     supplier_name: str
     supplier_inn: str
     supplier_phone: str = ""
+    vat_code: int = 1
+    agent_type: str = "payment_agent"
+    payment_mode: PaymentMode = "full_payment"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Who gets a receipt and its items; a refund sends one of these for what it returns."""
+
+    email: str = ""
+    phone: str = ""  # E.164
+    items: tuple[ReceiptItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,7 +120,15 @@ class PaymentProvider(Protocol):
 
     def fetch(self, provider_id: str) -> ProviderStatus: ...
 
-    def refund(self, provider_id: str, amount: Decimal, idempotency_key: str) -> RefundResult: ...
+    def refund(
+        self,
+        provider_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+        receipt: Receipt | None = None,
+    ) -> RefundResult:
+        """Return ``amount`` of a payment; ``receipt`` is the refund receipt (54-FZ) to register."""
+        ...
 
     def parse_notification(self, body: bytes) -> Notification | None:
         """The payment a notification body is about, or None for a body that names none."""

@@ -34,6 +34,7 @@ from kabinet.payments.providers.base import (
     Notification,
     ProviderError,
     ProviderStatus,
+    Receipt,
     RefundResult,
     StartRequest,
     StartResult,
@@ -98,7 +99,14 @@ class SandboxProvider:
             refunded_amount=record.refunded_amount,
         )
 
-    def refund(self, provider_id: str, amount: Decimal, idempotency_key: str) -> RefundResult:
+    def refund(
+        self,
+        provider_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+        receipt: Receipt | None = None,
+    ) -> RefundResult:
+        # A test bank registers no receipts.
         with transaction.atomic():
             record = SandboxPayment.objects.select_for_update().filter(token=provider_id).first()
             if record is None or record.status != SandboxPayment.Status.SUCCEEDED:

@@ -1,12 +1,14 @@
 """YooKassa (API v3): redirect confirmation, Idempotence-Key, 54-FZ receipt data.
 
 - ``POST /payments`` with HTTP Basic ``shopId:secretKey`` and ``Idempotence-Key`` (our payment's
-  key), ``capture: true``, ``confirmation: {type: redirect, return_url}`` and a receipt with one
-  item per supplier line (``agent_type`` and the supplier's INN and name: we collect on behalf
-  of the suppliers). The customer is sent to ``confirmation.confirmation_url``.
+  key), ``capture: true``, ``confirmation: {type: redirect, return_url}`` and a receipt (ФФД
+  1.2) with one item per supplier line: the supplier's VAT code, ``measure: piece``,
+  ``payment_subject: service``, the payment mode, and — unless the supplier is the merchant
+  itself — ``agent_type`` and ``supplier`` {name, INN, phone}. The customer is sent to
+  ``confirmation.confirmation_url``.
 - ``GET /payments/{id}`` reads the status; notifications are not signed, so the view accepts
   them only from YOOKASSA_NOTIFY_NETWORKS and the service always re-reads the payment here.
-- ``POST /refunds`` returns money, with its own Idempotence-Key.
+- ``POST /refunds`` returns money, with its own Idempotence-Key and the refund receipt's items.
 
 A timeout, a refused connection or a 5xx is a temporary ProviderError: the same request with
 the same key is safe to send again. A 4xx is permanent.
@@ -29,6 +31,8 @@ from kabinet.payments.providers.base import (
     ProviderError,
     ProviderState,
     ProviderStatus,
+    Receipt,
+    ReceiptItem,
     RefundResult,
     StartRequest,
     StartResult,
@@ -82,6 +86,27 @@ def _datetime(value: Any) -> dt.datetime | None:
         return None
 
 
+def _receipt_item(item: ReceiptItem) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "description": item.description[:128],
+        "quantity": "1.00",
+        # ФФД 1.2 requires the measure of every item; a service is counted in pieces.
+        "measure": "piece",
+        "amount": _money(item.amount),
+        "vat_code": item.vat_code,
+        "payment_mode": item.payment_mode,
+        "payment_subject": "service",
+    }
+    if item.agent_type:
+        body["agent_type"] = item.agent_type
+        body["supplier"] = {
+            "name": item.supplier_name[:256],
+            "inn": item.supplier_inn,
+            **({"phone": item.supplier_phone} if item.supplier_phone else {}),
+        }
+    return body
+
+
 class YooKassaProvider:
     name = "yookassa"
 
@@ -92,15 +117,11 @@ class YooKassaProvider:
         shop_id: str,
         secret_key: str,
         timeout: float,
-        vat_code: int,
-        agent_type: str,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.shop_id = shop_id
         self.secret_key = secret_key
         self.timeout = timeout
-        self.vat_code = vat_code
-        self.agent_type = agent_type
 
     @classmethod
     def from_settings(cls) -> YooKassaProvider:
@@ -114,8 +135,6 @@ class YooKassaProvider:
             shop_id=settings.YOOKASSA_SHOP_ID,
             secret_key=settings.YOOKASSA_SECRET_KEY,
             timeout=settings.YOOKASSA_TIMEOUT,
-            vat_code=settings.YOOKASSA_VAT_CODE,
-            agent_type=settings.YOOKASSA_AGENT_TYPE,
         )
 
     def _call(
@@ -149,30 +168,13 @@ class YooKassaProvider:
             )
         return data
 
-    def _receipt(self, request: StartRequest) -> dict[str, Any]:
+    def _receipt(self, receipt: Receipt) -> dict[str, Any]:
         customer: dict[str, str] = {}
-        if request.receipt_email:
-            customer["email"] = request.receipt_email
-        if request.receipt_phone:
-            customer["phone"] = request.receipt_phone.removeprefix("+")
-        items = [
-            {
-                "description": item.description[:128],
-                "quantity": "1.00",
-                "amount": _money(item.amount),
-                "vat_code": self.vat_code,
-                "payment_mode": "full_payment",
-                "payment_subject": "service",
-                "agent_type": self.agent_type,
-                "supplier": {
-                    "name": item.supplier_name[:256],
-                    "inn": item.supplier_inn,
-                    **({"phone": item.supplier_phone} if item.supplier_phone else {}),
-                },
-            }
-            for item in request.items
-        ]
-        return {"customer": customer, "items": items}
+        if receipt.email:
+            customer["email"] = receipt.email
+        if receipt.phone:
+            customer["phone"] = receipt.phone.removeprefix("+")
+        return {"customer": customer, "items": [_receipt_item(item) for item in receipt.items]}
 
     def start(self, request: StartRequest) -> StartResult:
         payload: dict[str, Any] = {
@@ -183,7 +185,11 @@ class YooKassaProvider:
             "metadata": {"kabinet_payment_id": str(request.payment_id)},
         }
         if request.items:
-            payload["receipt"] = self._receipt(request)
+            payload["receipt"] = self._receipt(
+                Receipt(
+                    email=request.receipt_email, phone=request.receipt_phone, items=request.items
+                )
+            )
         data = self._call("POST", "/payments", payload, key=request.idempotency_key)
         status = self._status(data)
         confirmation = data.get("confirmation") or {}
@@ -200,13 +206,17 @@ class YooKassaProvider:
             raise ProviderError(f"not a YooKassa payment id: {provider_id!r}", permanent=True)
         return self._status(self._call("GET", f"/payments/{provider_id}"))
 
-    def refund(self, provider_id: str, amount: Decimal, idempotency_key: str) -> RefundResult:
-        data = self._call(
-            "POST",
-            "/refunds",
-            {"payment_id": provider_id, "amount": _money(amount)},
-            key=idempotency_key,
-        )
+    def refund(
+        self,
+        provider_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+        receipt: Receipt | None = None,
+    ) -> RefundResult:
+        payload: dict[str, Any] = {"payment_id": provider_id, "amount": _money(amount)}
+        if receipt is not None and receipt.items:
+            payload["receipt"] = self._receipt(receipt)
+        data = self._call("POST", "/refunds", payload, key=idempotency_key)
         status = data.get("status")
         if status not in ("pending", "succeeded", "canceled"):
             raise ProviderError(f"YooKassa answered an unknown refund status {status!r}")

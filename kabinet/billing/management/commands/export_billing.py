@@ -8,7 +8,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from kabinet.billing.exchange.exports import EXPORT_FORMATS, export_kinds, write_export
+from kabinet.billing.exchange.exports import (
+    EXPORT_FORMATS,
+    export_kinds,
+    write_export,
+    write_export_parts,
+)
 
 # Same as import_billing: 2 is a usage error, so a scheduler can tell it from a failed export.
 USAGE_ERROR = 2
@@ -54,6 +59,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--out", type=Path, help="folder; default: var/exports/")
         parser.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
+        parser.add_argument(
+            "--per-recipient",
+            action="store_true",
+            help=(
+                "payments_registry: one file per recipient settlement account, named "
+                "INN_ACCOUNT_YYYYMMDD as banks name registries"
+            ),
+        )
+        parser.add_argument(
+            "--no-header",
+            action="store_true",
+            help="CSV without the header row (positional, as bank registries are)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         since = parse_moment(options["since"], "--since")
@@ -68,8 +86,29 @@ class Command(BaseCommand):
         names = list(dict.fromkeys(options["kind"] or available))
         out_dir: Path = options["out"] or Path(settings.VAR_DIR) / "exports"
 
+        per_recipient = options["per_recipient"]
+        if per_recipient:
+            unsplit = [name for name in options["kind"] or [] if available[name].parts is None]
+            if unsplit:
+                raise CommandError(
+                    f"--per-recipient: «{', '.join(unsplit)}» не делится по получателям; "
+                    "по получателям пишется payments_registry",
+                    returncode=USAGE_ERROR,
+                )
+        written = {
+            "since": since,
+            "until": until,
+            "out_dir": out_dir,
+            "fmt": options["format"],
+            "header": not options["no_header"],
+        }
         for name in names:
-            result = write_export(
-                available[name], since=since, until=until, out_dir=out_dir, fmt=options["format"]
-            )
-            self.stdout.write(f"{result.path}: {result.rows} строк [{result.kind}]")
+            kind = available[name]
+            if per_recipient and kind.parts is not None:
+                results = write_export_parts(kind, **written)
+                if not results:
+                    self.stdout.write(f"[{name}] за период ничего нет, файлы не созданы")
+            else:
+                results = [write_export(kind, **written)]
+            for result in results:
+                self.stdout.write(f"{result.path}: {result.rows} строк [{result.kind}]")
