@@ -214,6 +214,7 @@ def _section(bill: Bill, statement: SectionStatement) -> dict[str, Any]:
         "due_date": day(section.due_date or bill.due_date),
         "qr": qr_image,
         "payment_string": payment_string,
+        "itemized": statement.itemized,
         "charges": rows,
         "basis_legend": _basis_legend(charges),
         "recalculations": _recalculations(charges),
@@ -258,9 +259,7 @@ def _meter_rows(bill: Bill) -> list[dict[str, str]]:
         for position, zone in zones:
             now = current.values[position] if current and position < len(current.values) else None
             before = (
-                previous.values[position]
-                if previous and position < len(previous.values)
-                else None
+                previous.values[position] if previous and position < len(previous.values) else None
             )
             title = zone_title(zone)
             rows.append(

@@ -98,6 +98,13 @@ class SectionStatement:
         return self.section.total - self.totals.total
 
     @property
+    def itemized(self) -> bool:
+        """False for a section billing sent as its total alone: there are no rows to print."""
+        if self.lines or self.penalties is not None:
+            return True
+        return any(getattr(self.totals, n) for n in AMOUNT_FIELDS if n != "total")
+
+    @property
     def has_surcharge(self) -> bool:
         return any(line.surcharge for line in self.lines) or bool(
             self.penalties and self.penalties.surcharge
@@ -148,9 +155,7 @@ def section_statement(section: BillSection, charges: list[Charge]) -> SectionSta
             total=section.total,
         )
         return SectionStatement(section=section, lines=[], penalties=None, totals=own)
-    lines = sorted(
-        (c for c in charges if c.service.kind != Service.Kind.PENALTY), key=_line_order
-    )
+    lines = sorted((c for c in charges if c.service.kind != Service.Kind.PENALTY), key=_line_order)
     penalty = _sum(Amounts.of_charge(c) for c in charges if c.service.kind == Service.Kind.PENALTY)
     penalties = None if penalty.is_zero else penalty
     totals = _sum(Amounts.of_charge(c) for c in lines) + (penalties or Amounts())
