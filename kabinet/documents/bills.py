@@ -268,9 +268,11 @@ def _meter_rows(bill: Bill) -> list[dict[str, str]]:
                     "service": f"{meter.service.name} ({title})" if title else meter.service.name,
                     "location": meter.location,
                     "previous": number(before) if before is not None else "",
-                    "previous_date": day(previous.taken_on) if before is not None else "",
+                    "previous_date": day(previous.taken_on)
+                    if previous and before is not None
+                    else "",
                     "current": number(now) if now is not None else "",
-                    "current_date": day(current.taken_on) if now is not None else "",
+                    "current_date": day(current.taken_on) if current and now is not None else "",
                     "consumption": number(consumption(meter, before, now))
                     if before is not None and now is not None
                     else "",
