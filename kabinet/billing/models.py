@@ -418,6 +418,26 @@ class Zone(models.TextChoices):
     SEMIPEAK = "semipeak", _("Полупик")
 
 
+# The T-numbers Russian meters and bills give tariff zones: T1 день, T2 ночь on a two-zone meter;
+# T1 пик, T2 ночь, T3 полупик on a three-zone one (docs/exchange.md, «Tariff zones»). Billing's
+# zone codes map to them here and nowhere else: charge rows and meter rows are printed in this
+# order, so a customer finds the same zone in the same place on both.
+ZONE_NUMBERS: dict[str, int] = {Zone.DAY: 1, Zone.PEAK: 1, Zone.NIGHT: 2, Zone.SEMIPEAK: 3}
+
+
+def zone_number(zone: str) -> int:
+    """The zone's T-number; 0 for a single-rate line (printed first, without a label)."""
+    return ZONE_NUMBERS.get(zone, 0)
+
+
+def zone_title(zone: str) -> str:
+    """«T1 пик», «T2 ночь»: how a zone is labelled on bills; "" for a single-rate line."""
+    number = zone_number(zone)
+    if not number:
+        return ""
+    return f"T{number} {str(Zone(zone).label).lower()}"
+
+
 class Tariff(models.Model):
     """Price per unit of a service (and zone) for a tariff plan, valid from a date; history kept."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,10 @@ from typing import Any
 import typst
 from django.utils.translation import gettext as _
 
-from kabinet.billing.models import Bill, BillSection, Charge, Service, VolumeBasis
+from kabinet.billing.models import Bill, Charge, Service, VolumeBasis, zone_number, zone_title
 from kabinet.core.money import ZERO, format_rubles
 from kabinet.documents import qr
+from kabinet.documents.statements import Amounts, SectionStatement, bill_statement
 from kabinet.metering.models import Meter, Reading
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "documents" / "bill.typ"
@@ -55,6 +55,20 @@ def number(value: Decimal | None) -> str:
     if normalized == normalized.to_integral_value():
         normalized = normalized.quantize(Decimal(1))
     text = f"{normalized:,f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def tariff_text(value: Decimal | None) -> str:
+    """A tariff with at least kopecks, «6,98», «25,00», «5,2613»; «—» when billing sent none.
+
+    Never a bare whole number: the money column to its right starts with one when it is
+    1 000 or more, and read back as text the two would run together.
+    """
+    if value is None:
+        return "—"
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, -exponent if isinstance(exponent, int) else 0)
+    text = f"{value.quantize(Decimal(1).scaleb(-places)):,f}"
     return text.replace(",", NBSP).replace(".", ",")
 
 
@@ -95,13 +109,21 @@ def _basis_legend(charges: list[Charge]) -> str:
 def _recalculations(charges: list[Charge]) -> list[dict[str, str]]:
     return [
         {
-            "service": c.service.name,
+            "service": service_title(c),
             "amount": money(c.recalculation),
             "reason": c.recalculation_reason or str(_("основание не указано")),
         }
         for c in charges
         if c.recalculation
     ]
+
+
+def _norm_unit(charge: Charge) -> str:
+    """A norm's unit as the norms are set: heat per square metre, everything else per person."""
+    unit = charge.unit or charge.service.unit
+    if charge.service.kind == Service.Kind.HEATING:
+        return _("%(unit)s на 1 м² в месяц") % {"unit": unit}
+    return _("%(unit)s на 1 чел. в месяц") % {"unit": unit}
 
 
 def _norms(charges: list[Charge]) -> list[dict[str, str]]:
@@ -113,26 +135,55 @@ def _norms(charges: list[Charge]) -> list[dict[str, str]]:
         key = (c.service.name, number(c.norm))
         if key not in seen:
             seen.add(key)
-            rows.append({"service": key[0], "norm": key[1], "unit": c.unit or c.service.unit})
+            rows.append({"service": key[0], "norm": key[1], "unit": _norm_unit(c)})
     return rows
+
+
+def _amounts(row: Amounts) -> dict[str, str]:
+    """Every money column, zeros included: a blank would leave the reader guessing the sum."""
+    return {
+        "charged": money(row.charged),
+        "surcharge": money(row.surcharge),
+        "recalculation": money(row.recalculation),
+        "benefits": money(row.benefits),
+        "opening_balance": money(row.opening_balance),
+        "paid": money(row.paid),
+        "total": money(row.total),
+    }
+
+
+def service_title(charge: Charge) -> str:
+    """«Электроснабжение (T1 пик)»: a zone line is labelled with its T-number and name."""
+    title = zone_title(charge.zone)
+    return f"{charge.service.name} ({title})" if title else charge.service.name
 
 
 def _charge_row(charge: Charge) -> dict[str, str]:
     return {
-        "service": charge.service.name,
+        "service": service_title(charge),
         "unit": charge.unit or charge.service.unit,
         "volume": _volume(charge),
-        "tariff": number(charge.tariff),
-        "charged": money(charge.charged),
-        "recalculation": money(charge.recalculation) if charge.recalculation else "",
-        "benefits": money(charge.benefits) if charge.benefits else "",
-        "opening_balance": money(charge.opening_balance),
-        "paid": money(charge.paid),
-        "total": money(charge.total),
+        "tariff": tariff_text(charge.tariff),
+        **_amounts(Amounts.of_charge(charge)),
     }
 
 
-def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[str, Any]:
+def _difference_note(difference: Decimal) -> str:
+    """Said aloud where billing's total is not its rows' sum: what is owed is billing's total."""
+    if not difference:
+        return ""
+    return _(
+        "Итог биллинга отличается от суммы строк на %(amount)s ₽; к оплате — итог биллинга."
+    ) % {"amount": money(difference)}
+
+
+def _penalty_row(penalties: Amounts) -> dict[str, str]:
+    return {"service": _("Пени"), "unit": "", "volume": "", "tariff": "—", **_amounts(penalties)}
+
+
+def _section(bill: Bill, statement: SectionStatement) -> dict[str, Any]:
+    section = statement.section
+    charges = statement.lines
     account = bill.account
     supplier = section.supplier
     payment_string = ""
@@ -142,9 +193,9 @@ def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[st
             bill=bill, account=account, supplier=supplier, total=section.total
         )
         qr_image = qr.qr_svg(payment_string)
-    lines = [c for c in charges if c.service.kind != Service.Kind.PENALTY]
-    penalty_lines = [c for c in charges if c.service.kind == Service.Kind.PENALTY]
-    penalties = section.penalties or sum((c.total for c in penalty_lines), ZERO)
+    rows = [_charge_row(c) for c in charges]
+    if statement.penalties is not None:
+        rows.append(_penalty_row(statement.penalties))
     return {
         "name": supplier.name,
         "short_name": supplier.short_name,
@@ -163,22 +214,32 @@ def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[st
         "due_date": day(section.due_date or bill.due_date),
         "qr": qr_image,
         "payment_string": payment_string,
-        "charges": [_charge_row(c) for c in lines],
-        "basis_legend": _basis_legend(lines),
+        "itemized": statement.itemized,
+        "charges": rows,
+        "basis_legend": _basis_legend(charges),
         "recalculations": _recalculations(charges),
-        "norms": _norms(lines),
-        "opening_balance": money(section.opening_balance),
-        "charged": money(section.charged),
-        "recalculation": money(section.recalculation),
-        "benefits": money(section.benefits),
-        "penalties": money(penalties),
-        "paid": money(section.paid),
+        "norms": _norms(charges),
+        "totals": _amounts(statement.totals),
         "total": money(section.total),
+        "difference": _difference_note(statement.difference),
     }
 
 
+def consumption(meter: Meter, previous: Decimal, current: Decimal) -> Decimal:
+    """Use between two readings of one zone, times the transformation ratio.
+
+    A register that went past its last digit (999999,9 → 000012,3 on a «6.1» meter) starts
+    again from zero: the use is what it counted up to the top plus what it counted since.
+    """
+    used = current - previous
+    if used < 0:
+        used += Decimal(10) ** meter.integer_digits
+    return used * meter.transformation_ratio
+
+
 def _meter_rows(bill: Bill) -> list[dict[str, str]]:
-    """Each meter's previous and current reading as of the bill's period."""
+    """Each meter's previous and current reading as of the bill's period, a row per zone in
+    T-number order, as the charge rows run."""
     meters = (
         Meter.objects.filter(account=bill.account)
         .exclude(removed_on__lt=bill.period)
@@ -194,22 +255,30 @@ def _meter_rows(bill: Bill) -> list[dict[str, str]]:
         )
         current = readings[0] if readings else None
         previous = readings[1] if len(readings) > 1 else None
-        consumption = ""
-        if current and previous:
-            consumption = number(sum(current.values, Decimal(0)) - sum(previous.values, Decimal(0)))
-        rows.append(
-            {
-                "serial_number": meter.serial_number,
-                "service": meter.service.name,
-                "location": meter.location,
-                "previous": " / ".join(number(v) for v in previous.values) if previous else "",
-                "previous_date": day(previous.taken_on) if previous else "",
-                "current": " / ".join(number(v) for v in current.values) if current else "",
-                "current_date": day(current.taken_on) if current else "",
-                "consumption": consumption,
-                "verification_due": day(meter.verification_due),
-            }
-        )
+        zones = sorted(enumerate(meter.zone_list), key=lambda item: zone_number(item[1]))
+        for position, zone in zones:
+            now = current.values[position] if current and position < len(current.values) else None
+            before = (
+                previous.values[position] if previous and position < len(previous.values) else None
+            )
+            title = zone_title(zone)
+            rows.append(
+                {
+                    "serial_number": meter.serial_number,
+                    "service": f"{meter.service.name} ({title})" if title else meter.service.name,
+                    "location": meter.location,
+                    "previous": number(before) if before is not None else "",
+                    "previous_date": day(previous.taken_on)
+                    if previous and before is not None
+                    else "",
+                    "current": number(now) if now is not None else "",
+                    "current_date": day(current.taken_on) if current and now is not None else "",
+                    "consumption": number(consumption(meter, before, now))
+                    if before is not None and now is not None
+                    else "",
+                    "verification_due": day(meter.verification_due),
+                }
+            )
     return rows
 
 
@@ -222,18 +291,9 @@ def bill_document_data(bill: Bill) -> dict[str, Any]:
     )
     account = bill.account
     premises = account.premises
-    charges_by_supplier: dict[int, list[Charge]] = defaultdict(list)
-    for charge in (
-        Charge.objects.filter(account=account, period=bill.period)
-        .select_related("service")
-        .order_by("service__sort_order", "service__name", "zone")
-    ):
-        charges_by_supplier[charge.supplier_id].append(charge)
-    sections = [
-        _section(bill, section, charges_by_supplier.get(section.supplier_id, []))
-        for section in bill.sections.all()
-    ]
-    total = bill.total
+    statement = bill_statement(bill)
+    sections = [_section(bill, section) for section in statement.sections]
+    total = statement.total
     return {
         "labels": _labels(),
         "title": _("Единый платёжный документ"),
@@ -255,17 +315,16 @@ def bill_document_data(bill: Bill) -> dict[str, Any]:
             if premises and premises.residents is not None
             else "",
         },
+        # One layout for every section of the document: the surcharge column is there when
+        # billing charged one anywhere on the bill.
+        "has_surcharge": statement.has_surcharge,
         "sections": sections,
         "meters": _meter_rows(bill),
         "totals": {
-            "opening_balance": money(bill.opening_balance),
-            "charged": money(bill.charged),
-            "recalculation": money(bill.recalculation),
-            "benefits": money(bill.benefits),
-            "penalties": money(bill.penalties),
-            "paid": money(bill.paid),
+            **_amounts(statement.totals),
             "total": money(total if total > 0 else ZERO),
             "advance": money(-total) if total < 0 else "",
+            "difference": _difference_note(statement.difference),
         },
     }
 
@@ -298,12 +357,16 @@ def _labels() -> dict[str, str]:
         "tariff": _("Тариф, ₽"),
         "charged": _("Начислено, ₽"),
         "recalculation": _("Перерасчёт, ₽"),
+        "surcharge": _("Повышающий коэффициент, ₽"),
+        "surcharge_short": _("Повыш. коэфф., ₽"),
         "benefits": _("Льготы, субсидии, ₽"),
         "opening_balance": _("Долг (+) / аванс (−) на начало, ₽"),
         "paid": _("Оплачено, ₽"),
         "to_pay": _("К оплате, ₽"),
         "penalties": _("Пени, ₽"),
         "section_total": _("Итого к оплате получателю, ₽"),
+        "rows_total": _("Итого"),
+        "website": _("Сайт"),
         "total": _("ИТОГО К ОПЛАТЕ, ₽"),
         "advance": _("Переплата (аванс), ₽"),
         "due_date": _("Оплатить до"),

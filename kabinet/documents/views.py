@@ -22,6 +22,7 @@ from kabinet.core import ratelimit
 from kabinet.documents.bills import bill_filename, render_bill_pdf
 from kabinet.documents.forms import BillPeriodForm
 from kabinet.documents.services import email_bill
+from kabinet.documents.statements import StatedBills
 
 EMAIL_LIMIT_PER_HOUR = 10
 
@@ -62,8 +63,10 @@ def bill_history(request: HttpRequest, account_id: int) -> HttpResponse:
     form = BillPeriodForm(request.GET or None)
     start, end = form.period_range(timezone.localdate())
     # Read only where the template iterates it: not at all when the list's markup is kept.
-    bills = Bill.objects.filter(account_id=account.pk, period__gte=start, period__lte=end).order_by(
-        "-period"
+    bills = StatedBills(
+        Bill.objects.filter(account_id=account.pk, period__gte=start, period__lte=end).order_by(
+            "-period"
+        )
     )
     return render(
         request,

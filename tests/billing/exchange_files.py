@@ -134,7 +134,7 @@ CHARGES = [
 BILLS = [
     {"supplier": "energo", "account": "123", "period": "2026-10", "number": "90ВВ144120-10-26",
      "issued_on": "2026-11-01", "due_date": "2026-11-15", "opening_balance": "150.10",
-     "charged": "854.16", "paid": "150", "penalties": "0.16", "total": "854.26"},
+     "charged": "854.00", "paid": "150", "penalties": "0.16", "total": "854.26"},
     {"supplier": "energo", "account": "123", "period": "2026-10", "recipient": "uk",
      "number": "90ВВ144120-10-26", "due_date": "2026-11-10", "charged": "1362.93",
      "benefits": "100", "recalculation": "-12.50", "total": "1250.43"},

@@ -94,6 +94,8 @@ def test_a_loaded_bill_is_exactly_the_sum_of_its_sections(
             "period": "2026-10",
             "recipient": recipient.code,
             "charged": str(charged),
+            # What the section owed before the month, so that its amounts make its total.
+            "opening_balance": str(total - charged),
             "total": str(total),
         }
         for recipient, (charged, total) in zip(recipients, sections, strict=True)

@@ -117,13 +117,16 @@ def test_an_overpayment_that_changes_from_1_to_2_rubles_is_shown(
     path = url("documents:bill_history", account)
     etag = etag_of(client_in, path)
     assert "Переплата" in client_in.get(path).content.decode()
-    bills = write_csv(
+    line = {"supplier": "tesk", "account": "1001", "period": "2026-10"}
+    service = account.charges.get().service.code
+    charges = write_csv(
         tmp_path,
-        "bills.csv",
-        [{"supplier": "tesk", "account": "1001", "period": "2026-10", "total": "-2.00"}],
+        "charges.csv",
+        [line | {"service": service, "opening_balance": "-2.00", "total": "-2.00"}],
     )
-    [batch] = import_files([bills], started_by="test")
-    assert batch.status == batch.Status.LOADED, batch.errors
+    bills = write_csv(tmp_path, "bills.csv", [line | {"total": "-2.00"}])
+    batches = import_files([charges, bills], started_by="test")
+    assert all(b.status == b.Status.LOADED for b in batches), [b.errors for b in batches]
 
     assert not not_modified(client_in, path, etag)
     html = client_in.get(path).content.decode()

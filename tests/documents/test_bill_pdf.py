@@ -110,7 +110,22 @@ def test_the_pdf_says_how_volumes_were_found_and_why_recalculated(
     assert "Перерасчёты" in text
     assert "Временное отсутствие жильцов 12–25.08.2026" in text
     assert "-47,55" in text or "−47,55" in text
-    assert "Электроснабжение — 110 кВт·ч" in text  # the reference norm
+    assert "Электроснабжение — 110 кВт·ч на 1 чел. в месяц" in text  # the norm, with its unit
+
+
+def test_the_pdf_prints_the_suppliers_website_and_no_empty_penalty_row(
+    two_recipient_bill: Bill, tmp_path: Path
+) -> None:
+    section = two_recipient_bill.sections.select_related("supplier").first()
+    assert section is not None
+    section.supplier.website = "https://tesk.example.ru"
+    section.supplier.save(update_fields=["website"])
+
+    text = pdf_text(render_bill_pdf(two_recipient_bill), tmp_path)
+
+    assert "Сайт: https://tesk.example.ru" in text
+    # Penalties are charged by the housing company only: one «Пени» row, none of «0,00».
+    assert len([line for line in text.splitlines() if line.strip().startswith("Пени")]) == 1
 
 
 def test_a_recipient_without_requisites_gets_a_note_instead_of_a_qr(

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Sum
+
 from kabinet.billing.exchange import values as v
 from kabinet.billing.exchange.engine import Column, Counts, Kind, Row, register
-from kabinet.billing.models import Account, VolumeBasis, Zone
+from kabinet.billing.models import Account, Charge, VolumeBasis, Zone
+from kabinet.core.money import format_rubles, to_money
 
 ZONES = {z.value: z.value for z in Zone} | {"single": ""}
 MONEY_COLUMNS = ("opening_balance", "charged", "recalculation", "benefits", "penalties", "paid")
+
+
+def _rubles(value: Decimal) -> str:
+    return format_rubles(value, symbol=False)
 
 
 def _account_columns() -> tuple[Column, ...]:
@@ -305,6 +315,24 @@ class ChargesKind(Kind):
         if not self.unique((found[2], row["period"], recipient_id, service[0], zone), "service"):
             return
         zero = self.zero
+        # The bill prints every column of the line: a total its columns do not give would be
+        # printed as a sum that does not add up.
+        computed = (
+            (row["opening_balance"] or zero)
+            + (row["charged"] or zero)
+            + (row["surcharge"] or zero)
+            + (row["recalculation"] or zero)
+            - (row["benefits"] or zero)
+            - (row["paid"] or zero)
+        )
+        if computed != row["total"]:
+            self.report(
+                "total",
+                f"К оплате {_rubles(row['total'])} не сходится со строкой: долг на начало + "
+                "начислено + повышающий коэффициент + перерасчёт − льготы − оплачено = "
+                f"{_rubles(computed)}.",
+            )
+            return
         self.stage.add(
             (
                 found[2],
@@ -365,8 +393,12 @@ class BillsKind(Kind):
         Column("total", v.money, required=True),
     )
     AMOUNTS = (*MONEY_COLUMNS, "total")
+    CHECK_CHUNK = 1000
 
     def begin(self) -> None:
+        # (line, account, period, recipient, total) of every section, checked against the
+        # charge lines billing sent for it once the whole file is read.
+        self.sections: list[tuple[int, int, dt.date, int, Decimal]] = []
         self.stage = self.loader.stage(
             "bills",
             [("account_id", "int"), ("period", "date"), ("supplier_id", "int"),
@@ -386,6 +418,29 @@ class BillsKind(Kind):
         recipient_id = recipient_id or found[0]
         if not self.unique((found[2], row["period"], recipient_id), "account"):
             return
+        zero = self.zero
+        amounts = {name: row[name] if row[name] is not None else zero for name in self.AMOUNTS}
+        # A section may come as its total alone; the amounts it does give must make that total.
+        itemized = any(row[name] is not None for name in MONEY_COLUMNS)
+        computed = (
+            amounts["opening_balance"]
+            + amounts["charged"]
+            + amounts["recalculation"]
+            - amounts["benefits"]
+            + amounts["penalties"]
+            - amounts["paid"]
+        )
+        if itemized and computed != amounts["total"]:
+            self.report(
+                "total",
+                f"Итого раздела {_rubles(amounts['total'])} не сходится с его суммами: долг на "
+                "начало + начислено + перерасчёт − льготы + пени − оплачено = "
+                f"{_rubles(computed)}.",
+            )
+            return
+        self.sections.append(
+            (self.report.line, found[2], row["period"], recipient_id, amounts["total"])
+        )
         self.stage.add(
             (
                 found[2],
@@ -397,6 +452,42 @@ class BillsKind(Kind):
                 *(row[name] if row[name] is not None else self.zero for name in self.AMOUNTS),
             )
         )
+
+    def check(self) -> None:
+        """A section's total is what its charge lines add up to, where billing sent lines.
+
+        The bill prints the lines and the section total under them; a section whose lines
+        do not give its total would be printed not adding up, so the file is refused and the
+        clerk sees which section and by how much.
+        """
+        by_period: dict[dt.date, list[tuple[int, int, int, Decimal]]] = {}
+        for line, account_id, period, recipient_id, total in self.sections:
+            by_period.setdefault(period, []).append((line, account_id, recipient_id, total))
+        for period, sections in sorted(by_period.items()):
+            accounts = sorted({account_id for _, account_id, _, _ in sections})
+            sums: dict[tuple[int, int], Decimal] = {}
+            for start in range(0, len(accounts), self.CHECK_CHUNK):
+                rows = (
+                    Charge.objects.filter(
+                        period=period, account_id__in=accounts[start : start + self.CHECK_CHUNK]
+                    )
+                    .values_list("account_id", "supplier_id")
+                    .annotate(lines_total=Sum("total"))
+                    .order_by()
+                )
+                # Rounded: SQLite sums these columns as binary floats (0.39999999999999997).
+                sums.update({(a, s): to_money(t) for a, s, t in rows})
+            for line, account_id, recipient_id, total in sections:
+                lines_total = sums.get((account_id, recipient_id))
+                if lines_total is not None and lines_total != total:
+                    self.report(
+                        "total",
+                        f"Итого раздела {_rubles(total)} не равно сумме строк начислений этого "
+                        f"получателя за период {_rubles(lines_total)} (разница "
+                        f"{_rubles(total - lines_total)}). Загрузите начисления и квитанции "
+                        "одного расчёта.",
+                        line,
+                    )
 
     def apply(self) -> Counts:
         lo = self.loader
