@@ -57,7 +57,7 @@ def test_a_new_due_date_alone_keeps_it_and_new_amounts_move_it(
     load(tmp_path, due_date="2026-11-25", number="B-7")
     assert Bill.objects.get(account=account).loaded_at == old
 
-    load(tmp_path, paid="1545.13", total="-1045.13")
+    load(tmp_path, charged="500.00", paid="1545.13", total="-1045.13")
     bill = Bill.objects.get(account=account)
     assert bill.loaded_at > old
     assert str(bill.total) == "-1045.13"
