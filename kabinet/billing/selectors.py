@@ -21,6 +21,8 @@ from kabinet.billing.models import (
     Service,
     Supplier,
     Tariff,
+    zone_number,
+    zone_title,
 )
 from kabinet.billing.pending import (
     NOTHING,
@@ -235,6 +237,7 @@ MONEY_COLUMNS = (
     "opening_balance",
     "paid",
     "charged",
+    "surcharge",
     "recalculation",
     "benefits",
     "penalties",
@@ -255,6 +258,11 @@ class ChargeLine:
     def charged(self) -> Decimal:
         # A penalty line's amount is shown in the penalties column, not as a service charge.
         return Decimal("0.00") if self.is_penalty else self.charge.charged
+
+    @property
+    def zone(self) -> str:
+        """«T1 пик»: the zone as the bill labels it, "" for a single-rate line."""
+        return zone_title(self.charge.zone)
 
 
 @dataclass
@@ -302,9 +310,11 @@ class ChargesPage:
         charges = (
             Charge.objects.filter(account_id=self.account_id, period=self.period)
             .select_related("supplier", "service")
-            .order_by("supplier__short_name", "service__sort_order", "service__name", "zone")
+            .order_by("supplier__short_name", "service__sort_order", "service__name")
         )
-        for charge in charges:
+        # Zones in T order (T1 пик, T2 ночь, T3 полупик) as on the bill, not by the code's
+        # spelling; sorted() keeps the database's order otherwise.
+        for charge in sorted(charges, key=_service_and_zone):
             is_penalty = charge.service.kind == Service.Kind.PENALTY
             line = ChargeLine(
                 charge=charge, penalties=charge.charged if is_penalty else Decimal("0.00")
@@ -327,12 +337,31 @@ class ChargesPage:
     def totals(self) -> dict[str, Decimal]:
         return self._grouped[1]
 
+    @property
+    def has_surcharge(self) -> bool:
+        """Billing sent an increasing-coefficient surcharge: the page gives it a column, as the
+        bill does, so that every row adds up to its «К оплате»."""
+        return self.totals["surcharge"] != 0 or any(
+            line.charge.surcharge for group in self.suppliers for line in group.lines
+        )
+
+
+def _service_and_zone(charge: Charge) -> tuple[str, int, int, str, int]:
+    return (
+        charge.supplier.short_name,
+        charge.supplier_id,
+        charge.service.sort_order,
+        charge.service.name,
+        zone_number(charge.zone),
+    )
+
 
 def _add(totals: dict[str, Decimal], line: ChargeLine) -> None:
     values = {
         "opening_balance": line.charge.opening_balance,
         "paid": line.charge.paid,
         "charged": line.charged,
+        "surcharge": line.charge.surcharge,
         "recalculation": line.charge.recalculation,
         "benefits": line.charge.benefits,
         "penalties": line.penalties,

@@ -307,3 +307,50 @@ def test_cached_menus_and_tabs_follow_the_account_and_the_language(
     assert ">Personal accounts<" in english
     assert ">Начисления<" not in english
     assert 'name="csrfmiddlewaretoken"' in english  # the logout form keeps a token of its own
+
+
+def test_charges_rows_add_up_with_the_surcharge_and_zones_in_t_order(
+    client_in: Client, account: Account, energy: Supplier, electricity: Service
+) -> None:
+    """Each row's printed columns give its «К оплате», the increasing-coefficient surcharge
+    included; zone lines read «T1 пик», «T2 ночь», «T3 полупик» in that order, as on the bill."""
+    for zone, charged in (("semipeak", "300.00"), ("night", "200.00"), ("peak", "400.00")):
+        make_charge(
+            account,
+            electricity,
+            period=OCT,
+            supplier=energy,
+            zone=zone,
+            charged=Decimal(charged),
+            surcharge=Decimal("15.00"),
+            total=Decimal(charged) + Decimal("15.00"),
+        )
+    response = client_in.get(reverse("accounts:charges", args=[account.pk]))
+    assert response.context["page"].has_surcharge
+    html = response.content.decode()
+    assert "Повышающий коэффициент, ₽" in html
+    labels = [html.index(f"({label})") for label in ("T1 пик", "T2 ночь", "T3 полупик")]
+    assert labels == sorted(labels)
+    [group] = response.context["page"].suppliers
+    for line in group.lines:
+        c = line.charge
+        printed = (
+            c.opening_balance
+            + line.charged
+            + c.surcharge
+            + c.recalculation
+            - c.benefits
+            + line.penalties
+            - c.paid
+        )
+        assert printed == c.total
+    assert group.totals["surcharge"] == Decimal("45.00")
+    assert "945,00" in html  # the total, the surcharges with it
+
+
+def test_charges_without_a_surcharge_have_no_surcharge_column(
+    client_in: Client, account: Account, energy: Supplier, electricity: Service
+) -> None:
+    make_charge(account, electricity, period=OCT, supplier=energy)
+    response = client_in.get(reverse("accounts:charges", args=[account.pk]))
+    assert "Повышающий коэффициент" not in response.content.decode()
