@@ -20,10 +20,8 @@ from typing import Any
 from django.db.models import Q
 
 from kabinet.billing.pending import Pending, PendingPayment
-from kabinet.core.money import ZERO
+from kabinet.core.money import ZERO, allocate
 from kabinet.payments.models import Payment
-
-KOPECK = Decimal("0.01")
 
 
 def pending_payments(cutoffs: Mapping[int, dt.datetime | None]) -> dict[int, Pending]:
@@ -81,28 +79,19 @@ def _paid_lines(lines: Any) -> list[tuple[str, Decimal]]:
 def net_lines(lines: Sequence[tuple[str, Decimal]], refunded: Decimal) -> Mapping[str, Decimal]:
     """What each line keeps of a payment after ``refunded`` of it went back to the card.
 
-    Each line gives back its share in proportion to its amount, in whole kopecks: the shares
-    are rounded down and the kopecks left over go to the lines with the largest remainders
-    (the first of equal ones). So the lines add up exactly to their sum less ``refunded``, and
-    none goes below zero. A refund larger than the lines takes everything.
+    Each line gives back its share in proportion to its amount, in whole kopecks, as a refund's
+    parts are split (``core.money.allocate``): the lines add up exactly to their sum less
+    ``refunded``, and none goes below zero. A refund larger than the lines takes everything.
     """
     merged: dict[str, Decimal] = {}
     for key, amount in lines:
         merged[key] = merged.get(key, ZERO) + amount
     total = sum(merged.values(), ZERO)
-    if refunded <= 0 or total <= 0:
+    if refunded <= 0 or total <= 0 or any(amount < 0 for amount in merged.values()):
         return merged
     if refunded >= total:
         return dict.fromkeys(merged, ZERO)
-    total_k = int(total / KOPECK)
-    refund_k = int(refunded / KOPECK)
-    shares: dict[str, int] = {}
-    remainders: list[tuple[int, int, str]] = []
-    for position, (key, amount) in enumerate(merged.items()):
-        share, remainder = divmod(refund_k * int(amount / KOPECK), total_k)
-        shares[key] = share
-        remainders.append((-remainder, position, key))
-    left = refund_k - sum(shares.values())
-    for _, _, key in sorted(remainders)[:left]:
-        shares[key] += 1
-    return {key: amount - shares[key] * KOPECK for key, amount in merged.items()}
+    shares = allocate(refunded, list(merged.values()))
+    return {
+        key: amount - share for (key, amount), share in zip(merged.items(), shares, strict=True)
+    }
