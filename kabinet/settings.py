@@ -298,6 +298,14 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Where import_billing keeps a copy of every file it loaded, for support.
 IMPORT_ARCHIVE_DIR = Path(env_str("IMPORT_ARCHIVE_DIR", str(VAR_DIR / "imports")))
 
+# The rate limiter's counters (SMS, login, linking, captcha replay, creation limits) must be shared
+# by every worker: in the cache named here when it is Redis (the default with REDIS_URL), in the
+# database table core_ratecounter when empty (the default without Redis). A per-process cache
+# would multiply every limit by the number of workers; production refuses it (core.checks).
+RATELIMIT_CACHE = (
+    "" if TESTING else env_str("RATELIMIT_CACHE", "default" if env_str("REDIS_URL") else "")
+)
+
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

@@ -2,7 +2,8 @@
 
 The server hands out a signed challenge (``challenge_json``); the browser widget finds the number
 that solves it and posts a base64 payload in the ``altcha`` field; ``verify_payload`` checks the
-signature and expiry and remembers the challenge until it expires, so one solution passes once.
+signature and expiry and remembers the challenge until it expires (in the rate limiter's shared
+store), so one solution passes once.
 The npm widget 2.x speaks ALTCHA's v1 protocol, hence ``altcha.v1``.
 """
 
@@ -16,9 +17,9 @@ from typing import Any, cast
 
 from altcha.v1 import ChallengeOptions, PayloadType, create_challenge, verify_solution
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
+from kabinet.core import ratelimit
 from kabinet.core.ratelimit import CACHE_FAILURES
 
 logger = logging.getLogger(__name__)
@@ -56,12 +57,14 @@ def verify_payload(payload: str) -> bool:
     )
     if not ok:
         return False
-    # Single use: cache.add is atomic and fails when the key is already there. The key lives
-    # a little longer than the challenge, after which verify_solution refuses it anyway.
-    key = f"altcha:used:{data['challenge']}"
+    # Single use: the claim is atomic in the store every worker shares, so of two requests with
+    # the same solution exactly one passes, whichever workers take them. The mark lives a little
+    # longer than the challenge, after which verify_solution refuses it anyway.
     try:
-        return bool(cache.add(key, 1, timeout=settings.ALTCHA_EXPIRES + 60))
+        return ratelimit.claim(
+            f"altcha:used:{data['challenge']}", timeout=settings.ALTCHA_EXPIRES + 60
+        )
     except CACHE_FAILURES:
-        # Without the cache a solution could be replayed; refuse rather than let bots through.
-        logger.exception("cache unavailable, refusing captcha")
+        # Without the store a solution could be replayed; refuse rather than let bots through.
+        logger.exception("rate limiter unavailable, refusing captcha")
         return False

@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
@@ -68,21 +66,12 @@ def _identifier_key(raw: str) -> str:
     return parsed.value if parsed else raw.strip().lower()
 
 
-def _blocked_for(block_key: str) -> int:
-    until = cache.get(block_key)
-    return max(0, math.ceil(until - time.time())) if until else 0
-
-
-def _block(block_key: str, seconds: int) -> None:
-    cache.set(block_key, time.time() + seconds, timeout=seconds)
-
-
 def _check_blocks(ident: str, ip: str) -> None:
     try:
         wait = max(
-            _blocked_for(_key("block", "pair", ident, ip)),
-            _blocked_for(_key("block", "ip", ip)),
-            _blocked_for(_key("block", "id", ident)),
+            ratelimit.blocked_for(_key("block", "pair", ident, ip)),
+            ratelimit.blocked_for(_key("block", "ip", ip)),
+            ratelimit.blocked_for(_key("block", "id", ident)),
         )
     except CACHE_FAILURES:
         logger.exception("login throttle unavailable")
@@ -98,20 +87,19 @@ def _count_failure(ident: str, ip: str) -> None:
         # hit() is True while the count, this one included, is within the limit: the N-th
         # failure itself starts the delay.
         if not ratelimit.hit(pair, limit=settings.LOGIN_FAILURES_PER_IDENTIFIER - 1, window=window):
-            level_key = _key("level", ident, ip)
-            level = int(cache.get(level_key) or 0)
+            # The n-th delay within a day (1 first) doubles the one before it.
+            level = ratelimit.increment(_key("level", ident, ip), window=_DAY) - 1
             delay = min(60 * 2**level, settings.LOGIN_MAX_DELAY)
-            cache.set(level_key, level + 1, timeout=_DAY)
-            _block(_key("block", "pair", ident, ip), delay)
+            ratelimit.block(_key("block", "pair", ident, ip), seconds=delay)
             ratelimit.reset(pair)
         if not ratelimit.hit(
             _key("ip", ip), limit=settings.LOGIN_FAILURES_PER_IP - 1, window=window
         ):
-            _block(_key("block", "ip", ip), window)
+            ratelimit.block(_key("block", "ip", ip), seconds=window)
         if not ratelimit.hit(
             _key("id", ident), limit=settings.LOGIN_FAILURES_PER_ACCOUNT - 1, window=window
         ):
-            _block(_key("block", "id", ident), window)
+            ratelimit.block(_key("block", "id", ident), seconds=window)
     except CACHE_FAILURES:
         logger.exception("login throttle unavailable")
 
@@ -120,12 +108,12 @@ def clear_throttle(*, identifier: str, client_ip: str | None = None) -> None:
     """Forget failures of ``identifier`` (from ``client_ip``, or only the global count)."""
     ident = _identifier_key(identifier)
     try:
-        ratelimit.reset(_key("id", ident))
-        cache.delete(_key("block", "id", ident))
+        ratelimit.reset(_key("id", ident), _key("block", "id", ident))
         if client_ip is not None:
-            ratelimit.reset(_key("pair", ident, client_ip))
-            cache.delete_many(
-                [_key("block", "pair", ident, client_ip), _key("level", ident, client_ip)]
+            ratelimit.reset(
+                _key("pair", ident, client_ip),
+                _key("block", "pair", ident, client_ip),
+                _key("level", ident, client_ip),
             )
     except CACHE_FAILURES:
         logger.exception("login throttle unavailable")
