@@ -109,6 +109,21 @@ def _refusal_message(reason: RefusalReason) -> str:
     return gettext("Отправка SMS временно ограничена. Попробуйте позже.")
 
 
+def spend_sms_allowance(
+    *, to: str, template: str, context: Mapping[str, Any], client_ip: str | None = None
+) -> None:
+    """Do what `send_sms` does before writing the message, and write nothing.
+
+    For a number that must not be texted (nobody has an account with it) but whose requester
+    must not learn that: the same template is rendered and the same caps are counted, so the
+    refusals (DeliveryRefused) and the limiter's counts are the same as for a real SMS.
+    """
+    if not E164_RE.match(to):
+        raise ValueError(f"SMS recipient must be an E.164 number, got {to!r}")
+    _render_text(f"messaging/sms/{template}.txt", context)
+    _check_sms_caps(to=to, client_ip=client_ip)
+
+
 def _queue_delivery(message_id: int) -> None:
     # Imported here: tasks imports this module, and the job is needed only after a commit.
     from kabinet.messaging.tasks import deliver_message

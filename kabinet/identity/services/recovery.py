@@ -2,7 +2,9 @@
 
 The customer sees the same next page whether or not the phone or address has an account. An
 unknown phone gets a verification that can never be proven (nothing is sent: texting strangers
-would be spam); an unknown or unconfirmed address gets nothing.
+would be spam) but spends the same SMS allowance as a real code, so a spent allowance answers
+alike for both; an unknown or unconfirmed address gets nothing (e-mail has no allowance beyond
+the resend cooldown, which both share).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verifica
         if identifier.kind == "phone":
             user = User.objects.filter(phone=identifier.value, is_active=True).first()
             message = codes.Message("recover_code", {}) if user else None
+            decoy = None if user else codes.Message("recover_code", {})
             channel = Channel.SMS
         else:
             user = User.objects.filter(
@@ -50,6 +53,7 @@ def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verifica
                 if user
                 else None
             )
+            decoy = None
             channel = Channel.EMAIL
         return codes.create(
             purpose=Purpose.RECOVER,
@@ -57,6 +61,7 @@ def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verifica
             target=identifier.value,
             user=user,
             message=message,
+            decoy=decoy,
             client_ip=client_ip,
             ttl=settings.VERIFICATION_CODE_TTL
             if channel == Channel.SMS
