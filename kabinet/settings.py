@@ -110,6 +110,9 @@ ALTCHA_HMAC_KEY = env_str(
 # The work a browser does: it tries on average half this many hashes (about 0.1 s at 100 000).
 ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 100_000)
 ALTCHA_EXPIRES = env_int("ALTCHA_EXPIRES", 600)
+# How many times the work of a normal challenge a hard one costs: asked instead of a refusal when
+# a limit strangers can use up has tripped (SMS per number or in total, a login under attack).
+ALTCHA_HARD_FACTOR = env_int("ALTCHA_HARD_FACTOR", 10)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

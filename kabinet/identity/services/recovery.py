@@ -32,11 +32,13 @@ class RecoveryFailed(Refusal):
     default_code = "invalid_link"
 
 
-def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verification:
+def start_recovery(
+    *, identifier: Identifier, client_ip: str | None, hard_captcha: bool = False
+) -> Verification:
     """Send a recovery code (phone) or link (e-mail) if an account has it; returns the pending row.
 
     Raises ``ResendTooSoon`` within the cooldown for this phone or address, and lets messaging's
-    ``DeliveryRefused`` through.
+    ``DeliveryRefused`` through (``hard_captcha`` gets past the caps strangers can use up).
     """
     with transaction.atomic():
         if identifier.kind == "phone":
@@ -63,6 +65,7 @@ def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verifica
             message=message,
             decoy=decoy,
             client_ip=client_ip,
+            hard_captcha=hard_captcha,
             ttl=settings.VERIFICATION_CODE_TTL
             if channel == Channel.SMS
             else settings.RECOVERY_LINK_TTL,

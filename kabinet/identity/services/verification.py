@@ -89,13 +89,23 @@ def _new_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def _send(verification: Verification, message: Message, secret: str, client_ip: str | None) -> None:
+def _send(
+    verification: Verification,
+    message: Message,
+    secret: str,
+    client_ip: str | None,
+    hard_captcha: bool = False,
+) -> None:
     context = dict(message.context)
     if verification.channel == Channel.SMS:
         if secret:
             context["code"] = secret
         send_sms(
-            to=verification.target, template=message.template, context=context, client_ip=client_ip
+            to=verification.target,
+            template=message.template,
+            context=context,
+            client_ip=client_ip,
+            hard_captcha=hard_captcha,
         )
     else:
         if secret and "link_url_name" in context:
@@ -104,7 +114,9 @@ def _send(verification: Verification, message: Message, secret: str, client_ip: 
         send_email(to=verification.target, template=message.template, context=context)
 
 
-def _spend(verification: Verification, decoy: Message, client_ip: str | None) -> None:
+def _spend(
+    verification: Verification, decoy: Message, client_ip: str | None, hard_captcha: bool = False
+) -> None:
     """Spend the allowance a message of ``decoy`` would, sending nothing (see ``create``)."""
     if verification.channel == Channel.SMS:
         spend_sms_allowance(
@@ -112,6 +124,7 @@ def _spend(verification: Verification, decoy: Message, client_ip: str | None) ->
             template=decoy.template,
             context={**decoy.context, "code": "000000"},
             client_ip=client_ip,
+            hard_captcha=hard_captcha,
         )
 
 
@@ -146,6 +159,7 @@ def create(
     decoy: Message | None = None,
     client_ip: str | None = None,
     ttl: int | None = None,
+    hard_captcha: bool = False,
 ) -> Verification:
     """Create a verification for ``target`` and send its code or link as ``message``.
 
@@ -153,7 +167,8 @@ def create(
     looks the same whether or not an account exists, and it can never be proven. ``decoy`` is
     then the message an account would have got: its allowance (the SMS caps) is spent all the
     same, now and on every resend, so a spent allowance is refused alike for known and unknown
-    targets and the refusal does not tell which one exists. Earlier pending
+    targets and the refusal does not tell which one exists. ``hard_captcha``: the requester
+    solved a hard challenge, which goes past the SMS caps strangers can use up. Earlier pending
     verifications of the same purpose and target stop working. Raises ``ResendTooSoon`` when one
     was sent within the cooldown, and lets ``DeliveryRefused`` through; nothing is written then
     if the caller's transaction rolls back. Must run inside the caller's transaction.
@@ -194,9 +209,9 @@ def create(
         verification.payload["decoy"] = {"template": decoy.template, "context": dict(decoy.context)}
     verification.save()
     if message is not None:
-        _send(verification, message, secret, client_ip)
+        _send(verification, message, secret, client_ip, hard_captcha)
     elif decoy is not None:
-        _spend(verification, decoy, client_ip)
+        _spend(verification, decoy, client_ip, hard_captcha)
     return verification
 
 
