@@ -19,8 +19,8 @@ def limiter_store(**kwargs: Any) -> list[checks.CheckMessage]:
     alias = settings.RATELIMIT_CACHE
     if not alias:
         return []  # the database table: shared by every worker and machine
-    caches = settings.CACHES
-    backend = caches.get(alias, {}).get("BACKEND", "")
+    configured = settings.CACHES.get(alias)
+    backend = str(configured.get("BACKEND", "")) if isinstance(configured, dict) else ""
     if backend in SHARED_CACHE_BACKENDS:
         return []
     message = (

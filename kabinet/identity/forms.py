@@ -92,7 +92,7 @@ def ask_for_hard_captcha(form: forms.Form, message: str) -> None:
     """
     field = form.fields["altcha"]
     field.required = True
-    field.widget.hard = True  # type: ignore[attr-defined]
+    field.widget.hard = True
     form.add_error("altcha", forms.ValidationError(message, code="captcha_required"))
 
 
@@ -316,7 +316,7 @@ class LoginForm(forms.Form):
 
     @property
     def captcha_shown(self) -> bool:
-        return bool(self.fields["altcha"].widget.hard) or bool(self.data.get("altcha"))  # type: ignore[attr-defined]
+        return bool(self.fields["altcha"].widget.hard) or bool(self.data.get("altcha"))
 
 
 class RecoveryForm(forms.Form):

@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -200,8 +201,11 @@ def test_each_limit_holds_exactly_with_two_workers(server: Callable[[], Server])
     captchas = [live.solved_captcha() for _ in range(SMS_LIMIT_PER_NUMBER + 6)]
     statuses = _concurrently(
         [
-            lambda altcha=altcha: live.call(
-                "POST", "/api/v1/auth/recover", {"identifier": "+79161234567", "altcha": altcha}
+            partial(
+                live.call,
+                "POST",
+                "/api/v1/auth/recover",
+                {"identifier": "+79161234567", "altcha": altcha},
             )
             for altcha in captchas
         ]
@@ -212,7 +216,8 @@ def test_each_limit_holds_exactly_with_two_workers(server: Callable[[], Server])
     # Linking tries: one customer's wrong codes for one account; 5 are checked, the rest refused.
     tries = _concurrently(
         [
-            lambda: live.call(
+            partial(
+                live.call,
                 "POST",
                 "/api/v1/accounts/link",
                 {
@@ -234,7 +239,8 @@ def test_each_limit_holds_exactly_with_two_workers(server: Callable[[], Server])
     altcha = live.solved_captcha()
     replays = _concurrently(
         [
-            lambda n=n: live.call(
+            partial(
+                live.call,
                 "POST",
                 "/api/v1/auth/recover",
                 {"identifier": f"x{n}@example.org", "altcha": altcha},

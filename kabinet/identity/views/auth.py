@@ -95,7 +95,7 @@ def _start_registration(
 def _refused(form: Any, error: DeliveryRefused) -> None:
     """A refusal to send; past a cap strangers can use up, a harder captcha instead."""
     if error.harder_captcha_helps:
-        ask_for_hard_captcha(form, HARD_CAPTCHA_MESSAGE)
+        ask_for_hard_captcha(form, str(HARD_CAPTCHA_MESSAGE))
     else:
         add_service_error(form, error)
 
