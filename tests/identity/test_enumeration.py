@@ -74,3 +74,23 @@ def test_resending_spends_the_allowance_of_an_unknown_phone_too(customer: User) 
 
     assert counts == {KNOWN: 2, UNKNOWN: 2}
     assert sent(to=UNKNOWN) == []
+
+
+def test_registration_answers_alike_for_a_phone_with_and_without_an_account(
+    customer: User,
+) -> None:
+    answers: dict[str, list[tuple[int, str, str]]] = {KNOWN: [], UNKNOWN: []}
+    for phone in (KNOWN, UNKNOWN):
+        for n in range(4):
+            client = Client(REMOTE_ADDR=f"10.1.{n}.1")
+            data = {
+                "phone": phone,
+                "consent_personal_data": "on",
+                "consent_user_agreement": "on",
+                "altcha": solve_captcha(client),
+            }
+            answers[phone].append(comparable(client.post("/register/", data), phone))
+
+    assert answers[KNOWN] == answers[UNKNOWN]
+    assert [status for status, _location, _html in answers[KNOWN]][:2] == [302, 302]
+    assert ratelimit.count(f"sms:to:{KNOWN}") == ratelimit.count(f"sms:to:{UNKNOWN}")
