@@ -110,6 +110,9 @@ ALTCHA_HMAC_KEY = env_str(
 # The work a browser does: it tries on average half this many hashes (about 0.1 s at 100 000).
 ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 100_000)
 ALTCHA_EXPIRES = env_int("ALTCHA_EXPIRES", 600)
+# How many times the work of a normal challenge a hard one costs: asked instead of a refusal when
+# a limit strangers can use up has tripped (SMS per number or in total, a login under attack).
+ALTCHA_HARD_FACTOR = env_int("ALTCHA_HARD_FACTOR", 10)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -315,6 +318,14 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 # Where import_billing keeps a copy of every file it loaded, for support.
 IMPORT_ARCHIVE_DIR = Path(env_str("IMPORT_ARCHIVE_DIR", str(VAR_DIR / "imports")))
+
+# The rate limiter's counters (SMS, login, linking, captcha replay, creation limits) must be shared
+# by every worker: in the cache named here when it is Redis (the default with REDIS_URL), in the
+# database table core_ratecounter when empty (the default without Redis). A per-process cache
+# would multiply every limit by the number of workers; production refuses it (core.checks).
+RATELIMIT_CACHE = (
+    "" if TESTING else env_str("RATELIMIT_CACHE", "default" if env_str("REDIS_URL") else "")
+)
 
 CACHES = {
     "default": (

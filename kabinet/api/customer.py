@@ -25,6 +25,7 @@ from kabinet.api.schemas import (
 )
 from kabinet.core.audit import Action, record
 from kabinet.core.http import client_ip
+from kabinet.identity import captcha
 from kabinet.identity.models import User
 from kabinet.identity.services import personal_data, profile, tokens
 from kabinet.identity.services.login import log_in
@@ -52,6 +53,7 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
         identifier=payload.identifier,
         password=payload.password,
         client_ip=client_ip(request),
+        hard_captcha=bool(payload.altcha) and captcha.payload_level(payload.altcha) == captcha.HARD,
     )
     if user.is_staff:
         # Staff work in the back office; a token would outlive their session rules there.

@@ -152,12 +152,24 @@ def _verification_id(kind: str, handle: str) -> int:
 
 
 def _refused(error: VerificationFailed | DeliveryRefused) -> ApiError:
+    if isinstance(error, DeliveryRefused) and error.harder_captcha_helps:
+        # Past a cap strangers can use up: a hard captcha instead of a refusal.
+        message = _(
+            "Сейчас очень много запросов. Пройдите усиленную проверку «Я не робот» "
+            "и отправьте форму ещё раз."
+        )
+        return ApiError("captcha_required", message, field="altcha")
     return ApiError("refused", error.message)
 
 
+def _hard(data: dict[str, Any]) -> bool:
+    return data.get("altcha") == captcha.HARD
+
+
 @router.get("/captcha", response=CaptchaOut, by_alias=True, summary="Задача «Я не робот» (ALTCHA)")
-def captcha_challenge(request: HttpRequest) -> dict[str, Any]:
-    return captcha.challenge_json()
+def captcha_challenge(request: HttpRequest, level: str = "") -> dict[str, Any]:
+    """``level=hard``: the harder challenge asked after a ``captcha_required`` answer."""
+    return captcha.challenge_json(hard=level == "hard")
 
 
 @router.post(
@@ -170,7 +182,10 @@ def register_phone(request: HttpRequest, payload: PhoneRegistrationIn) -> Status
     data = _clean(form)
     try:
         verification = registration.start_phone_registration(
-            phone=data["phone"], consents=form.accepted_consents(), client_ip=client_ip(request)
+            phone=data["phone"],
+            consents=form.accepted_consents(),
+            client_ip=client_ip(request),
+            hard_captcha=_hard(data),
         )
     except (VerificationFailed, DeliveryRefused) as error:
         raise _refused(error) from None
@@ -275,7 +290,9 @@ def recover(request: HttpRequest, payload: RecoveryIn) -> Status[RecoveryOut]:
     data = _clean(RecoveryForm(_data(payload)))
     identifier = data["identifier"]
     try:
-        verification = recovery.start_recovery(identifier=identifier, client_ip=client_ip(request))
+        verification = recovery.start_recovery(
+            identifier=identifier, client_ip=client_ip(request), hard_captcha=_hard(data)
+        )
     except (VerificationFailed, DeliveryRefused) as error:
         raise _refused(error) from None
     # Known or not, the answer is the same; only the real owner receives a code or a letter.

@@ -30,6 +30,12 @@ class LoginIn(Schema):
     identifier: str = Field(description="Телефон или e-mail", max_length=254)
     password: str = Field(max_length=4096)
     device: str = Field("", description="Название устройства", max_length=100)
+    altcha: str = Field(
+        "",
+        description="Решённая задача GET /auth/captcha?level=hard; нужна только после ответа "
+        "captcha_required (на этот вход было много неудачных попыток)",
+        max_length=2000,
+    )
 
 
 class TokenOut(Schema):

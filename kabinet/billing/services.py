@@ -2,8 +2,9 @@
 
 Linking answers one message for every failure that would otherwise tell an outsider something
 (unknown number, closed account, wrong code, wrong total, wrong surname or flat), so account
-numbers cannot be enumerated; attempts are rate-limited per user, per account number and in
-total, and refused when the limiter cannot count.
+numbers cannot be enumerated; attempts are rate-limited per user, per user and account number and
+in total (never per account number alone, which would let a stranger lock the owner out), and
+refused when the limiter cannot count.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from kabinet.core.periods import add_months, period_of
 from kabinet.identity.models import User
 
 LINK_WINDOW = 3600
+# Tries are counted per customer and per customer and account number, never per account number
+# alone: a stranger's wrong answers must not block the owner's right one.
 LINK_LIMIT_PER_USER = 10
-LINK_LIMIT_PER_ACCOUNT = 10
+LINK_LIMIT_PER_USER_ACCOUNT = 5
 LINK_LIMIT_GLOBAL = 1000
 BILL_TOTAL_MONTHS = 6
 
@@ -134,8 +137,8 @@ def _check_limits(user_id: int, supplier_id: int, number: str) -> None:
                     f"link:user:{user_id}", limit=LINK_LIMIT_PER_USER, window=LINK_WINDOW
                 ),
                 ratelimit.hit(
-                    f"link:account:{supplier_id}:{number}",
-                    limit=LINK_LIMIT_PER_ACCOUNT,
+                    f"link:user-account:{user_id}:{supplier_id}:{number}",
+                    limit=LINK_LIMIT_PER_USER_ACCOUNT,
                     window=LINK_WINDOW,
                 ),
                 ratelimit.hit("link:global", limit=LINK_LIMIT_GLOBAL, window=LINK_WINDOW),

@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     name = "kabinet.core"
     label = "core"
     verbose_name = _("Ядро")
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from kabinet.core.checks import limiter_store
+
+        checks.register(limiter_store)

@@ -28,3 +28,24 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class RateCounter(models.Model):
+    """A fixed-window counter of the rate limiter when no Redis is configured (core.ratelimit).
+
+    One row per key: the count and the end of its window. Rows are counted with an atomic
+    UPDATE … SET count = count + 1 so every worker and machine sees the same number; expired
+    rows are reused by the next event and swept by a periodic job.
+    """
+
+    # "ratelimit:" and an HMAC-SHA256 hex digest: no phone, e-mail or IP in the clear.
+    key = models.CharField(_("ключ"), max_length=80, primary_key=True)
+    count = models.PositiveIntegerField(_("счёт"), default=0)
+    expires_at = models.DateTimeField(_("окно до"), db_index=True)
+
+    class Meta:
+        verbose_name = _("счётчик ограничения")
+        verbose_name_plural = _("счётчики ограничений")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.count}"

@@ -24,7 +24,12 @@ REQUIRED = gettext_lazy("Обязательно для заполнения")
 
 
 class AltchaWidget(forms.Widget):
-    """The ALTCHA web component; it posts the solved payload under the field's name."""
+    """The ALTCHA web component; it posts the solved payload under the field's name.
+
+    ``hard`` asks for the harder challenge (see ``captcha.challenge_json``).
+    """
+
+    hard = False
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
@@ -43,7 +48,7 @@ class AltchaWidget(forms.Widget):
             '<altcha-widget name="{}" challengeurl="{}" hidefooter hidelogo strings="{}"'
             ' id="{}"></altcha-widget>',
             name,
-            reverse("identity:captcha_challenge"),
+            reverse("identity:captcha_challenge") + ("?level=hard" if self.hard else ""),
             json.dumps(strings, ensure_ascii=False),
             (attrs or {}).get("id", f"id_{name}"),
         )
@@ -53,7 +58,11 @@ class AltchaWidget(forms.Widget):
 
 
 class CaptchaField(forms.CharField):
-    """A solved ALTCHA challenge; each solution passes once."""
+    """A solved ALTCHA challenge; each solution passes once.
+
+    Cleans to the level of the challenge solved, ``captcha.HARD`` or ``captcha.NORMAL`` (or ""
+    when the field is optional and empty).
+    """
 
     widget = AltchaWidget
 
@@ -64,12 +73,31 @@ class CaptchaField(forms.CharField):
         )
         super().__init__(**kwargs)
 
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if not captcha.verify_payload(value):
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if not value:
+            return ""
+        level = captcha.payload_level(value)
+        if level is None:
             raise forms.ValidationError(
                 _("Проверка «Я не робот» не пройдена. Пройдите её ещё раз."), code="captcha"
             )
+        return level
+
+
+def ask_for_hard_captcha(form: forms.Form, message: str) -> None:
+    """Show ``message`` at the form's captcha and have its widget fetch a hard challenge.
+
+    What a customer gets instead of a refusal when a limit strangers can use up has tripped.
+    """
+    field = form.fields["altcha"]
+    field.required = True
+    field.widget.hard = True
+    form.add_error("altcha", forms.ValidationError(message, code="captcha_required"))
+
+
+def solved_hard_captcha(form: forms.Form) -> bool:
+    return form.cleaned_data.get("altcha") == captcha.HARD
 
 
 class PhoneField(forms.CharField):
@@ -282,6 +310,13 @@ class LoginForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     remember = forms.BooleanField(label=gettext_lazy("Запомнить"), required=False)
+    # Shown only while the identifier is under attack (see services.login): then a solved hard
+    # challenge lets the owner in where a refusal would have locked them out.
+    altcha = CaptchaField(required=False)
+
+    @property
+    def captcha_shown(self) -> bool:
+        return bool(self.fields["altcha"].widget.hard) or bool(self.data.get("altcha"))
 
 
 class RecoveryForm(forms.Form):

@@ -63,6 +63,17 @@ class DeliveryRefused(ServiceError):
         super().__init__("refused", message)
         self.reason: str = reason
 
+    @property
+    def harder_captcha_helps(self) -> bool:
+        """A cap strangers can use up (per number, in total): a hard captcha gets past it."""
+        return self.reason in ESCALATING_REASONS
+
+
+# Caps that anyone can use up for a number or for everybody: past them a request with a hard
+# captcha still goes (it costs the sender seconds of work per SMS), so strangers cannot lock a
+# customer out. The cap per client IP only ever stops the requester and stays a refusal.
+ESCALATING_REASONS = frozenset({"limit_target", "limit_global"})
+
 
 def _render_text(template_name: str, context: Mapping[str, Any]) -> str:
     """Render a plain-text template without HTML escaping ("&" must stay "&" in an SMS)."""
@@ -73,12 +84,14 @@ def _render_text(template_name: str, context: Mapping[str, Any]) -> str:
     return str(inner.render(Context(dict(context), autoescape=False))).strip()
 
 
-def _check_sms_caps(*, to: str, client_ip: str | None) -> None:
+def _check_sms_caps(*, to: str, client_ip: str | None, hard_captcha: bool = False) -> None:
     """Count this SMS against the caps; raise DeliveryRefused when one is reached.
 
     The client's IP is checked before the number, so a single client flooding many numbers is
     stopped without using up its victims' per-number allowance; the global cap comes last so
-    requests refused by the narrower caps do not use it up for everyone else.
+    requests refused by the narrower caps do not use it up for everyone else. With
+    ``hard_captcha`` (the requester solved a hard challenge) the caps per number and in total
+    are counted but do not refuse.
     """
     checks: list[tuple[RefusalReason, str, int]] = []
     if client_ip:
@@ -96,7 +109,9 @@ def _check_sms_caps(*, to: str, client_ip: str | None) -> None:
                 "limiter_unavailable",
                 gettext("Сейчас не удаётся отправить SMS. Попробуйте через несколько минут."),
             ) from None
-        if not allowed:
+        if not allowed and hard_captcha and reason in ESCALATING_REASONS:
+            logger.warning("SMS past %s: the requester solved a hard captcha", reason)
+        elif not allowed:
             logger.warning("SMS refused: %s reached", reason)
             raise DeliveryRefused(reason, _refusal_message(reason))
 
@@ -109,6 +124,26 @@ def _refusal_message(reason: RefusalReason) -> str:
     return gettext("Отправка SMS временно ограничена. Попробуйте позже.")
 
 
+def spend_sms_allowance(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    client_ip: str | None = None,
+    hard_captcha: bool = False,
+) -> None:
+    """Do what `send_sms` does before writing the message, and write nothing.
+
+    For a number that must not be texted (nobody has an account with it) but whose requester
+    must not learn that: the same template is rendered and the same caps are counted, so the
+    refusals (DeliveryRefused) and the limiter's counts are the same as for a real SMS.
+    """
+    if not E164_RE.match(to):
+        raise ValueError(f"SMS recipient must be an E.164 number, got {to!r}")
+    _render_text(f"messaging/sms/{template}.txt", context)
+    _check_sms_caps(to=to, client_ip=client_ip, hard_captcha=hard_captcha)
+
+
 def _queue_delivery(message_id: int) -> None:
     # Imported here: tasks imports this module, and the job is needed only after a commit.
     from kabinet.messaging.tasks import deliver_message
@@ -117,20 +152,26 @@ def _queue_delivery(message_id: int) -> None:
 
 
 def send_sms(
-    *, to: str, template: str, context: Mapping[str, Any], client_ip: str | None = None
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    client_ip: str | None = None,
+    hard_captcha: bool = False,
 ) -> OutgoingMessage:
     """Queue an SMS rendered from "messaging/sms/<template>.txt" to an E.164 number.
 
     Checks the caps (per number, per client IP, global) before writing anything and raises
-    DeliveryRefused when one is reached or the limiter is unavailable. Otherwise writes the
-    message (status queued) in the caller's transaction and queues delivery on commit.
+    DeliveryRefused when one is reached or the limiter is unavailable; ``hard_captcha`` (the
+    requester solved a hard challenge) goes past the caps per number and in total. Otherwise
+    writes the message (status queued) in the caller's transaction and queues delivery on commit.
     Raises ValueError for a number that is not E.164 (a caller's bug: normalise first).
     """
     if not E164_RE.match(to):
         raise ValueError(f"SMS recipient must be an E.164 number, got {to!r}")
     # Render first: a missing template is a bug and must not use up the customer's allowance.
     body = _render_text(f"messaging/sms/{template}.txt", context)
-    _check_sms_caps(to=to, client_ip=client_ip)
+    _check_sms_caps(to=to, client_ip=client_ip, hard_captcha=hard_captcha)
     message = OutgoingMessage.objects.create(
         channel=OutgoingMessage.Channel.SMS, to=to, template=template, body=body
     )

@@ -123,6 +123,11 @@ def test_an_unknown_number_costs_the_same_queries_as_a_wrong_answer(
     question: str,
 ) -> None:
     wrong = Answer(question, code="WRONG1", bill_total="1,00", surname="Нет", flat="0")
+    # A first try opens the limiter's counters for the number (an INSERT instead of an UPDATE
+    # in the database store); what is compared is the same kind of try for both numbers.
+    for number in ("123456", "999999"):
+        with pytest.raises(LinkError):
+            link(customer, supplier, number, wrong)
     counts = []
     for number in ("123456", "999999"):
         with CaptureQueriesContext(connection) as captured, pytest.raises(LinkError):
@@ -200,12 +205,40 @@ def test_attempts_are_limited_per_user(
     assert error.value.message == THROTTLED
 
 
-def test_attempts_are_limited_per_account_number(supplier: Supplier, account: Account) -> None:
+def test_attempts_are_limited_per_user_and_account_number(
+    customer: User, supplier: Supplier, account: Account
+) -> None:
+    for _ in range(5):
+        with pytest.raises(LinkError) as error:
+            link(customer, supplier, "123456", Answer(Question.CODE, code="nope"))
+        assert error.value.message == INVALID
+    with pytest.raises(LinkError) as error:
+        link(customer, supplier, "00123456", Answer(Question.CODE, code="A7K2Q9"))
+    assert error.value.message == THROTTLED
+    # Other numbers are still open to this customer, up to the per-customer limit.
+    with pytest.raises(LinkError) as error:
+        link(customer, supplier, "654321", Answer(Question.CODE, code="nope"))
+    assert error.value.message == INVALID
+
+
+def test_strangers_wrong_codes_do_not_lock_the_owner_out(
+    customer: User, supplier: Supplier, account: Account
+) -> None:
+    """Finding 5: one attacker's wrong codes (and a crowd's) blocked the owner's right code."""
+    attacker = make_customer()
+    for _ in range(20):
+        with pytest.raises(LinkError):
+            link(attacker, supplier, "123456", Answer(Question.CODE, code="nope"))
     for _ in range(10):
         with pytest.raises(LinkError):
             link(make_customer(), supplier, "123456", Answer(Question.CODE, code="nope"))
+
+    created = link(customer, supplier, "123456", Answer(Question.CODE, code="A7K2Q9"))
+
+    assert created.account == account
+    # The attacker stays limited.
     with pytest.raises(LinkError) as error:
-        link(make_customer(), supplier, "00123456", Answer(Question.CODE, code="A7K2Q9"))
+        link(attacker, supplier, "123456", Answer(Question.CODE, code="A7K2Q9"))
     assert error.value.message == THROTTLED
 
 
@@ -225,6 +258,7 @@ def test_a_limiter_that_is_down_refuses(
     customer: User, supplier: Supplier, account: Account, settings: Any
 ) -> None:
     # The counters' cache is a Redis server that does not answer.
+    settings.RATELIMIT_CACHE = "default"
     settings.CACHES = {
         **settings.CACHES,
         "default": {

@@ -140,3 +140,56 @@ def test_it_generates_a_secret_key_in_debug_and_reuses_it(tmp_path: Path) -> Non
     assert first.stdout.strip() == key
     assert second.stdout.strip() == key
     assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_a_per_process_cache_for_the_rate_limits(tmp_path: Path) -> None:
+    # template_fragments is a local-memory cache: each worker would count on its own.
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": production_secret_key(),
+        "ALLOWED_HOSTS": "example.org",
+        "RATELIMIT_CACHE": "template_fragments",
+    }
+    result = run_django(tmp_path, "check", **env)
+
+    assert result.returncode != 0
+    assert "kabinet.E001" in result.stderr
+    assert "not shared by all workers" in result.stderr
+    assert "Set REDIS_URL" in result.stderr
+
+    # gunicorn runs no system checks: the WSGI application refuses to load by itself.
+    clean = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "KABINET_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        **env,
+    }
+    wsgi = subprocess.run(
+        [sys.executable, "-c", "import kabinet.wsgi"],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert wsgi.returncode != 0
+    assert "ImproperlyConfigured" in wsgi.stderr
+    assert "not shared by all workers" in wsgi.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "fails"),
+    [
+        ({}, False),  # no Redis: the database table, shared by every worker
+        ({"DEBUG": "1", "RATELIMIT_CACHE": "template_fragments"}, False),  # a warning only
+    ],
+)
+def test_a_shared_store_for_the_rate_limits_passes(
+    tmp_path: Path, env: dict[str, str], fails: bool
+) -> None:
+    base = {"DEBUG": "0", "SECRET_KEY": production_secret_key(), "ALLOWED_HOSTS": "example.org"}
+    result = run_django(tmp_path, "check", **{**base, **env})
+
+    assert (result.returncode != 0) is fails, result.stderr

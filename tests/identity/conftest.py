@@ -47,9 +47,9 @@ def without_tokens(html: str) -> str:
     return html
 
 
-def solve_captcha(client: Client) -> str:
+def solve_captcha(client: Client, *, hard: bool = False) -> str:
     """Fetch a challenge as the widget does and solve it as a browser would."""
-    data = client.get("/captcha/challenge/").json()
+    data = client.get("/captcha/challenge/" + ("?level=hard" if hard else "")).json()
     challenge = Challenge(
         data["algorithm"], data["challenge"], data["maxNumber"], data["salt"], data["signature"]
     )

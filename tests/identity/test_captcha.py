@@ -23,6 +23,7 @@ def test_it_serves_a_signed_expiring_challenge() -> None:
     assert data["signature"]
 
 
+@pytest.mark.django_db
 def test_a_solution_passes_once() -> None:
     payload = solve_captcha(Client())
     assert captcha.verify_payload(payload)

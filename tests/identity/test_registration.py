@@ -435,9 +435,9 @@ def test_it_asks_for_missing_personal_details_before_anything_else() -> None:
 
 
 def test_a_refused_delivery_is_a_form_error_not_a_500(settings: Any) -> None:
-    # No SMS may go to any number: messaging refuses the very first one.
-    settings.SMS_LIMIT_PER_NUMBER = 0
+    # No SMS may be asked for from this address: messaging refuses the very first one.
+    settings.SMS_LIMIT_PER_IP = 0
     response = phone_step(Client())
     assert response.status_code == 400
-    assert "На этот номер уже отправлено много SMS. Попробуйте через час." in response.text
+    assert "Слишком много запросов SMS с вашего адреса. Попробуйте через час." in response.text
     assert not Verification.objects.exists()

@@ -132,8 +132,9 @@ def test_requests_refused_by_the_ip_cap_leave_the_numbers_allowance_alone(settin
 
 @pytest.mark.parametrize("error", [RedisConnectionError("down"), ConnectionRefusedError()])
 def test_it_refuses_rather_than_sends_when_the_limiter_is_down(
-    error: Exception, django_capture_on_commit_callbacks: CaptureOnCommit
+    error: Exception, django_capture_on_commit_callbacks: CaptureOnCommit, settings: Any
 ) -> None:
+    settings.RATELIMIT_CACHE = "default"  # counters in Redis, which does not answer
     with (
         mock.patch("django.core.cache.cache.add", side_effect=error),
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -178,8 +179,11 @@ def test_codes_to_a_thousand_random_numbers_reach_the_gateway_no_more_than_the_c
 
 
 def test_with_the_cache_down_no_sms_reaches_the_gateway(
-    sms_gateway: FakeSmsGateway, django_capture_on_commit_callbacks: CaptureOnCommit
+    sms_gateway: FakeSmsGateway,
+    django_capture_on_commit_callbacks: CaptureOnCommit,
+    settings: Any,
 ) -> None:
+    settings.RATELIMIT_CACHE = "default"  # counters in Redis, which does not answer
     rng = random.Random(7)
     with (
         mock.patch("django.core.cache.cache.add", side_effect=RedisConnectionError("down")),

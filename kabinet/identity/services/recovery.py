@@ -2,7 +2,9 @@
 
 The customer sees the same next page whether or not the phone or address has an account. An
 unknown phone gets a verification that can never be proven (nothing is sent: texting strangers
-would be spam); an unknown or unconfirmed address gets nothing.
+would be spam) but spends the same SMS allowance as a real code, so a spent allowance answers
+alike for both; an unknown or unconfirmed address gets nothing (e-mail has no allowance beyond
+the resend cooldown, which both share).
 """
 
 from __future__ import annotations
@@ -31,16 +33,19 @@ class RecoveryFailed(Refusal):
     default_code = "invalid_link"
 
 
-def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verification:
+def start_recovery(
+    *, identifier: Identifier, client_ip: str | None, hard_captcha: bool = False
+) -> Verification:
     """Send a recovery code (phone) or link (e-mail) if an account has it; returns the pending row.
 
     Raises ``ResendTooSoon`` within the cooldown for this phone or address, and lets messaging's
-    ``DeliveryRefused`` through.
+    ``DeliveryRefused`` through (``hard_captcha`` gets past the caps strangers can use up).
     """
     with transaction.atomic():
         if identifier.kind == "phone":
             user = User.objects.filter(phone=identifier.value, is_active=True).first()
             message = codes.Message("recover_code", {}) if user else None
+            decoy = None if user else codes.Message("recover_code", {})
             channel = Channel.SMS
         else:
             user = User.objects.filter(
@@ -51,6 +56,7 @@ def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verifica
                 if user
                 else None
             )
+            decoy = None
             channel = Channel.EMAIL
         return codes.create(
             purpose=Purpose.RECOVER,
@@ -58,7 +64,9 @@ def start_recovery(*, identifier: Identifier, client_ip: str | None) -> Verifica
             target=identifier.value,
             user=user,
             message=message,
+            decoy=decoy,
             client_ip=client_ip,
+            hard_captcha=hard_captcha,
             ttl=settings.VERIFICATION_CODE_TTL
             if channel == Channel.SMS
             else settings.RECOVERY_LINK_TTL,

@@ -64,13 +64,14 @@ def _audit_registered(user: User, channel: str, ip_address: str | None) -> None:
 
 
 def start_phone_registration(
-    *, phone: str, consents: Iterable[str], client_ip: str | None
+    *, phone: str, consents: Iterable[str], client_ip: str | None, hard_captcha: bool = False
 ) -> Verification:
     """Send a registration code to ``phone`` (E.164); returns the pending registration.
 
     For a phone that already has an account, an informational SMS goes out instead and the
     returned verification can never be proven. Raises ``ResendTooSoon`` within the cooldown for
     this phone and ``DeliveryRefused`` when messaging refuses; nothing is written then.
+    ``hard_captcha`` (a hard challenge was solved) gets past the SMS caps strangers can use up.
     """
     with transaction.atomic():
         exists = User.objects.filter(phone=phone).exists()
@@ -81,6 +82,7 @@ def start_phone_registration(
             payload={"consents": pending_consents(kinds=consents, ip_address=client_ip)},
             message=None if exists else codes.Message("register_code", {}),
             client_ip=client_ip,
+            hard_captcha=hard_captcha,
         )
         if exists:
             send_sms(
@@ -88,6 +90,7 @@ def start_phone_registration(
                 template="register_exists",
                 context={"site_url": settings.SITE_URL},
                 client_ip=client_ip,
+                hard_captcha=hard_captcha,
             )
     return verification
 

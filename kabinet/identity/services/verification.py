@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 
 from kabinet.core.errors import Refusal
 from kabinet.identity.models import User, Verification
-from kabinet.messaging.services import send_email, send_sms
+from kabinet.messaging.services import send_email, send_sms, spend_sms_allowance
 
 Purpose = Verification.Purpose
 Channel = Verification.Channel
@@ -89,19 +89,43 @@ def _new_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def _send(verification: Verification, message: Message, secret: str, client_ip: str | None) -> None:
+def _send(
+    verification: Verification,
+    message: Message,
+    secret: str,
+    client_ip: str | None,
+    hard_captcha: bool = False,
+) -> None:
     context = dict(message.context)
     if verification.channel == Channel.SMS:
         if secret:
             context["code"] = secret
         send_sms(
-            to=verification.target, template=message.template, context=context, client_ip=client_ip
+            to=verification.target,
+            template=message.template,
+            context=context,
+            client_ip=client_ip,
+            hard_captcha=hard_captcha,
         )
     else:
         if secret and "link_url_name" in context:
             path = reverse(context["link_url_name"], kwargs={"token": secret})
             context["link"] = settings.SITE_URL.rstrip("/") + path
         send_email(to=verification.target, template=message.template, context=context)
+
+
+def _spend(
+    verification: Verification, decoy: Message, client_ip: str | None, hard_captcha: bool = False
+) -> None:
+    """Spend the allowance a message of ``decoy`` would, sending nothing (see ``create``)."""
+    if verification.channel == Channel.SMS:
+        spend_sms_allowance(
+            to=verification.target,
+            template=decoy.template,
+            context={**decoy.context, "code": "000000"},
+            client_ip=client_ip,
+            hard_captcha=hard_captcha,
+        )
 
 
 def _set_code(verification: Verification) -> str:
@@ -132,13 +156,19 @@ def create(
     user: User | None = None,
     payload: Mapping[str, Any] | None = None,
     message: Message | None,
+    decoy: Message | None = None,
     client_ip: str | None = None,
     ttl: int | None = None,
+    hard_captcha: bool = False,
 ) -> Verification:
     """Create a verification for ``target`` and send its code or link as ``message``.
 
     With ``message=None`` nothing is sent: the verification exists so the customer's next page
-    looks the same whether or not an account exists, and it can never be proven. Earlier pending
+    looks the same whether or not an account exists, and it can never be proven. ``decoy`` is
+    then the message an account would have got: its allowance (the SMS caps) is spent all the
+    same, now and on every resend, so a spent allowance is refused alike for known and unknown
+    targets and the refusal does not tell which one exists. ``hard_captcha``: the requester
+    solved a hard challenge, which goes past the SMS caps strangers can use up. Earlier pending
     verifications of the same purpose and target stop working. Raises ``ResendTooSoon`` when one
     was sent within the cooldown, and lets ``DeliveryRefused`` through; nothing is written then
     if the caller's transaction rolls back. Must run inside the caller's transaction.
@@ -175,9 +205,13 @@ def create(
             "template": message.template,
             "context": dict(message.context),
         }
+    elif decoy is not None:
+        verification.payload["decoy"] = {"template": decoy.template, "context": dict(decoy.context)}
     verification.save()
     if message is not None:
-        _send(verification, message, secret, client_ip)
+        _send(verification, message, secret, client_ip, hard_captcha)
+    elif decoy is not None:
+        _spend(verification, decoy, client_ip, hard_captcha)
     return verification
 
 
@@ -212,10 +246,13 @@ def resend(
         verification.expires_at = now + dt.timedelta(seconds=ttl)
         verification.save()
         stored = verification.payload.get("message")
+        decoy = verification.payload.get("decoy")
         if stored:
             _send(verification, Message(stored["template"], stored["context"]), secret, client_ip)
         elif informational is not None:
             _send(verification, informational, "", client_ip)
+        elif decoy:
+            _spend(verification, Message(decoy["template"], decoy["context"]), client_ip)
     return verification
 
 

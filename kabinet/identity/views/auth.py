@@ -31,6 +31,8 @@ from kabinet.identity.forms import (
     PhoneRegistrationForm,
     RecoveryCodeForm,
     RecoveryForm,
+    ask_for_hard_captcha,
+    solved_hard_captcha,
 )
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services import login as login_service
@@ -80,12 +82,28 @@ def _start_registration(
     if request.method == "POST" and form.is_valid():
         try:
             verification = start()
-        except (VerificationFailed, DeliveryRefused) as error:
+        except DeliveryRefused as error:
+            _refused(form, error)
+        except VerificationFailed as error:
             add_service_error(form, error)
         else:
             request.session[REGISTER_KEY] = verification.pk
             return redirect(then)
     return _form_page(request, template, form)
+
+
+def _refused(form: Any, error: DeliveryRefused) -> None:
+    """A refusal to send; past a cap strangers can use up, a harder captcha instead."""
+    if error.harder_captcha_helps:
+        ask_for_hard_captcha(form, str(HARD_CAPTCHA_MESSAGE))
+    else:
+        add_service_error(form, error)
+
+
+HARD_CAPTCHA_MESSAGE = gettext_lazy(
+    "Сейчас очень много запросов. Пройдите усиленную проверку «Я не робот» "
+    "и отправьте форму ещё раз."
+)
 
 
 def _registered(request: HttpRequest, user: User) -> HttpResponse:
@@ -135,7 +153,7 @@ def _next_url(request: HttpRequest) -> str:
 @never_cache
 @require_GET
 def captcha_challenge(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(captcha.challenge_json())
+    return JsonResponse(captcha.challenge_json(hard=request.GET.get("level") == "hard"))
 
 
 DOCUMENTS = {
@@ -183,7 +201,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 identifier=form.cleaned_data["identifier"],
                 password=form.cleaned_data["password"],
                 client_ip=client_ip(request),
+                hard_captcha=solved_hard_captcha(form),
             )
+        except login_service.LoginChallenge as error:
+            ask_for_hard_captcha(form, error.message)
         except login_service.LoginFailed as error:
             add_service_error(form, error)
         else:
@@ -216,6 +237,7 @@ def register_phone(request: HttpRequest) -> HttpResponse:
             phone=form.cleaned_data["phone"],
             consents=form.accepted_consents(),
             client_ip=client_ip(request),
+            hard_captcha=solved_hard_captcha(form),
         ),
         "identity/register_phone.html",
         "identity:register_code",
@@ -388,9 +410,13 @@ def recover(request: HttpRequest) -> HttpResponse:
         identifier = form.cleaned_data["identifier"]
         try:
             verification = recovery.start_recovery(
-                identifier=identifier, client_ip=client_ip(request)
+                identifier=identifier,
+                client_ip=client_ip(request),
+                hard_captcha=solved_hard_captcha(form),
             )
-        except (VerificationFailed, DeliveryRefused) as error:
+        except DeliveryRefused as error:
+            _refused(form, error)
+        except VerificationFailed as error:
             add_service_error(form, error)
         else:
             request.session[RECOVER_KEY] = verification.pk
