@@ -18,6 +18,8 @@ COVERS = {
     "payments.Payment.receipt_email": "emptied",
     "payments.Payment.receipt_phone": "emptied",
     "payments.PaymentEvent.note": "the acquirer's note on the payment, not the person's",
+    "payments.Refund.actor": "the staff member who refunded; kept for the books, the pointer "
+    "goes (SET_NULL) if that login is ever deleted",
 }
 
 

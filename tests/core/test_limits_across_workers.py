@@ -31,8 +31,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Model
 
-from kabinet.api.auth import issue_token
 from kabinet.core.models import AuditEntry
+from kabinet.identity.services.tokens import issue_token
 from kabinet.messaging.models import OutgoingMessage
 from tests.factories import make_account, make_customer, make_supplier
 
