@@ -10,11 +10,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.billing.requisites import requisites_problems
 from kabinet.core.fields import money_field, person_field, price_field, quantity_field
 
 inn_validator = RegexValidator(r"^(\d{10}|\d{12})$", _("ИНН — 10 или 12 цифр."))
@@ -132,6 +134,17 @@ class Supplier(models.Model):
 
     def __str__(self) -> str:
         return self.short_name
+
+    def clean(self) -> None:
+        # A mistyped account still has 20 digits: only its key against the БИК catches it,
+        # before a payment QR sends customers' money nowhere or to someone else.
+        problems = requisites_problems(
+            bic=self.bic,
+            settlement_account=self.settlement_account,
+            correspondent_account=self.correspondent_account,
+        )
+        if problems:
+            raise ValidationError(problems)
 
 
 class Branch(models.Model):

@@ -15,6 +15,7 @@ from kabinet.billing.models import (
     Charge,
     ImportBatch,
     Premises,
+    Supplier,
 )
 from kabinet.metering.models import Meter, Reading
 from kabinet.payments.models import Payment
@@ -422,3 +423,38 @@ def test_a_large_file_refreshes_the_planner_statistics_of_what_it_wrote(
     with CaptureQueriesContext(connection) as queries:
         load(*month_files(tmp_path / "again"))
     assert not [q for q in queries if q["sql"].startswith("ANALYZE")]
+
+
+@pytest.mark.parametrize(
+    ("name", "rows", "line"), [("bills.csv", BILLS, 3), ("charges.csv", CHARGES, 4)]
+)
+def test_a_row_for_a_recipient_whose_account_fails_its_bic_is_refused(
+    name: str, rows: list[dict[str, Any]], line: int, utility: Utility, tmp_path: Path
+) -> None:
+    (tmp_path / "accounts").mkdir()
+    load(write_csv(tmp_path / "accounts", "accounts.csv", ACCOUNTS))
+    # One mistyped digit, saved past the admin's check (as an older release allowed).
+    Supplier.objects.filter(pk=utility.housing.pk).update(settlement_account="40702810938000000002")
+
+    (batch,) = load(write_csv(tmp_path, name, rows))
+
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(line, "recipient")]
+    message = batch.errors[0]["message"]
+    assert "«uk» (УК Уют)" in message
+    assert "Расчётный счёт не сходится с БИК" in message
+    assert not Bill.objects.exists()
+    assert not Charge.objects.exists()
+
+
+def test_the_supplier_is_the_recipient_at_fault_when_the_row_names_none(
+    utility: Utility, tmp_path: Path
+) -> None:
+    (tmp_path / "accounts").mkdir()
+    load(write_csv(tmp_path / "accounts", "accounts.csv", ACCOUNTS))
+    Supplier.objects.filter(pk=utility.energo.pk).update(bic="046850649")
+
+    (batch,) = load(write_csv(tmp_path, "bills.csv", BILLS))
+
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(2, "supplier"), (4, "supplier")]
+    assert "«energo» (Энергосбыт)" in batch.errors[0]["message"]

@@ -301,6 +301,8 @@ class ChargesKind(Kind):
         if row["period"] > self.lookups.current_period:
             return
         recipient_id = recipient_id or found[0]
+        if not self.recipient_requisites(row, recipient_id):
+            return
         zone = row["zone"] or ""
         if not self.unique((found[2], row["period"], recipient_id, service[0], zone), "service"):
             return
@@ -384,6 +386,8 @@ class BillsKind(Kind):
         if row["period"] > self.lookups.current_period:
             return
         recipient_id = recipient_id or found[0]
+        if not self.recipient_requisites(row, recipient_id):
+            return
         if not self.unique((found[2], row["period"], recipient_id), "account"):
             return
         self.stage.add(
