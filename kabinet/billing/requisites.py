@@ -12,7 +12,8 @@ Weights 7, 1, 3 repeat over the 23 digits; the account is right when the sum of 
 ends in 0. A typo in one digit never passes, and neither does a right account with the wrong
 БИК, which a payment QR would send nowhere (or to someone else).
 
-Treasury accounts («казначейский счёт», 03…) carry no such key and are not checked.
+Treasury accounts («казначейский счёт», 03… at a Treasury office's БИК) carry no such key and
+are not checked.
 """
 
 from __future__ import annotations
@@ -61,8 +62,10 @@ def settlement_account_matches(bic: str, account: str) -> bool:
 
     Malformed values (not 9 and 20 digits) are the format validators' business and pass here.
     """
-    if not _well_formed(bic, account) or account.startswith("0"):
+    if not _well_formed(bic, account):
         return True
+    if account.startswith("03") and bic.startswith(("00", "01")):
+        return True  # a treasury account at a Treasury office: no key to check
     if is_bank_of_russia_or_treasury(bic):
         return key_matches("0" + bic[4:6], account)
     return key_matches(bic[-3:], account)
