@@ -521,6 +521,25 @@ class BillSection(BillAmounts):
     )
     number = models.CharField(_("номер документа (ИПД)"), max_length=32, blank=True)
     due_date = models.DateField(_("оплатить до"), null=True, blank=True)
+    # An agent bills for recipients that each know the customer under their own number (and
+    # ГИС ЖКХ id); the section prints them and its payment QR carries them, so the bank's
+    # registry reaches the recipient with a number it knows. Empty: the account's own.
+    account_number = models.CharField(
+        _("лицевой счёт у получателя"),
+        max_length=30,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Как его дал биллинг; пусто — номер лицевого счёта квитанции."),
+    )
+    izhku = models.CharField(
+        _("ИЖКУ у получателя"),
+        max_length=13,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[izhku_validator],
+    )
 
     class Meta:
         verbose_name = _("раздел квитанции")

@@ -139,7 +139,12 @@ def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[st
     qr_image = ""
     if qr.has_requisites(supplier):
         payment_string = qr.section_payment_string(
-            bill=bill, account=account, supplier=supplier, total=section.total
+            bill=bill,
+            account=account,
+            supplier=supplier,
+            total=section.total,
+            account_number=section.account_number,
+            izhku=section.izhku,
         )
         qr_image = qr.qr_svg(payment_string)
     lines = [c for c in charges if c.service.kind != Service.Kind.PENALTY]
@@ -159,6 +164,9 @@ def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[st
         "bic": supplier.bic,
         "settlement_account": supplier.settlement_account,
         "correspondent_account": supplier.correspondent_account,
+        # The number and ГИС ЖКХ id this recipient knows the customer by, as its QR carries.
+        "account_number": qr.payer_number(account, section.account_number),
+        "izhku": section.izhku or account.izhku,
         "number": section.number or bill.number,
         "due_date": day(section.due_date or bill.due_date),
         "qr": qr_image,

@@ -127,24 +127,45 @@ def _name_parts(owner_name: str) -> tuple[str, str, str]:
     return last, first, middle
 
 
+def payer_number(account: Account, recipient_number: str = "") -> str:
+    """The account number a recipient knows the payer by, as billing gave it.
+
+    The recipient's own number for the customer where billing sent one (an agent's bill), else
+    the account's number as printed («00123456»), not the portal's normalised key («123456»):
+    the bank's registry goes back to the recipient's billing, which knows only its own form.
+    """
+    number = _clean(recipient_number) or _clean(account.number_display) or account.number
+    if len(number) > MAX_LENGTHS["PersAcc"]:
+        number = account.number
+    return number
+
+
 def section_payment_string(
-    *, bill: Bill, account: Account, supplier: Supplier, total: Decimal
+    *,
+    bill: Bill,
+    account: Account,
+    supplier: Supplier,
+    total: Decimal,
+    account_number: str = "",
+    izhku: str = "",
 ) -> str:
     """The QR string that pays `total` of one recipient's section of `bill`.
 
-    Raises RequisitesMissing when the supplier has no complete bank requisites.
+    `account_number` and `izhku` are the customer's number and ГИС ЖКХ service id at this
+    recipient; empty, the account's own are used. Raises RequisitesMissing when the supplier
+    has no complete bank requisites.
     """
     if not has_requisites(supplier):
         raise RequisitesMissing(supplier.code)
     last, first, middle = _name_parts(account.owner_name)
     period = f"{bill.period:%m%Y}"
     premises = account.premises
-    # The number as billing gave it («00123456»), not the portal's normalised key («123456»):
-    # the bank's registry goes back to billing, which knows only its own form.
-    number = account.number_display.strip() or account.number
-    if len(number) > MAX_LENGTHS["PersAcc"]:
-        number = account.number
+    number = payer_number(account, account_number)
     purpose = f"Оплата ЖКУ за {bill.period:%m.%Y}, л/с {number}"
+    # The standard has no field for the ИЖКУ; the purpose is what every registry carries.
+    service_id = _clean(izhku) or account.izhku
+    if service_id:
+        purpose += f", ИЖКУ {service_id}"
     fields: list[tuple[str, str]] = [
         ("Name", supplier.name),
         ("PersonalAcc", supplier.settlement_account),

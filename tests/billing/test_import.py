@@ -12,6 +12,7 @@ from kabinet.billing.exchange.importer import import_files
 from kabinet.billing.models import (
     Account,
     Bill,
+    BillSection,
     Charge,
     ImportBatch,
     Premises,
@@ -458,3 +459,35 @@ def test_the_supplier_is_the_recipient_at_fault_when_the_row_names_none(
 
     assert [(e["line"], e["column"]) for e in batch.errors] == [(2, "supplier"), (4, "supplier")]
     assert "«energo» (Энергосбыт)" in batch.errors[0]["message"]
+
+
+def test_a_section_carries_the_customers_number_and_izhku_at_its_recipient(
+    utility: Utility, tmp_path: Path
+) -> None:
+    (tmp_path / "month").mkdir()
+    load(*month_files(tmp_path / "month"))
+    rows = _mutate(BILLS, 1, recipient_account=" 0045-778 ", recipient_izhku="90ВВ144120-12")
+
+    (batch,) = load(write_csv(tmp_path, "bills.csv", rows))
+
+    assert (batch.status, batch.updated, batch.unchanged) == ("loaded", 1, 2)
+    sections = {
+        s.supplier.code: s
+        for s in BillSection.objects.filter(bill__period=dt.date(2026, 10, 1)).select_related(
+            "supplier"
+        )
+    }
+    # As billing gave it: the recipient's own form, zeros and dash kept.
+    assert (sections["uk"].account_number, sections["uk"].izhku) == ("0045-778", "90ВВ144120-12")
+    assert (sections["energo"].account_number, sections["energo"].izhku) == ("", "")
+    (again,) = load(write_csv(tmp_path, "bills.csv", rows))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_a_malformed_recipient_izhku_is_refused(utility: Utility, tmp_path: Path) -> None:
+    (tmp_path / "accounts").mkdir()
+    load(write_csv(tmp_path / "accounts", "accounts.csv", ACCOUNTS))
+
+    (batch,) = load(write_csv(tmp_path, "bills.csv", _mutate(BILLS, 1, recipient_izhku="12")))
+
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(3, "recipient_izhku")]

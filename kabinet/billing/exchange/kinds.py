@@ -7,6 +7,7 @@ from kabinet.billing.exchange.engine import Column, Counts, Kind, Row, register
 from kabinet.billing.models import Account, VolumeBasis, Zone
 
 ZONES = {z.value: z.value for z in Zone} | {"single": ""}
+IZHKU = v.pattern(r"^\d{2}[А-Я]{2}\d{6}-\d{2}$", "ИЖКУ — ЕЛС-NN, например 90ВВ144120-11.", 13)
 MONEY_COLUMNS = ("opening_balance", "charged", "recalculation", "benefits", "penalties", "paid")
 
 
@@ -30,10 +31,7 @@ class AccountsKind(Kind):
             "els",
             v.pattern(r"^\d{2}[А-Я]{2}\d{6}$", "ЕЛС — 10 знаков, например 90ВВ144120.", 10),
         ),
-        Column(
-            "izhku",
-            v.pattern(r"^\d{2}[А-Я]{2}\d{6}-\d{2}$", "ИЖКУ — ЕЛС-NN, например 90ВВ144120-11.", 13),
-        ),
+        Column("izhku", IZHKU),
         Column("link_code", v.text(32)),
         Column("automatic_readings", v.flag),
         Column("status", v.choice({"open": "open", "closed": "closed"})),
@@ -363,6 +361,10 @@ class BillsKind(Kind):
         Column("number", v.text(32)),
         Column("issued_on", v.date),
         Column("due_date", v.date),
+        # The customer's number and ГИС ЖКХ id at the recipient, where they differ from the
+        # account's: printed in the section and carried by its payment QR. As billing gives it.
+        Column("recipient_account", v.text(30)),
+        Column("recipient_izhku", IZHKU),
         *(Column(name, v.money) for name in MONEY_COLUMNS),
         Column("total", v.money, required=True),
     )
@@ -373,6 +375,7 @@ class BillsKind(Kind):
             "bills",
             [("account_id", "int"), ("period", "date"), ("supplier_id", "int"),
              ("number", "text"), ("issued_on", "date"), ("due_date", "date"),
+             ("account_number", "text"), ("izhku", "text"),
              *((name, "decimal") for name in self.AMOUNTS)],
         )  # fmt: skip
         self.zero = v.money("0")
@@ -398,6 +401,8 @@ class BillsKind(Kind):
                 row["number"] or "",
                 row["issued_on"],
                 row["due_date"],
+                row["recipient_account"] or "",
+                row["recipient_izhku"] or "",
                 *(row[name] if row[name] is not None else self.zero for name in self.AMOUNTS),
             )
         )
@@ -416,17 +421,19 @@ class BillsKind(Kind):
             "ON CONFLICT (account_id, period) DO NOTHING"
         )
         # 2. Sections: the rows of the file.
-        section_columns = ["bill_id", "supplier_id", "number", "due_date", *amounts]
+        section_columns = [
+            "bill_id", "supplier_id", "number", "due_date", "account_number", "izhku", *amounts
+        ]  # fmt: skip
         counts = lo.upsert(
             table="billing_billsection",
             columns=section_columns,
             select=(
-                f"SELECT b.id, s.supplier_id, s.number, s.due_date, "
+                "SELECT b.id, s.supplier_id, s.number, s.due_date, s.account_number, s.izhku, "
                 f"{', '.join('s.' + a for a in amounts)} FROM {stage} s JOIN billing_bill b "
                 "ON b.account_id = s.account_id AND b.period = s.period WHERE true"
             ),
             key=["bill_id", "supplier_id"],
-            compare=["number", "due_date", *amounts],
+            compare=["number", "due_date", "account_number", "izhku", *amounts],
             exists=(
                 f"SELECT count(*) FROM {stage} s JOIN billing_bill b "
                 "ON b.account_id = s.account_id "
