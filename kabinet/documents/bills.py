@@ -136,7 +136,7 @@ def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[st
     account = bill.account
     supplier = section.supplier
     payment_string = ""
-    qr_image = ""
+    image: qr.QrImage | None = None
     if qr.has_requisites(supplier):
         payment_string = qr.section_payment_string(
             bill=bill,
@@ -146,7 +146,7 @@ def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[st
             account_number=section.account_number,
             izhku=section.izhku,
         )
-        qr_image = qr.qr_svg(payment_string)
+        image = qr.qr_image(payment_string)
     lines = [c for c in charges if c.service.kind != Service.Kind.PENALTY]
     penalty_lines = [c for c in charges if c.service.kind == Service.Kind.PENALTY]
     penalties = section.penalties or sum((c.total for c in penalty_lines), ZERO)
@@ -159,7 +159,7 @@ def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[st
         "phone": supplier.phone,
         "email": supplier.email,
         "website": supplier.website,
-        "has_requisites": bool(qr_image),
+        "has_requisites": image is not None,
         "bank_name": supplier.bank_name,
         "bic": supplier.bic,
         "settlement_account": supplier.settlement_account,
@@ -169,7 +169,9 @@ def _section(bill: Bill, section: BillSection, charges: list[Charge]) -> dict[st
         "izhku": section.izhku or account.izhku,
         "number": section.number or bill.number,
         "due_date": day(section.due_date or bill.due_date),
-        "qr": qr_image,
+        "qr": image.svg if image else "",
+        "qr_width_mm": image.width_mm if image else 0,
+        "qr_dense": bool(image and image.dense),
         "payment_string": payment_string,
         "charges": [_charge_row(c) for c in lines],
         "basis_legend": _basis_legend(lines),
@@ -323,6 +325,10 @@ def _labels() -> dict[str, str]:
         "verification_due": _("Поверка до"),
         "no_charges": _("Начислений за период нет"),
         "qr_hint": _("Оплата по QR-коду в приложении банка"),
+        "qr_dense": _(
+            "Мелкий QR-код: печатайте в масштабе 100 %. Если не считывается — оплатите по "
+            "реквизитам."
+        ),
         "basis": _("Объём определён"),
         "recalculations": _("Перерасчёты"),
         "reason": _("Основание"),

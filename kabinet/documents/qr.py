@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import segno
@@ -188,9 +189,52 @@ def section_payment_string(
     return build_payment_string(fields)
 
 
-def qr_svg(text: str) -> str:
-    """An SVG image of `text` as a QR code (UTF-8, error correction M, a 4-module quiet zone)."""
+QUIET_ZONE = 4  # modules of white around the symbol, as the QR standard asks
+# A module has to cover well over two pixels of a 100 dpi scan (a fax, a cheap scanner, a phone
+# photo of a printout) for a decoder to tell it from its smeared neighbours: measured with
+# pdftoppm -r 100 and zbarimg, 0.55 mm failed and 0.6 mm decoded (2.4 px).
+MODULE_MM = 0.6
+# The widest the bill's section lays a code out (quiet zone included) beside the requisites:
+# a utility's usual string (500–560 bytes, version 18 at level M) fits at MODULE_MM.
+MAX_WIDTH_MM = 60.0
+
+
+@dataclass(frozen=True)
+class QrImage:
+    """A QR code as the bill lays it out: the SVG and its printed size."""
+
+    svg: str
+    width_mm: float  # printed width, quiet zone included
+    module_mm: float
+
+    @property
+    def dense(self) -> bool:
+        """Squeezed below MODULE_MM to fit MAX_WIDTH_MM: a poor print or scan may not decode."""
+        return self.module_mm < MODULE_MM
+
+
+def _symbol(text: str) -> segno.QRCode:
+    """Error correction M (15 %) where it fits the widest layout at MODULE_MM; otherwise L
+    (7 %), which takes fewer modules for the same string: a larger module matters more to a
+    scan than recovering a stain. Both raised by segno where the version has room to spare."""
     code = segno.make(text, encoding="utf-8", error="m", micro=False)
+    if code.symbol_size(border=QUIET_ZONE)[0] * MODULE_MM > MAX_WIDTH_MM:
+        code = segno.make(text, encoding="utf-8", error="l", micro=False)
+    return code
+
+
+def qr_image(text: str) -> QrImage:
+    """`text` as a QR code sized so each module prints MODULE_MM wide, up to MAX_WIDTH_MM."""
+    code = _symbol(text)
+    modules = code.symbol_size(border=QUIET_ZONE)[0]
+    width = min(modules * MODULE_MM, MAX_WIDTH_MM)
     buffer = io.BytesIO()
-    code.save(buffer, kind="svg", border=4, scale=1, xmldecl=False, svgns=True)
-    return buffer.getvalue().decode("utf-8")
+    code.save(buffer, kind="svg", border=QUIET_ZONE, scale=1, xmldecl=False, svgns=True)
+    return QrImage(
+        svg=buffer.getvalue().decode("utf-8"), width_mm=round(width, 2), module_mm=width / modules
+    )
+
+
+def qr_svg(text: str) -> str:
+    """An SVG image of `text` as a QR code (UTF-8, a 4-module quiet zone)."""
+    return qr_image(text).svg

@@ -195,3 +195,38 @@ def test_the_qr_pays_the_leading_zero_number_the_bill_prints(tmp_path: Path) -> 
     # The payer block and each recipient's section print the same number the bank receives.
     assert text.count("Лицевой счёт: 00123456") == 3
     assert "Лицевой счёт: 123456" not in text
+
+
+def test_every_qr_decodes_from_a_100_dpi_scan(two_recipient_bill: Bill, tmp_path: Path) -> None:
+    """A module of at least 0.5 mm covers two pixels at 100 dpi: a fax, a cheap scanner."""
+    data = bill_document_data(two_recipient_bill)
+    assert all(s["qr_width_mm"] for s in data["sections"])
+    assert not any(s["qr_dense"] for s in data["sections"])
+
+    codes = decode_qr_codes(render_bill_pdf(two_recipient_bill), tmp_path, dpi=100)
+
+    assert sorted(qr.parse_payment_string(code)["PayeeINN"] for code in codes) == [
+        "6829012680",
+        "6829123456",
+    ]
+
+
+def test_a_section_whose_qr_is_too_dense_says_how_to_pay_anyway(tmp_path: Path) -> None:
+    bill = make_two_recipient_bill(
+        owner_name="Константинопольская-Переславская Анастасия-Екатерина Александровна-Мария"
+    )
+    premises = bill.account.premises
+    assert premises is not None
+    premises.address = (
+        "Тамбовская область, муниципальный округ Тамбовский, посёлок городского типа "
+        "Новая Ляда, улица Первомайская, дом 123, корпус 4, строение 5, квартира 678"
+    )
+    premises.save(update_fields=["address"])
+
+    data = bill_document_data(bill)
+    pdf = render_bill_pdf(bill)
+
+    assert all(s["qr_dense"] for s in data["sections"])
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert text.count("Мелкий QR-код: печатайте в масштабе 100 %.") == 2
+    assert len(decode_qr_codes(pdf, tmp_path)) == 2  # still a valid code at 200 dpi
