@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kabinet.billing.exchange.exports import ExportKind, register_export
-from kabinet.core.money import plain_rubles
+from kabinet.core.money import from_kopecks, kopecks_sum, plain_rubles
 from kabinet.payments.models import Payment, PaymentSplit
 
 COLUMNS = (
@@ -66,7 +65,7 @@ def _splits(since: dt.datetime, until: dt.datetime) -> QuerySet[Any, Any]:
             "supplier__code",
             "supplier__inn",
         )
-        .annotate(total=Sum("amount"))
+        .annotate(total_kopecks=kopecks_sum("amount"))
         .order_by("payment__paid_at", "payment_id", "supplier__code")
     )
 
@@ -83,7 +82,7 @@ def payment_rows(since: dt.datetime, until: dt.datetime) -> Iterator[list[str]]:
             row["payment__account__branch__code"] or "",
             row["payment__account__number_display"] or row["payment__account__number"],
             row["supplier__code"],
-            plain_rubles(row["total"]),
+            plain_rubles(from_kopecks(row["total_kopecks"])),
             timezone.localtime(row["payment__paid_at"]).isoformat(timespec="seconds"),
             row["payment__status"],
             row["payment__provider_payment_id"] or row["payment__external_id"],
@@ -119,7 +118,7 @@ def registry_rows(since: dt.datetime, until: dt.datetime) -> Iterator[list[str]]
             row["payment__account__premises__address"] or "",
             row["supplier__code"],
             row["supplier__inn"],
-            plain_rubles(row["total"], decimal_separator=","),
+            plain_rubles(from_kopecks(row["total_kopecks"]), decimal_separator=","),
             str(row["payment_id"]),
             row["payment__provider_payment_id"] or row["payment__external_id"],
             row["payment__status"],
@@ -129,7 +128,7 @@ def registry_rows(since: dt.datetime, until: dt.datetime) -> Iterator[list[str]]
 def registry_comments(since: dt.datetime, until: dt.datetime) -> list[str]:
     exported = _exported(since, until)
     rows = exported.values("payment_id", "supplier_id").distinct().count()
-    amount = exported.aggregate(amount=Sum("amount"))["amount"] or Decimal("0.00")
+    amount = from_kopecks(exported.aggregate(kopecks=kopecks_sum("amount"))["kopecks"])
     start, end = timezone.localtime(since), timezone.localtime(until)
     return [
         "Реестр платежей картой через личный кабинет",

@@ -442,9 +442,10 @@ class BillsKind(Kind):
             ),
         )
         # 3. Each touched bill is the sum of all its sections (those of earlier files too),
-        # rounded to kopecks: SQLite keeps these columns as binary floats, whose plain sum is
-        # off by a fraction of a kopeck and then equals no amount a customer types.
-        sums = ", ".join(f"round(sum(t.{a}), 2) AS {a}" for a in amounts)
+        # added up in whole kopecks: SQLite keeps these columns as binary floats, whose plain
+        # sum is off by a fraction of a kopeck and then equals no amount a customer types.
+        # Integers add up exactly there, numeric does on PostgreSQL.
+        sums = ", ".join(f"sum(CAST(round(t.{a} * 100) AS bigint)) / 100.0 AS {a}" for a in amounts)
         sets = ", ".join(f"{a} = agg.{a}" for a in amounts)
         changed = " OR ".join(
             lo.distinct(f"billing_bill.{c}", f"agg.{c}") for c in [*amounts, "number", "due_date"]
