@@ -491,3 +491,33 @@ def test_a_malformed_recipient_izhku_is_refused(utility: Utility, tmp_path: Path
     (batch,) = load(write_csv(tmp_path, "bills.csv", _mutate(BILLS, 1, recipient_izhku="12")))
 
     assert [(e["line"], e["column"]) for e in batch.errors] == [(3, "recipient_izhku")]
+
+
+def test_json_numbers_are_read_as_the_digits_billing_wrote(
+    utility: Utility, tmp_path: Path
+) -> None:
+    (tmp_path / "accounts").mkdir()
+    load(write_csv(tmp_path / "accounts", "accounts.csv", ACCOUNTS))
+    # Raw JSON numbers, read as the text they are: through a float «1e3» became «1000.0», money
+    # the contract refuses.
+    path = tmp_path / "bills.jsonl"
+    path.write_text(
+        '{"supplier": "energo", "account": "123", "period": "2026-10", '
+        '"charged": 9999999999.99, "paid": 0.1, "total": 9999999999.89}\n'
+        '{"supplier": "energo", "branch": "north", "account": "456", "period": "2026-10", '
+        '"total": 1e3}\n',
+        "utf-8",
+    )
+
+    (batch,) = load(path)
+
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(2, "total")]
+    path.write_text(path.read_text("utf-8").replace("1e3", "1000"), "utf-8")
+    (batch,) = load(path)
+    assert batch.status == ImportBatch.Status.LOADED
+    bill = Bill.objects.get(account__number="123")
+    assert (bill.charged, bill.paid, bill.total) == (
+        Decimal("9999999999.99"),
+        Decimal("0.10"),
+        Decimal("9999999999.89"),
+    )
