@@ -60,8 +60,9 @@ class LinesOut(Schema):
 
 class AmountIn(Schema):
     line: str
-    # A string, so "10.123" and "-5" reach the server's own checks and get their messages.
-    amount: str | int | float
+    # A string or an exact number (JSON numbers are read as Decimal, see api.py), so "10.123"
+    # and -5 reach the server's own checks and get their messages.
+    amount: str | int | Decimal
 
 
 class StartIn(Schema):

@@ -336,7 +336,7 @@ BILL_AMOUNTS = (
 
 class BillSectionInline(admin.TabularInline):
     model = BillSection
-    fields = ("supplier", "number", "due_date", *BILL_AMOUNTS)
+    fields = ("supplier", "number", "due_date", "account_number", "izhku", *BILL_AMOUNTS)
     extra = 0
 
 

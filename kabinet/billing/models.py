@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.billing.requisites import requisites_problems
 from kabinet.core.fields import money_field, person_field, price_field, quantity_field
 
 inn_validator = RegexValidator(r"^(\d{10}|\d{12})$", _("ИНН — 10 или 12 цифр."))
@@ -221,6 +222,15 @@ class Supplier(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        # A mistyped account still has 20 digits: only its key against the БИК catches it,
+        # before a payment QR sends customers' money nowhere or to someone else.
+        problems = requisites_problems(
+            bic=self.bic,
+            settlement_account=self.settlement_account,
+            correspondent_account=self.correspondent_account,
+        )
+        if problems:
+            raise ValidationError(problems)
         # An agent's receipt must name the supplier's phone; a typo would only show up as a
         # receipt the tax service rejects.
         if self.phone and not self.receipt_is_merchant and not self.receipt_phone:
@@ -632,6 +642,25 @@ class BillSection(BillAmounts):
     )
     number = models.CharField(_("номер документа (ИПД)"), max_length=32, blank=True)
     due_date = models.DateField(_("оплатить до"), null=True, blank=True)
+    # An agent bills for recipients that each know the customer under their own number (and
+    # ГИС ЖКХ id); the section prints them and its payment QR carries them, so the bank's
+    # registry reaches the recipient with a number it knows. Empty: the account's own.
+    account_number = models.CharField(
+        _("лицевой счёт у получателя"),
+        max_length=30,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Как его дал биллинг; пусто — номер лицевого счёта квитанции."),
+    )
+    izhku = models.CharField(
+        _("ИЖКУ у получателя"),
+        max_length=13,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[izhku_validator],
+    )
 
     class Meta:
         verbose_name = _("раздел квитанции")

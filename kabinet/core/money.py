@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.db.models import BigIntegerField, F, Sum
+from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext as _
 
 KOPECK = Decimal("0.01")
@@ -57,6 +59,23 @@ def to_money(value: Decimal | int | str) -> Decimal:
 
 def to_kopecks(value: Decimal) -> int:
     return int(to_money(value) * 100)
+
+
+def from_kopecks(value: Decimal | int | None) -> Decimal:
+    """Rubles from a whole number of kopecks (None, an empty sum, is zero)."""
+    if isinstance(value, float):
+        raise TypeError("money is never float")
+    return (Decimal(value or 0) / 100).quantize(KOPECK)
+
+
+def kopecks_sum(field: str) -> Sum:
+    """SUM of a money column in whole kopecks; read the result with ``from_kopecks``.
+
+    Exact on both databases: SQLite keeps a decimal column with a fraction as a binary float,
+    whose plain SUM is off by a fraction of a kopeck; each row rounded to whole kopecks first
+    adds up as integers there and as numeric on PostgreSQL.
+    """
+    return Sum(Cast(Round(F(field) * 100), output_field=BigIntegerField()))
 
 
 def parse_rubles(

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from kabinet.billing.models import Branch, Service, Supplier
+from kabinet.billing.requisites import with_control_key
 
 ENERGY = "energosbyt"
 HEAT_WATER = "teplovodokanal"
@@ -38,21 +39,13 @@ def _ogrn(first12: str) -> str:
     return f"{first12}{int(first12) % 11 % 10}"
 
 
-def _with_control_key(prefix3: str, account: str) -> str:
-    """Set the Bank of Russia control digit (position 9) of a 20-digit account."""
-    weights = (7, 1, 3) * 8
-    digits = prefix3 + account[:8] + "0" + account[9:]
-    total = sum(int(d) * w % 10 for d, w in zip(digits, weights, strict=False))
-    key = total % 10 * 3 % 10
-    return f"{account[:8]}{key}{account[9:]}"
-
-
 def _requisites(bic: str, settlement_tail: str) -> dict[str, str]:
-    """Bank requisites with valid control digits, for a bank's BIC and an invented account."""
+    """Bank requisites whose control keys match the bank's BIC (billing.requisites checks them),
+    for a real bank's BIC and an invented account."""
     return {
         "bic": bic,
-        "correspondent_account": _with_control_key("0" + bic[4:6], f"30101810000000000{bic[-3:]}"),
-        "settlement_account": _with_control_key(bic[-3:], f"407028100{settlement_tail:0>11}"),
+        "correspondent_account": with_control_key("0" + bic[4:6], f"30101810000000000{bic[-3:]}"),
+        "settlement_account": with_control_key(bic[-3:], f"407028100{settlement_tail:0>11}"),
     }
 
 

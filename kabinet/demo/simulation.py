@@ -79,6 +79,10 @@ def reading_value(milli: int, fraction_digits: int) -> str:
     return f"{whole}.{frac:03d}"[: len(str(whole)) + 1 + fraction_digits]
 
 
+# Stands in a JSON row for a number to be written as its exact digits.
+_NUMBER = "@number@"
+
+
 def price(ten_thousandths: int) -> str:
     whole, frac = divmod(ten_thousandths, 10000)
     text = f"{frac:04d}".rstrip("0")
@@ -632,12 +636,14 @@ class DemoUtility:
                 "tariff_code": code,
                 "name": name,
                 "zone": zone,
-                # JSON lines may carry numbers or strings; a billing system sends either.
-                "price": price(value) if count % 2 else float(price(value)),
+                # JSON lines may carry numbers or strings; a billing system sends either. The
+                # number is written as its digits (below), never through a float.
+                "price": price(value) if count % 2 else _NUMBER,
                 "valid_from": dt.date(year, 7, 1).isoformat(),
                 "valid_to": None if year == last_year else dt.date(year + 1, 6, 30).isoformat(),
             }
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            line = json.dumps(row, ensure_ascii=False)
+            handle.write(line.replace(f'"{_NUMBER}"', price(value)) + "\n")
             count += 1
         return count
 

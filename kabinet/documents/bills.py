@@ -187,12 +187,17 @@ def _section(bill: Bill, statement: SectionStatement) -> dict[str, Any]:
     account = bill.account
     supplier = section.supplier
     payment_string = ""
-    qr_image = ""
+    image: qr.QrImage | None = None
     if qr.has_requisites(supplier):
         payment_string = qr.section_payment_string(
-            bill=bill, account=account, supplier=supplier, total=section.total
+            bill=bill,
+            account=account,
+            supplier=supplier,
+            total=section.total,
+            account_number=section.account_number,
+            izhku=section.izhku,
         )
-        qr_image = qr.qr_svg(payment_string)
+        image = qr.qr_image(payment_string)
     rows = [_charge_row(c) for c in charges]
     if statement.penalties is not None:
         rows.append(_penalty_row(statement.penalties))
@@ -205,14 +210,19 @@ def _section(bill: Bill, statement: SectionStatement) -> dict[str, Any]:
         "phone": supplier.phone,
         "email": supplier.email,
         "website": supplier.website,
-        "has_requisites": bool(qr_image),
+        "has_requisites": image is not None,
         "bank_name": supplier.bank_name,
         "bic": supplier.bic,
         "settlement_account": supplier.settlement_account,
         "correspondent_account": supplier.correspondent_account,
+        # The number and ГИС ЖКХ id this recipient knows the customer by, as its QR carries.
+        "account_number": qr.payer_number(account, section.account_number),
+        "izhku": section.izhku or account.izhku,
         "number": section.number or bill.number,
         "due_date": day(section.due_date or bill.due_date),
-        "qr": qr_image,
+        "qr": image.svg if image else "",
+        "qr_width_mm": image.width_mm if image else 0,
+        "qr_dense": bool(image and image.dense),
         "payment_string": payment_string,
         "itemized": statement.itemized,
         "charges": rows,
@@ -378,6 +388,10 @@ def _labels() -> dict[str, str]:
         "verification_due": _("Поверка до"),
         "no_charges": _("Начислений за период нет"),
         "qr_hint": _("Оплата по QR-коду в приложении банка"),
+        "qr_dense": _(
+            "Мелкий QR-код: печатайте в масштабе 100 %. Если не считывается — оплатите по "
+            "реквизитам."
+        ),
         "basis": _("Объём определён"),
         "recalculations": _("Перерасчёты"),
         "reason": _("Основание"),

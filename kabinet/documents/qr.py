@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import segno
@@ -127,24 +128,45 @@ def _name_parts(owner_name: str) -> tuple[str, str, str]:
     return last, first, middle
 
 
+def payer_number(account: Account, recipient_number: str = "") -> str:
+    """The account number a recipient knows the payer by, as billing gave it.
+
+    The recipient's own number for the customer where billing sent one (an agent's bill), else
+    the account's number as printed («00123456»), not the portal's normalised key («123456»):
+    the bank's registry goes back to the recipient's billing, which knows only its own form.
+    """
+    number = _clean(recipient_number) or _clean(account.number_display) or account.number
+    if len(number) > MAX_LENGTHS["PersAcc"]:
+        number = account.number
+    return number
+
+
 def section_payment_string(
-    *, bill: Bill, account: Account, supplier: Supplier, total: Decimal
+    *,
+    bill: Bill,
+    account: Account,
+    supplier: Supplier,
+    total: Decimal,
+    account_number: str = "",
+    izhku: str = "",
 ) -> str:
     """The QR string that pays `total` of one recipient's section of `bill`.
 
-    Raises RequisitesMissing when the supplier has no complete bank requisites.
+    `account_number` and `izhku` are the customer's number and ГИС ЖКХ service id at this
+    recipient; empty, the account's own are used. Raises RequisitesMissing when the supplier
+    has no complete bank requisites.
     """
     if not has_requisites(supplier):
         raise RequisitesMissing(supplier.code)
     last, first, middle = _name_parts(account.owner_name)
     period = f"{bill.period:%m%Y}"
     premises = account.premises
-    # The number as billing gave it («00123456»), not the portal's normalised key («123456»):
-    # the bank's registry goes back to billing, which knows only its own form.
-    number = account.number_display.strip() or account.number
-    if len(number) > MAX_LENGTHS["PersAcc"]:
-        number = account.number
+    number = payer_number(account, account_number)
     purpose = f"Оплата ЖКУ за {bill.period:%m.%Y}, л/с {number}"
+    # The standard has no field for the ИЖКУ; the purpose is what every registry carries.
+    service_id = _clean(izhku) or account.izhku
+    if service_id:
+        purpose += f", ИЖКУ {service_id}"
     fields: list[tuple[str, str]] = [
         ("Name", supplier.name),
         ("PersonalAcc", supplier.settlement_account),
@@ -167,9 +189,52 @@ def section_payment_string(
     return build_payment_string(fields)
 
 
-def qr_svg(text: str) -> str:
-    """An SVG image of `text` as a QR code (UTF-8, error correction M, a 4-module quiet zone)."""
+QUIET_ZONE = 4  # modules of white around the symbol, as the QR standard asks
+# A module has to cover well over two pixels of a 100 dpi scan (a fax, a cheap scanner, a phone
+# photo of a printout) for a decoder to tell it from its smeared neighbours: measured with
+# pdftoppm -r 100 and zbarimg, 0.55 mm failed and 0.6 mm decoded (2.4 px).
+MODULE_MM = 0.6
+# The widest the bill's section lays a code out (quiet zone included) beside the requisites:
+# a utility's usual string (500–560 bytes, version 18 at level M) fits at MODULE_MM.
+MAX_WIDTH_MM = 60.0
+
+
+@dataclass(frozen=True)
+class QrImage:
+    """A QR code as the bill lays it out: the SVG and its printed size."""
+
+    svg: str
+    width_mm: float  # printed width, quiet zone included
+    module_mm: float
+
+    @property
+    def dense(self) -> bool:
+        """Squeezed below MODULE_MM to fit MAX_WIDTH_MM: a poor print or scan may not decode."""
+        return self.module_mm < MODULE_MM
+
+
+def _symbol(text: str) -> segno.QRCode:
+    """Error correction M (15 %) where it fits the widest layout at MODULE_MM; otherwise L
+    (7 %), which takes fewer modules for the same string: a larger module matters more to a
+    scan than recovering a stain. Both raised by segno where the version has room to spare."""
     code = segno.make(text, encoding="utf-8", error="m", micro=False)
+    if code.symbol_size(border=QUIET_ZONE)[0] * MODULE_MM > MAX_WIDTH_MM:
+        code = segno.make(text, encoding="utf-8", error="l", micro=False)
+    return code
+
+
+def qr_image(text: str) -> QrImage:
+    """`text` as a QR code sized so each module prints MODULE_MM wide, up to MAX_WIDTH_MM."""
+    code = _symbol(text)
+    modules = code.symbol_size(border=QUIET_ZONE)[0]
+    width = min(modules * MODULE_MM, MAX_WIDTH_MM)
     buffer = io.BytesIO()
-    code.save(buffer, kind="svg", border=4, scale=1, xmldecl=False, svgns=True)
-    return buffer.getvalue().decode("utf-8")
+    code.save(buffer, kind="svg", border=QUIET_ZONE, scale=1, xmldecl=False, svgns=True)
+    return QrImage(
+        svg=buffer.getvalue().decode("utf-8"), width_mm=round(width, 2), module_mm=width / modules
+    )
+
+
+def qr_svg(text: str) -> str:
+    """An SVG image of `text` as a QR code (UTF-8, a 4-module quiet zone)."""
+    return qr_image(text).svg

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kabinet.billing.exchange.exports import ExportKind, ExportPart, register_export
-from kabinet.core.money import ZERO, plain_rubles
+from kabinet.core.money import ZERO, from_kopecks, kopecks_sum, plain_rubles
 from kabinet.payments.models import Payment, PaymentSplit, Refund, RefundSplit
 
 COLUMNS = (
@@ -297,8 +297,9 @@ def _totals(
 ) -> tuple[int, Decimal]:
     """Rows and their net amount: money received less money refunded."""
     ids = None if supplier_ids is None else list(supplier_ids)
-    paid = _payment_splits(since, until, ids).aggregate(amount=Sum("amount"))
-    refunded = _refund_splits(since, until, ids).aggregate(amount=Sum("amount"))
+    # In whole kopecks: a plain SUM over SQLite's float-stored decimals can miss by a fraction.
+    paid = _payment_splits(since, until, ids).aggregate(amount=kopecks_sum("amount"))
+    refunded = _refund_splits(since, until, ids).aggregate(amount=kopecks_sum("amount"))
     # Rows are per payment (refund) and recipient: count those pairs.
     rows = (
         _payment_splits(since, until, ids).values("payment_id", "supplier_id").distinct().count()
@@ -307,7 +308,7 @@ def _totals(
         .distinct()
         .count()
     )
-    amount = (paid["amount"] or ZERO) - (refunded["amount"] or ZERO)
+    amount = from_kopecks(paid["amount"]) - from_kopecks(refunded["amount"])
     return rows, amount
 
 

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from django.db.models import Avg, Prefetch
+from django.db.models import Count, Prefetch
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from kabinet.billing.models import Account, AccountLink, Bill, Charge, Service, Supplier
 from kabinet.billing.pending import NOTHING, Pending, cutoff_of, pending_for
 from kabinet.billing.selectors import linked_account, linked_accounts
-from kabinet.core.money import ZERO, to_money
+from kabinet.core.money import ZERO, from_kopecks, kopecks_sum, to_money
 from kabinet.payments.models import Payment, PaymentSplit
 
 # The recommended advance per month: the average monthly charge over this many months.
@@ -218,11 +218,14 @@ def _average_charges(account_id: int, last: dt.date) -> dict[tuple[int, int], De
     rows = (
         Charge.objects.filter(account_id=account_id, period__gt=first, period__lte=last)
         .values("supplier_id", "service_id")
-        .annotate(average=Avg("charged"))
+        # Summed in whole kopecks and divided here in Decimal: SQLite's AVG adds binary
+        # floats, and a mean a hair above a whole rouble must round up the same way on both
+        # databases.
+        .annotate(kopecks=kopecks_sum("charged"), months=Count("charged"))
     )
     result: dict[tuple[int, int], Decimal] = {}
     for row in rows:
-        average = Decimal(row["average"] or 0)
+        average = from_kopecks(row["kopecks"]) / row["months"] if row["months"] else ZERO
         if average > 0:
             result[(row["supplier_id"], row["service_id"])] = to_money(
                 average.quantize(Decimal("1"), rounding=ROUND_CEILING)

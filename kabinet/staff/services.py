@@ -164,6 +164,12 @@ SUPPLIER_SETTINGS = (
     "phone",
     "email",
     "website",
+    # The payment QR of every bill is made from these; staff correct them when the supplier
+    # changes banks. Each change is audited with its old and new value.
+    "bank_name",
+    "bic",
+    "settlement_account",
+    "correspondent_account",
 )
 
 

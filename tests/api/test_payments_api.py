@@ -40,8 +40,32 @@ def auth(user: User) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
+class RawNumber(str):
+    """A JSON number written with exactly these digits (json.dumps would go through a float)."""
+
+
+def _encoded(body: dict[str, Any]) -> str:
+    raw: dict[str, str] = {}
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, RawNumber):
+            marker = f"@@raw{len(raw)}@@"
+            raw[f'"{marker}"'] = str(value)
+            return marker
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    text = json.dumps(swap(body))
+    for marker, digits in raw.items():
+        text = text.replace(marker, digits)
+    return text
+
+
 def post(client: Client, path: str, body: dict[str, Any], headers: dict[str, Any]) -> Any:
-    return client.post(f"{API}{path}", json.dumps(body), content_type="application/json", **headers)
+    return client.post(f"{API}{path}", _encoded(body), content_type="application/json", **headers)
 
 
 def start_body(lines: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
@@ -95,6 +119,8 @@ def test_lines_start_status_and_history(client: Client, customer: User, account:
         ("12.345", "Не больше двух знаков после запятой."),
         ("сто", "Введите сумму в рублях, например 1 545,13."),
         (10.123, "Не больше двух знаков после запятой."),
+        # A float would have made it 684.7 and charged the card without a word.
+        (RawNumber("684.700000000000001"), "Не больше двух знаков после запятой."),
         ("20", "Минимальная сумма платежа — не менее 50,00 ₽."),
     ],
 )

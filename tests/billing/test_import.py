@@ -12,9 +12,11 @@ from kabinet.billing.exchange.importer import import_files
 from kabinet.billing.models import (
     Account,
     Bill,
+    BillSection,
     Charge,
     ImportBatch,
     Premises,
+    Supplier,
 )
 from kabinet.metering.models import Meter, Reading
 from kabinet.payments.models import Payment
@@ -428,3 +430,100 @@ def test_a_large_file_refreshes_the_planner_statistics_of_what_it_wrote(
     with CaptureQueriesContext(connection) as queries:
         load(*month_files(tmp_path / "again"))
     assert not [q for q in queries if q["sql"].startswith("ANALYZE")]
+
+
+@pytest.mark.parametrize(
+    ("name", "rows", "line"), [("bills.csv", BILLS, 3), ("charges.csv", CHARGES, 4)]
+)
+def test_a_row_for_a_recipient_whose_account_fails_its_bic_is_refused(
+    name: str, rows: list[dict[str, Any]], line: int, utility: Utility, tmp_path: Path
+) -> None:
+    (tmp_path / "accounts").mkdir()
+    load(write_csv(tmp_path / "accounts", "accounts.csv", ACCOUNTS))
+    # One mistyped digit, saved past the admin's check (as an older release allowed).
+    Supplier.objects.filter(pk=utility.housing.pk).update(settlement_account="40702810938000000002")
+
+    (batch,) = load(write_csv(tmp_path, name, rows))
+
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(line, "recipient")]
+    message = batch.errors[0]["message"]
+    assert "«uk» (УК Уют)" in message
+    assert "Расчётный счёт не сходится с БИК" in message
+    assert not Bill.objects.exists()
+    assert not Charge.objects.exists()
+
+
+def test_the_supplier_is_the_recipient_at_fault_when_the_row_names_none(
+    utility: Utility, tmp_path: Path
+) -> None:
+    (tmp_path / "accounts").mkdir()
+    load(write_csv(tmp_path / "accounts", "accounts.csv", ACCOUNTS))
+    Supplier.objects.filter(pk=utility.energo.pk).update(bic="046850649")
+
+    (batch,) = load(write_csv(tmp_path, "bills.csv", BILLS))
+
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(2, "supplier"), (4, "supplier")]
+    assert "«energo» (Энергосбыт)" in batch.errors[0]["message"]
+
+
+def test_a_section_carries_the_customers_number_and_izhku_at_its_recipient(
+    utility: Utility, tmp_path: Path
+) -> None:
+    (tmp_path / "month").mkdir()
+    load(*month_files(tmp_path / "month"))
+    rows = _mutate(BILLS, 1, recipient_account=" 0045-778 ", recipient_izhku="90ВВ144120-12")
+
+    (batch,) = load(write_csv(tmp_path, "bills.csv", rows))
+
+    assert (batch.status, batch.updated, batch.unchanged) == ("loaded", 1, 2)
+    sections = {
+        s.supplier.code: s
+        for s in BillSection.objects.filter(bill__period=dt.date(2026, 10, 1)).select_related(
+            "supplier"
+        )
+    }
+    # As billing gave it: the recipient's own form, zeros and dash kept.
+    assert (sections["uk"].account_number, sections["uk"].izhku) == ("0045-778", "90ВВ144120-12")
+    assert (sections["energo"].account_number, sections["energo"].izhku) == ("", "")
+    (again,) = load(write_csv(tmp_path, "bills.csv", rows))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_a_malformed_recipient_izhku_is_refused(utility: Utility, tmp_path: Path) -> None:
+    (tmp_path / "accounts").mkdir()
+    load(write_csv(tmp_path / "accounts", "accounts.csv", ACCOUNTS))
+
+    (batch,) = load(write_csv(tmp_path, "bills.csv", _mutate(BILLS, 1, recipient_izhku="12")))
+
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(3, "recipient_izhku")]
+
+
+def test_json_numbers_are_read_as_the_digits_billing_wrote(
+    utility: Utility, tmp_path: Path
+) -> None:
+    (tmp_path / "accounts").mkdir()
+    load(write_csv(tmp_path / "accounts", "accounts.csv", ACCOUNTS))
+    # Raw JSON numbers, read as the text they are: through a float «1e3» became «1000.0», money
+    # the contract refuses.
+    path = tmp_path / "bills.jsonl"
+    path.write_text(
+        '{"supplier": "energo", "account": "123", "period": "2026-10", '
+        '"charged": 9999999999.99, "paid": 0.1, "total": 9999999999.89}\n'
+        '{"supplier": "energo", "branch": "north", "account": "456", "period": "2026-10", '
+        '"total": 1e3}\n',
+        "utf-8",
+    )
+
+    (batch,) = load(path)
+
+    assert [(e["line"], e["column"]) for e in batch.errors] == [(2, "total")]
+    path.write_text(path.read_text("utf-8").replace("1e3", "1000"), "utf-8")
+    (batch,) = load(path)
+    assert batch.status == ImportBatch.Status.LOADED
+    bill = Bill.objects.get(account__number="123")
+    assert (bill.charged, bill.paid, bill.total) == (
+        Decimal("9999999999.99"),
+        Decimal("0.10"),
+        Decimal("9999999999.89"),
+    )

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kabinet.billing.models import Bill
 from kabinet.core.money import (
     ZERO,
     RublesError,
     allocate,
     format_rubles,
+    from_kopecks,
+    kopecks_sum,
     parse_rubles,
     plain_rubles,
 )
+from tests.factories import make_account
 
 NBSP = "\u00a0"
 AMOUNTS = st.decimals(
@@ -189,3 +194,36 @@ def test_allocation_is_proportional_and_the_kopeck_left_goes_to_the_largest_loss
 def test_allocating_more_than_the_limits_or_a_negative_total_is_an_error(total: Decimal) -> None:
     with pytest.raises(ValueError, match="cannot allocate"):
         allocate(total, [Decimal("1.00"), Decimal("2.00")])
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, deadline=None)
+@given(
+    amounts=st.lists(
+        st.decimals(
+            min_value=Decimal("-999999999.99"),
+            max_value=Decimal("999999999.99"),
+            places=2,
+            allow_nan=False,
+            allow_infinity=False,
+        ),
+        min_size=1,
+        max_size=24,
+    )
+)
+def test_a_sum_in_sql_is_exactly_the_sum_of_the_amounts(amounts: list[Decimal]) -> None:
+    """On SQLite the column holds binary floats: 0.1 + 0.2 must still come back 0.30."""
+    account = make_account()
+    Bill.objects.bulk_create(
+        Bill(account=account, period=dt.date(2000 + i // 12, i % 12 + 1, 1), total=amount)
+        for i, amount in enumerate(amounts)
+    )
+    kopecks = Bill.objects.filter(account=account).aggregate(k=kopecks_sum("total"))["k"]
+    assert from_kopecks(kopecks) == sum(amounts, Decimal("0.00"))
+
+
+def test_from_kopecks_refuses_a_float() -> None:
+    assert from_kopecks(None) == Decimal("0.00")
+    assert from_kopecks(-30) == Decimal("-0.30")
+    with pytest.raises(TypeError):
+        from_kopecks(0.3)  # type: ignore[arg-type]

@@ -26,14 +26,16 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     return result.stdout
 
 
-def decode_qr_codes(pdf: bytes, tmp_path: Path) -> list[str]:
-    """Rasterise every page with pdftoppm and read every QR code with zbarimg."""
+def decode_qr_codes(pdf: bytes, tmp_path: Path, *, dpi: int = 200) -> list[str]:
+    """Rasterise every page with pdftoppm at `dpi` and read every QR code with zbarimg."""
     for tool in ("pdftoppm", "zbarimg"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is missing: apt-get install poppler-utils zbar-tools")
     path = tmp_path / "bill.pdf"
     path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "200", "-png", str(path), str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", str(path), str(tmp_path / "page")], check=True
+    )
     codes: list[str] = []
     for page in sorted(tmp_path.glob("page*.png")):
         result = subprocess.run(

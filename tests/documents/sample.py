@@ -27,7 +27,7 @@ def make_two_recipient_bill(*, owner_name: str = "Петрова Мария Се
         short_name="ТЭСК",
         inn="6829012680",
         kpp="682901001",
-        settlement_account="40702810461000101234",
+        settlement_account="40702810361000101234",
     )
     housing = make_supplier(
         name="ООО «УК Жилсервис | Центр»",
@@ -37,7 +37,7 @@ def make_two_recipient_bill(*, owner_name: str = "Петрова Мария Се
         kpp="682901002",
         bank_name="ТАМБОВСКОЕ ОТДЕЛЕНИЕ N8594 ПАО СБЕРБАНК",
         bic="046850649",
-        settlement_account="40702810961000005678",
+        settlement_account="40702810461000005678",
         correspondent_account="30101810800000000649",
     )
     premises = make_premises(

@@ -40,7 +40,7 @@ def test_every_recipient_qr_decodes_to_the_bill_data(
         assert fields["CorrespAcc"] == supplier.correspondent_account
         assert fields["KPP"] == supplier.kpp
         assert fields["Sum"] == str(to_kopecks(section.total))
-        assert fields["PersAcc"] == account.number
+        assert fields["PersAcc"] == account.number  # no number of its own at the recipient
         assert fields["PaymPeriod"] == "092026"
         assert fields["LastName"] == "Петрова"
         assert account.premises is not None
@@ -164,3 +164,84 @@ def test_the_document_data_is_plain_json_strings(two_recipient_bill: Bill) -> No
     assert data["totals"]["total"] == "2\u00a0097,04"
     assert [s["total"] for s in data["sections"]] == ["684,70", "1\u00a0412,34"]
     assert data["meters"][0]["consumption"] == "130,14"
+
+
+def _decoded_by_inn(pdf: bytes, tmp_path: Path) -> dict[str, dict[str, str]]:
+    codes = decode_qr_codes(pdf, tmp_path)
+    return {fields["PayeeINN"]: fields for fields in map(qr.parse_payment_string, codes)}
+
+
+def test_a_recipient_with_its_own_account_number_is_paid_under_it(
+    two_recipient_bill: Bill, tmp_path: Path
+) -> None:
+    """An agent's bill: the housing company knows the customer as «УК-0045/778» and by its own
+    ИЖКУ; the energy retailer's section keeps the account's number and ИЖКУ."""
+    bill = two_recipient_bill
+    housing = bill.sections.select_related("supplier").get(supplier__short_name="УК Жилсервис")
+    housing.account_number = "УК-0045/778"
+    housing.izhku = "68АБ123456-02"
+    housing.save(update_fields=["account_number", "izhku"])
+
+    pdf = render_bill_pdf(bill)
+
+    decoded = _decoded_by_inn(pdf, tmp_path)
+    own = decoded[housing.supplier.inn]
+    assert own["PersAcc"] == "УК-0045/778"
+    assert own["Purpose"] == "Оплата ЖКУ за 09.2026, л/с УК-0045/778, ИЖКУ 68АБ123456-02"
+    (energy_inn,) = set(decoded) - {housing.supplier.inn}
+    assert decoded[energy_inn]["PersAcc"] == "680123456"
+    assert decoded[energy_inn]["Purpose"].endswith("л/с 680123456, ИЖКУ 68АБ123456-01")
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert "Лицевой счёт: УК-0045/778 ИЖКУ: 68АБ123456-02" in text
+    assert "Лицевой счёт: 680123456 ИЖКУ: 68АБ123456-01" in text
+
+
+def test_the_qr_pays_the_leading_zero_number_the_bill_prints(tmp_path: Path) -> None:
+    bill = make_two_recipient_bill()
+    account = bill.account
+    account.number, account.number_display = "123456", "00123456"
+    account.save(update_fields=["number", "number_display"])
+
+    pdf = render_bill_pdf(bill)
+
+    decoded = _decoded_by_inn(pdf, tmp_path)
+    assert {fields["PersAcc"] for fields in decoded.values()} == {"00123456"}
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    # The payer block and each recipient's section print the same number the bank receives.
+    assert text.count("Лицевой счёт: 00123456") == 3
+    assert "Лицевой счёт: 123456" not in text
+
+
+def test_every_qr_decodes_from_a_100_dpi_scan(two_recipient_bill: Bill, tmp_path: Path) -> None:
+    """A module of at least 0.5 mm covers two pixels at 100 dpi: a fax, a cheap scanner."""
+    data = bill_document_data(two_recipient_bill)
+    assert all(s["qr_width_mm"] for s in data["sections"])
+    assert not any(s["qr_dense"] for s in data["sections"])
+
+    codes = decode_qr_codes(render_bill_pdf(two_recipient_bill), tmp_path, dpi=100)
+
+    assert sorted(qr.parse_payment_string(code)["PayeeINN"] for code in codes) == [
+        "6829012680",
+        "6829123456",
+    ]
+
+
+def test_a_section_whose_qr_is_too_dense_says_how_to_pay_anyway(tmp_path: Path) -> None:
+    bill = make_two_recipient_bill(
+        owner_name="Константинопольская-Переславская Анастасия-Екатерина Александровна-Мария"
+    )
+    premises = bill.account.premises
+    assert premises is not None
+    premises.address = (
+        "Тамбовская область, муниципальный округ Тамбовский, посёлок городского типа "
+        "Новая Ляда, улица Первомайская, дом 123, корпус 4, строение 5, квартира 678"
+    )
+    premises.save(update_fields=["address"])
+
+    data = bill_document_data(bill)
+    pdf = render_bill_pdf(bill)
+
+    assert all(s["qr_dense"] for s in data["sections"])
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert text.count("Мелкий QR-код: печатайте в масштабе 100 %.") == 2
+    assert len(decode_qr_codes(pdf, tmp_path)) == 2  # still a valid code at 200 dpi

@@ -127,9 +127,9 @@ def test_the_image_is_encoded_as_utf8(monkeypatch: pytest.MonkeyPatch) -> None:
         return make(content, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(segno, "make", spy)
-    svg = qr.qr_svg("ST00012|Name=Тест")
+    image = qr.qr_image("ST00012|Name=Тест")
     assert seen["encoding"] == "utf-8"
-    assert svg.startswith("<svg")
+    assert image.svg.startswith("<svg")
 
 
 def test_persacc_is_the_account_number_as_billing_gave_it() -> None:
@@ -145,3 +145,35 @@ def test_persacc_is_the_account_number_as_billing_gave_it() -> None:
 
     assert fields["PersAcc"] == "00123456"
     assert fields["Purpose"].endswith("л/с 00123456")
+
+
+def test_a_usual_string_prints_modules_wide_enough_for_a_100_dpi_scan() -> None:
+    supplier = make_supplier(name="АО «Тамбовская энергосбытовая компания»")
+    account = make_account(supplier, owner_name="Петрова Мария Сергеевна")
+    text = qr.section_payment_string(
+        bill=make_bill(account), account=account, supplier=supplier, total=Decimal("684.70")
+    )
+
+    image = qr.qr_image(text)
+
+    assert image.module_mm == pytest.approx(qr.MODULE_MM)
+    assert image.width_mm <= qr.MAX_WIDTH_MM
+    assert not image.dense
+
+
+def test_a_long_string_falls_back_to_level_l_before_shrinking_its_modules() -> None:
+    # Too many modules at level M for the widest layout, few enough at level L.
+    text = "ST00012|Name=" + "Ж" * 300
+    assert segno.make(text, encoding="utf-8", error="m").symbol_size(border=4)[0] * 0.6 > 60
+
+    image = qr.qr_image(text)
+
+    assert not image.dense
+    assert image.module_mm == pytest.approx(qr.MODULE_MM)
+
+
+def test_a_string_too_long_for_the_layout_is_flagged_dense() -> None:
+    image = qr.qr_image("ST00012|Purpose=" + "Ж" * 700)
+    assert image.dense
+    assert image.width_mm == qr.MAX_WIDTH_MM
+    assert image.module_mm < qr.MODULE_MM

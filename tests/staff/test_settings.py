@@ -36,6 +36,10 @@ def form_data(supplier: Supplier, **changes: Any) -> dict[str, Any]:
         "phone": supplier.phone,
         "email": supplier.email,
         "website": supplier.website,
+        "bank_name": supplier.bank_name,
+        "bic": supplier.bic,
+        "settlement_account": supplier.settlement_account,
+        "correspondent_account": supplier.correspondent_account,
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v != ""}
@@ -107,6 +111,12 @@ def test_saving_without_changes_writes_no_audit_row() -> None:
         ),
         ({"email": "не адрес"}, "Введите правильный адрес e-mail."),
         ({"readings_overdue_verification": "maybe"}, "Выберите корректный вариант."),
+        # One digit off: still 20 digits, but the control key against the БИК fails.
+        ({"settlement_account": "40702810938000000002"}, "Расчётный счёт не сходится с БИК"),
+        # The right account with another bank's БИК.
+        ({"bic": "046850649"}, "Расчётный счёт не сходится с БИК"),
+        ({"correspondent_account": "30101810400000000226"}, "Корреспондентский счёт не сходится"),
+        ({"settlement_account": "4070281093800000000"}, "Счёт — 20 цифр."),
     ],
     ids=lambda v: str(v)[:30],
 )
@@ -226,3 +236,37 @@ def test_the_admin_shows_the_receipt_settings_of_a_supplier(admin_client: Any) -
     for name in ("receipt_vat_code", "receipt_is_merchant", "receipt_agent_type"):
         assert f'name="{name}"' in content
     assert '<option value="11">НДС 22%</option>' in content
+
+
+def test_staff_move_the_supplier_to_another_bank_and_the_change_is_audited() -> None:
+    supplier = make_supplier()
+    response = staff_client(make_staff(supplier)).post(
+        f"/staff/suppliers/{supplier.pk}/",
+        form_data(
+            supplier,
+            bank_name="ПАО «Банк Синара»",
+            bic="046577904",
+            settlement_account="40702810006200011223",
+            correspondent_account="30101810500000000904",
+        ),
+    )
+    assert response.status_code == 302
+    supplier.refresh_from_db()
+    assert (supplier.bic, supplier.settlement_account) == ("046577904", "40702810006200011223")
+    changes = AuditEntry.objects.get(action="staff.supplier_settings_updated").data["changes"]
+    assert changes["settlement_account"] == {
+        "before": "40702810938000000001",
+        "after": "40702810006200011223",
+    }
+
+
+def test_the_error_stands_next_to_the_settlement_account_field() -> None:
+    supplier = make_supplier()
+    response = staff_client(make_staff(supplier)).post(
+        f"/staff/suppliers/{supplier.pk}/",
+        form_data(supplier, settlement_account="40702810938000000002"),
+    )
+    assert response.context["form"].errors["settlement_account"] == [
+        "Расчётный счёт не сходится с БИК (неверный контрольный ключ): проверьте счёт и БИК."
+    ]
+    assert 'id="id_settlement_account_error"' in response.text

@@ -268,11 +268,29 @@ class Lookups:
 
     def __init__(self) -> None:
         from kabinet.billing.models import Branch, Service, Supplier
+        from kabinet.billing.requisites import requisites_problems
 
-        self.suppliers: dict[str, tuple[int, ZoneInfo]] = {
-            code: (pk, ZoneInfo(zone))
-            for pk, code, zone in Supplier.objects.values_list("pk", "code", "time_zone")
-        }
+        self.suppliers: dict[str, tuple[int, ZoneInfo]] = {}
+        # Recipients whose accounts fail the control key against their БИК, with the reason:
+        # a bill naming one would print a QR that pays nobody (or somebody else).
+        self.bad_requisites: dict[int, str] = {}
+        for pk, code, zone, short_name, bic, settlement, correspondent in (
+            Supplier.objects.values_list(
+                "pk", "code", "time_zone", "short_name", "bic", "settlement_account",
+                "correspondent_account",
+            )
+        ):  # fmt: skip
+            self.suppliers[code] = (pk, ZoneInfo(zone))
+            problems = requisites_problems(
+                bic=bic, settlement_account=settlement, correspondent_account=correspondent
+            )
+            if problems:
+                self.bad_requisites[pk] = (
+                    f"Реквизиты получателя «{code}» ({short_name}) не проходят проверку: "
+                    + " ".join(problems.values())
+                    + " Исправьте их в настройках поставщика и загрузите файл снова: "
+                    "по ним печатается QR-код оплаты."
+                )
         self.branches: dict[tuple[int, str], int] = {
             (supplier_id, code): pk
             for pk, supplier_id, code in Branch.objects.values_list("pk", "supplier_id", "code")
@@ -362,6 +380,17 @@ class Kind:
             self.report(column, f"Поставщик с кодом «{code}» не найден (заведите его в админке).")
             return None
         return found[0]
+
+    def recipient_requisites(self, row: Row, recipient_id: int) -> bool:
+        """Report a recipient whose bank requisites fail the control key; True when they pass.
+
+        The column at fault is `recipient`, or `supplier` when the row leaves the recipient to
+        default to it."""
+        problem = self.lookups.bad_requisites.get(recipient_id)
+        if problem is None:
+            return True
+        self.report("recipient" if row.get("recipient") else "supplier", problem)
+        return False
 
     def supplier_zone(self, supplier_id: int) -> ZoneInfo:
         for pk, zone in self.lookups.suppliers.values():

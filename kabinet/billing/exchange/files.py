@@ -98,7 +98,9 @@ def jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, str] | str]]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            # Numbers stay the text billing wrote: through a float, 0.1 + 0.2 money and
+            # 16-digit amounts would change, and «1e3» would pass as 1000.0.
+            obj = json.loads(line, parse_float=str, parse_int=str)
         except json.JSONDecodeError as error:
             yield number, f"Строка не является JSON-объектом: {error.msg}."
             continue

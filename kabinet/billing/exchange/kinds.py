@@ -13,6 +13,7 @@ from kabinet.billing.models import Account, Charge, VolumeBasis, Zone
 from kabinet.core.money import format_rubles, to_money
 
 ZONES = {z.value: z.value for z in Zone} | {"single": ""}
+IZHKU = v.pattern(r"^\d{2}[А-Я]{2}\d{6}-\d{2}$", "ИЖКУ — ЕЛС-NN, например 90ВВ144120-11.", 13)
 MONEY_COLUMNS = ("opening_balance", "charged", "recalculation", "benefits", "penalties", "paid")
 
 
@@ -40,10 +41,7 @@ class AccountsKind(Kind):
             "els",
             v.pattern(r"^\d{2}[А-Я]{2}\d{6}$", "ЕЛС — 10 знаков, например 90ВВ144120.", 10),
         ),
-        Column(
-            "izhku",
-            v.pattern(r"^\d{2}[А-Я]{2}\d{6}-\d{2}$", "ИЖКУ — ЕЛС-NN, например 90ВВ144120-11.", 13),
-        ),
+        Column("izhku", IZHKU),
         Column("link_code", v.text(32)),
         Column("automatic_readings", v.flag),
         Column("status", v.choice({"open": "open", "closed": "closed"})),
@@ -311,6 +309,8 @@ class ChargesKind(Kind):
         if row["period"] > self.lookups.current_period:
             return
         recipient_id = recipient_id or found[0]
+        if not self.recipient_requisites(row, recipient_id):
+            return
         zone = row["zone"] or ""
         if not self.unique((found[2], row["period"], recipient_id, service[0], zone), "service"):
             return
@@ -389,6 +389,10 @@ class BillsKind(Kind):
         Column("number", v.text(32)),
         Column("issued_on", v.date),
         Column("due_date", v.date),
+        # The customer's number and ГИС ЖКХ id at the recipient, where they differ from the
+        # account's: printed in the section and carried by its payment QR. As billing gives it.
+        Column("recipient_account", v.text(30)),
+        Column("recipient_izhku", IZHKU),
         *(Column(name, v.money) for name in MONEY_COLUMNS),
         Column("total", v.money, required=True),
     )
@@ -403,6 +407,7 @@ class BillsKind(Kind):
             "bills",
             [("account_id", "int"), ("period", "date"), ("supplier_id", "int"),
              ("number", "text"), ("issued_on", "date"), ("due_date", "date"),
+             ("account_number", "text"), ("izhku", "text"),
              *((name, "decimal") for name in self.AMOUNTS)],
         )  # fmt: skip
         self.zero = v.money("0")
@@ -416,6 +421,8 @@ class BillsKind(Kind):
         if row["period"] > self.lookups.current_period:
             return
         recipient_id = recipient_id or found[0]
+        if not self.recipient_requisites(row, recipient_id):
+            return
         if not self.unique((found[2], row["period"], recipient_id), "account"):
             return
         zero = self.zero
@@ -449,6 +456,8 @@ class BillsKind(Kind):
                 row["number"] or "",
                 row["issued_on"],
                 row["due_date"],
+                row["recipient_account"] or "",
+                row["recipient_izhku"] or "",
                 *(row[name] if row[name] is not None else self.zero for name in self.AMOUNTS),
             )
         )
@@ -505,17 +514,19 @@ class BillsKind(Kind):
             [now],
         )
         # 2. Sections: the rows of the file.
-        section_columns = ["bill_id", "supplier_id", "number", "due_date", *amounts]
+        section_columns = [
+            "bill_id", "supplier_id", "number", "due_date", "account_number", "izhku", *amounts
+        ]  # fmt: skip
         counts = lo.upsert(
             table="billing_billsection",
             columns=section_columns,
             select=(
-                f"SELECT b.id, s.supplier_id, s.number, s.due_date, "
+                "SELECT b.id, s.supplier_id, s.number, s.due_date, s.account_number, s.izhku, "
                 f"{', '.join('s.' + a for a in amounts)} FROM {stage} s JOIN billing_bill b "
                 "ON b.account_id = s.account_id AND b.period = s.period WHERE true"
             ),
             key=["bill_id", "supplier_id"],
-            compare=["number", "due_date", *amounts],
+            compare=["number", "due_date", "account_number", "izhku", *amounts],
             exists=(
                 f"SELECT count(*) FROM {stage} s JOIN billing_bill b "
                 "ON b.account_id = s.account_id "
@@ -524,11 +535,12 @@ class BillsKind(Kind):
             ),
         )
         # 3. Each touched bill is the sum of all its sections (those of earlier files too),
-        # rounded to kopecks: SQLite keeps these columns as binary floats, whose plain sum is
-        # off by a fraction of a kopeck and then equals no amount a customer types. A bill
-        # whose amounts change is loaded now: its «paid» may count portal payments made before
-        # this load (payments/pending.py); a new number or due date alone counts nothing new.
-        sums = ", ".join(f"round(sum(t.{a}), 2) AS {a}" for a in amounts)
+        # added up in whole kopecks: SQLite keeps these columns as binary floats, whose plain
+        # sum is off by a fraction of a kopeck and then equals no amount a customer types.
+        # Integers add up exactly there, numeric does on PostgreSQL. A bill whose amounts change
+        # is loaded now: its «paid» may count portal payments made before this load
+        # (payments/pending.py); a new number or due date alone counts nothing new.
+        sums = ", ".join(f"sum(CAST(round(t.{a} * 100) AS bigint)) / 100.0 AS {a}" for a in amounts)
         sets = ", ".join(f"{a} = agg.{a}" for a in amounts)
         moved = " OR ".join(lo.distinct(f"billing_bill.{a}", f"agg.{a}") for a in amounts)
         changed = " OR ".join(

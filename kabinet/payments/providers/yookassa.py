@@ -154,7 +154,8 @@ class YooKassaProvider:
         if answer.status >= 500 or answer.status == 429:
             raise ProviderError(f"YooKassa answered HTTP {answer.status}")
         try:
-            data = json.loads(answer.body.decode("utf-8"))
+            # YooKassa writes amounts as strings; a number, should one come, stays exact.
+            data = json.loads(answer.body.decode("utf-8"), parse_float=Decimal)
         except (UnicodeDecodeError, ValueError):
             raise ProviderError(
                 f"YooKassa answered HTTP {answer.status} with something other than JSON"
@@ -244,7 +245,7 @@ class YooKassaProvider:
 
     def parse_notification(self, body: bytes) -> Notification | None:
         try:
-            data = json.loads(body)
+            data = json.loads(body, parse_float=Decimal)
             event = data["event"]
             obj = data["object"]
         except (ValueError, KeyError, TypeError):
