@@ -255,15 +255,18 @@ def test_the_registry_per_recipient_is_one_headerless_file_per_settlement_accoun
     export(tmp_path, *OCTOBER, "--kind", "payments_registry", "--per-recipient", "--no-header")
 
     names = sorted(path.name for path in tmp_path.iterdir())
+    energy, housing = sorted(
+        Supplier.objects.filter(inn__in=["6829012680", "6829123456"]), key=lambda s: s.inn
+    )
     assert names == [
-        "6829012680_40702810461000101234_20261101.csv",
-        "6829123456_40702810961000005678_20261101.csv",
+        f"6829012680_{energy.settlement_account}_20261101.csv",
+        f"6829123456_{housing.settlement_account}_20261101.csv",
     ]
     text = (tmp_path / names[1]).read_bytes().decode("windows-1251")
     lines = text.split("\r\n")
     assert lines[:5] == [
         "#Реестр платежей картой через личный кабинет",
-        "#Получатель;ООО «УК Жилсервис | Центр»;6829123456;40702810961000005678",
+        f"#Получатель;ООО «УК Жилсервис | Центр»;6829123456;{housing.settlement_account}",
         "#Период;01.10.2026 00:00:00;01.11.2026 00:00:00",
         "#Строк;1",
         "#Сумма;1412,34",
