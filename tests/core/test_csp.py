@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.test import Client, RequestFactory
 
 from kabinet.core.csp import HEADER, ContentSecurityPolicyMiddleware
@@ -20,7 +20,7 @@ def directives(header: str) -> dict[str, list[str]]:
     return {d.split()[0]: d.split()[1:] for d in header.split(";") if d.strip()}
 
 
-def assert_strict(response: HttpResponse) -> None:
+def assert_strict(response: HttpResponseBase) -> None:
     policy = directives(response[HEADER])
     assert policy["script-src"][0] == "'self'"
     assert "'unsafe-inline'" not in policy["script-src"]
