@@ -58,7 +58,7 @@ class ReadingOut(Schema):
     submitted_at: dt.datetime
 
 
-class MeterOut(Schema):
+class ReadingsMeterOut(Schema):
     id: int
     service: str
     unit: str
@@ -76,7 +76,7 @@ class MeterOut(Schema):
 class MetersOut(Schema):
     window: WindowOut
     automatic_readings: bool
-    meters: list[MeterOut]
+    meters: list[ReadingsMeterOut]
 
 
 class MeterValuesIn(Schema):
@@ -137,7 +137,7 @@ def list_meters(request: HttpRequest, account_id: int) -> MetersOut:
         window=window_out(window),
         automatic_readings=link.account.automatic_readings,
         meters=[
-            MeterOut(
+            ReadingsMeterOut(
                 id=row.meter.pk,
                 service=row.meter.service.name,
                 unit=row.meter.service.unit,
