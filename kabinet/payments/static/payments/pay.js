@@ -14,6 +14,9 @@
     total.textContent = (kopecks / 100).toLocaleString("ru-RU", {minimumFractionDigits: 2, maximumFractionDigits: 2});
   }
   form.addEventListener("input", update);
+  // A deferred file may run after the customer (or the browser restoring the form) already
+  // changed an amount: count what the fields hold now.
+  update();
   // A second click while the bank page opens would only resubmit the same key; still, say so.
   form.addEventListener("submit", function (event) {
     var button = event.submitter;
