@@ -128,6 +128,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Serves Swagger UI from our own static files: the CDN copy would break the CSP and call out.
+    "ninja",
     "huey.contrib.djhuey",
     "kabinet.core",
     "kabinet.identity",
@@ -144,6 +146,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kabinet.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

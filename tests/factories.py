@@ -8,8 +8,11 @@ the portal does, so numbers, history and audit rows are there too.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import itertools
+import struct
+import zlib
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -389,6 +392,37 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def png_upload(name: str = "meter.png") -> SimpleUploadedFile:
     """A real PNG, as a browser uploads it."""
     return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
+
+
+@functools.cache
+def bomb_png_bytes(width: int = 30_000, height: int = 30_000) -> bytes:
+    """A valid 1-bit PNG of width×height white pixels: ~110 KB on disk for 900 Mpx decoded."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte "none", then the packed pixels
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def bomb_png_upload(name: str = "bomb.png") -> SimpleUploadedFile:
+    """A decompression bomb: 30000×30000 pixels, which Pillow refuses to open."""
+    return SimpleUploadedFile(name, bomb_png_bytes(), content_type="image/png")
+
+
+def truncated_jpeg_upload(name: str = "cut.jpg") -> SimpleUploadedFile:
+    """A real JPEG cut in half, as an interrupted phone upload leaves it."""
+    buffer = io.BytesIO()
+    Image.effect_noise((300, 300), 50).convert("RGB").save(buffer, format="JPEG")
+    data = buffer.getvalue()
+    return SimpleUploadedFile(name, data[: len(data) // 2], content_type="image/jpeg")
 
 
 def pdf_upload(name: str = "passport.pdf") -> SimpleUploadedFile:

@@ -47,7 +47,7 @@ class LinkOut(Schema):
     )
 
 
-class LinkIn(Schema):
+class AccountLinkIn(Schema):
     supplier_id: int
     branch_id: int | None = None
     number: str
@@ -70,7 +70,7 @@ class LinkPatch(Schema):
     relation: str | None = None
 
 
-class SectionOut(Schema):
+class OverviewSectionOut(Schema):
     supplier_id: int
     supplier: str
     total: Decimal
@@ -97,7 +97,7 @@ class OverviewOut(Schema):
     overpayment: Decimal | None = Field(description="Переплата с учётом оплат после квитанции")
     due_date: dt.date | None
     days_left: int | None
-    sections: list[SectionOut]
+    sections: list[OverviewSectionOut]
 
 
 class ChargeOut(Schema):
@@ -162,7 +162,7 @@ class TariffOut(Schema):
     valid_to: dt.date | None
 
 
-class MeterOut(Schema):
+class AccountMeterOut(Schema):
     id: int
     serial_number: str
     service: str
@@ -194,7 +194,7 @@ class DetailsOut(Schema):
     period: str | None
     contracts: list[ContractOut]
     tariff_history: list[TariffOut]
-    meters: list[MeterOut]
+    meters: list[AccountMeterOut]
     suppliers: list[RequisitesOut]
 
 
@@ -231,7 +231,7 @@ def list_accounts(request: HttpRequest) -> list[LinkOut]:
     response={201: LinkOut, **ERRORS},
     summary="Привязать лицевой счёт (с ответом на контрольный вопрос)",
 )
-def link_account(request: HttpRequest, payload: LinkIn) -> Status[LinkOut]:
+def link_account(request: HttpRequest, payload: AccountLinkIn) -> Status[LinkOut]:
     user = request_user(request)
     supplier = Supplier.objects.filter(pk=payload.supplier_id).first()
     if supplier is None:
@@ -307,7 +307,9 @@ def account_overview(request: HttpRequest, account_id: int) -> OverviewOut:
         overpayment=data.overpayment,
         due_date=data.due_date,
         days_left=data.days_left,
-        sections=[out(SectionOut, s, supplier=s.supplier.short_name) for s in data.sections],
+        sections=[
+            out(OverviewSectionOut, s, supplier=s.supplier.short_name) for s in data.sections
+        ],
     )
 
 
@@ -371,6 +373,6 @@ def account_details(request: HttpRequest, account_id: int) -> DetailsOut:
             for c in data.contracts
         ],
         tariff_history=[out(TariffOut, t, service=t.service.name) for t in data.tariff_history],
-        meters=[out(MeterOut, m, service=m.service.name) for m in data.meters],
+        meters=[out(AccountMeterOut, m, service=m.service.name) for m in data.meters],
         suppliers=[out(RequisitesOut, s, supplier_id=s.pk) for s in data.suppliers],
     )

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.parser import Parser
+from ninja.openapi.schema import OpenAPISchema
 
 from kabinet.api import errors
 from kabinet.api.accounts import router as accounts_router
@@ -19,19 +16,56 @@ from kabinet.api.payments import account_router as payments_account_router
 from kabinet.api.payments import router as payments_router
 from kabinet.api.readings import router as readings_router
 from kabinet.api.registration import router as registration_router
+from kabinet.api.schemas import Error
 from kabinet.api.support import documents_router as support_documents_router
 from kabinet.api.support import router as support_router
 
-
-class ExactNumbersParser(Parser):
-    """JSON numbers become Decimal, never float: an amount of 684.700000000000001 is refused for
-    its places instead of being paid as 684.70, and no kopeck passes through binary fractions."""
-
-    def parse_body(self, request: HttpRequest) -> Any:
-        return json.loads(request.body, parse_float=Decimal)
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 
-api = NinjaAPI(
+class KabinetAPI(NinjaAPI):
+    """NinjaAPI whose schema lists every error an operation can answer, all in the Error shape.
+
+    ninja documents only the statuses a router declares, but every operation can also answer
+    422 (a parameter or body that does not validate), 400 (a body that is not JSON, a broken
+    multipart), 401 and 403 (no token; a session without its CSRF token) and, for an id in the
+    path, 404: errors.install answers each of these in the Error shape, and here they are
+    written down, so a client generated from the schema knows them.
+    """
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Error", Error.model_json_schema())
+        for path, item in schema["paths"].items():
+            for operation in item.values():
+                statuses = {"422"}
+                if "requestBody" in operation:
+                    statuses.add("400")
+                if operation.get("security"):
+                    statuses |= {"401", "403"}
+                if "{" in path:
+                    statuses.add("404")
+                responses = operation.setdefault("responses", {})
+                # ninja keys the statuses a router declared by int.
+                for status in sorted(statuses - {str(code) for code in responses}):
+                    responses[int(status)] = {
+                        "description": ERROR_DESCRIPTIONS[status],
+                        "content": {"application/json": {"schema": ERROR_REF}},
+                    }
+        return schema
+
+
+ERROR_DESCRIPTIONS = {
+    "400": "Тело запроса не разобрать (не JSON, повреждённый multipart) или отказ сервиса",
+    "401": "Нет токена или он недействителен",
+    "403": "Вход по сессии без CSRF-токена",
+    "404": "Не найдено (или чужое)",
+    "422": "Параметры или тело запроса не проходят проверку",
+}
+
+
+api = KabinetAPI(
     title="Kabinet API",
     version="1",
     description=(
@@ -42,7 +76,7 @@ api = NinjaAPI(
     # Bearer first: a mobile app has no session, and the CSRF check of the session auth
     # must not apply to it.
     auth=[BearerTokenAuth(), CustomerSessionAuth()],
-    parser=ExactNumbersParser(),
+    parser=errors.ObjectBodyParser(),
 )
 errors.install(api)
 api.add_router("/auth", auth_router)

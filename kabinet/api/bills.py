@@ -21,7 +21,7 @@ router = Router(tags=["bills"])
 ERRORS = {400: Error, 401: Error, 404: Error}
 
 
-class SectionOut(Schema):
+class BillSectionOut(Schema):
     supplier: str
     total: Decimal
     due_date: dt.date | None
@@ -40,7 +40,7 @@ class BillOut(Schema):
     penalties: Decimal
     paid: Decimal
     total: Decimal
-    sections: list[SectionOut]
+    sections: list[BillSectionOut]
     pdf_url: str
 
 
@@ -65,7 +65,7 @@ def list_bills(
             bill,
             period=format_period(bill.period),
             sections=[
-                out(SectionOut, s, supplier=s.supplier.short_name) for s in bill.sections.all()
+                out(BillSectionOut, s, supplier=s.supplier.short_name) for s in bill.sections.all()
             ],
             pdf_url=f"/api/v1/accounts/{account_id}/bills/{bill.pk}/pdf",
         )

@@ -8,12 +8,17 @@ client never sees ninja's default bodies or a 500 for bad input. Every service r
 from __future__ import annotations
 
 import datetime as dt
+import json
+from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 
 from kabinet.core.errors import ServiceError
 from kabinet.core.periods import parse_period
@@ -49,6 +54,26 @@ def period_param(text: str, field: str) -> dt.date | None:
     except ValueError:
         message = _("Укажите месяц в виде ГГГГ-ММ, например 2026-09.")
         raise ApiError("invalid_period", message, field=field) from None
+
+
+class NotAnObject(ValueError):
+    """A JSON body that is an array, a string or a number where the API takes an object."""
+
+
+class ObjectBodyParser(Parser):
+    """ninja's JSON parser, refusing a body that is not a JSON object, numbers as Decimal.
+
+    ninja's schemas read attributes (``from_attributes``), so a JSON array given to an
+    operation whose fields are all optional validated as an empty object and was accepted.
+    JSON numbers become Decimal, never float: an amount of 684.700000000000001 is refused for
+    its places instead of being paid as 684.70, and no kopeck passes through binary fractions.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body, parse_float=Decimal)
+        if not isinstance(data, dict):
+            raise NotAnObject
+        return data
 
 
 def error_response(
@@ -102,8 +127,42 @@ def install(api: NinjaAPI) -> None:
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(api, request, 404, "not_found", _("Не найдено."))
 
+    @api.exception_handler(OverflowError)
+    def on_id_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # An id past what the database stores (SQLite refuses 2**63): no such object.
+        return error_response(api, request, 404, "not_found", _("Не найдено."))
+
+    @api.exception_handler(MultiPartParserError)
+    @api.exception_handler(SuspiciousOperation)
+    @api.exception_handler(BadRequest)
+    def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Django's own refusals of a request (a multipart body without its boundary, too many
+        # fields or files, a body over the size limit) would be its HTML 400 page, or a 500
+        # with DEBUG on; an API client gets the error shape.
+        return error_response(
+            api,
+            request,
+            400,
+            "bad_request",
+            _("Не удалось разобрать запрос: проверьте его формат."),
+        )
+
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, NotAnObject):
+            return error_response(
+                api,
+                request,
+                422,
+                "validation_error",
+                _("Проверьте введённые данные."),
+                {"__all__": [_("Тело запроса должно быть JSON-объектом {…}.")]},
+            )
+        if exc.__cause__ is not None and exc.status_code == 400:
+            # ninja's "Cannot parse request body": the body is not JSON at all.
+            return error_response(
+                api, request, 400, "bad_json", _("Тело запроса не является корректным JSON.")
+            )
         code = "csrf_failed" if exc.status_code == 403 else "error"
         message = (
             _("Проверка CSRF не пройдена: обновите страницу.")

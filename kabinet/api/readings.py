@@ -70,7 +70,7 @@ class ReadingOut(Schema):
     submitted_at: dt.datetime
 
 
-class MeterOut(Schema):
+class ReadingsMeterOut(Schema):
     id: int
     supplier: str = Field(description="Поставщик, которому передаются показания прибора")
     service: str
@@ -100,7 +100,7 @@ class MetersOut(Schema):
         "иначе — поставщика лицевого счёта. У каждого прибора — окно его поставщика"
     )
     automatic_readings: bool
-    meters: list[MeterOut]
+    meters: list[ReadingsMeterOut]
 
 
 class MeterValuesIn(Schema):
@@ -168,7 +168,7 @@ def list_meters(request: HttpRequest, account_id: int) -> MetersOut:
         window=window_out(window),
         automatic_readings=link.account.automatic_readings,
         meters=[
-            MeterOut(
+            ReadingsMeterOut(
                 id=row.meter.pk,
                 supplier=row.meter.supplier.short_name,
                 service=row.meter.service.name,

@@ -97,7 +97,7 @@ class EmailRegistrationIn(Schema):
     consent_marketing: bool = False
 
 
-class LinkIn(Schema):
+class EmailLinkIn(Schema):
     token: str = Field(description="Ключ из ссылки в письме", max_length=200)
     device: str = Field("", max_length=100)
 
@@ -254,7 +254,7 @@ def register_email(request: HttpRequest, payload: EmailRegistrationIn) -> Status
     response={201: TokenOut, **ERRORS},
     summary="Регистрация по e-mail: подтвердить ссылку из письма; выдаёт токен",
 )
-def register_email_confirm(request: HttpRequest, payload: LinkIn) -> Status[TokenOut]:
+def register_email_confirm(request: HttpRequest, payload: EmailLinkIn) -> Status[TokenOut]:
     try:
         user = registration.confirm_email_registration(
             token=payload.token, client_ip=client_ip(request)

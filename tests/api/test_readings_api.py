@@ -19,7 +19,15 @@ from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.identity.models import User
 from kabinet.identity.services.tokens import issue_token
 from kabinet.metering.models import Meter, Reading
-from tests.factories import make_account, make_customer, make_meter, make_reading, make_supplier
+from tests.factories import (
+    bomb_png_upload,
+    make_account,
+    make_customer,
+    make_meter,
+    make_reading,
+    make_supplier,
+    truncated_jpeg_upload,
+)
 from tests.metering.conftest import (  # noqa: F401 - fixtures shared with tests/metering
     Clock,
     accepted,
@@ -215,6 +223,28 @@ def test_a_photo_can_be_sent_as_multipart(
         "photo_invalid",
         ["photo"],
     )
+
+
+@pytest.mark.parametrize("upload", [bomb_png_upload, truncated_jpeg_upload])
+def test_a_photo_the_decoder_refuses_is_a_400_with_the_field(
+    clock: Clock,
+    client: Client,
+    headers: dict[str, Any],
+    account: Account,
+    day_night: Meter,
+    upload: Any,
+) -> None:
+    data = json.dumps({"readings": [{"meter_id": day_night.pk, "values": ["12400", "4600"]}]})
+    response = client.post(
+        f"{API}/{account.pk}/readings/with-photo", {"data": data, "photo": upload()}, **headers
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["code"], body["fields"]["photo"]) == (
+        "photo_invalid",
+        ["Файл повреждён или это не изображение."],
+    )
+    assert not Reading.objects.filter(source="portal").exists()
 
 
 def test_history_filters_by_period(

@@ -12,8 +12,15 @@ from kabinet.billing.models import AccountLink, Supplier
 from kabinet.identity.models import User
 from kabinet.identity.services.tokens import issue_token
 from kabinet.support import services
-from kabinet.support.models import Appeal, FaqCategory, FaqQuestion, ServiceRequest
+from kabinet.support.models import (
+    Appeal,
+    Attachment,
+    FaqCategory,
+    FaqQuestion,
+    ServiceRequest,
+)
 from tests.factories import (
+    bomb_png_upload,
     fake_pdf_upload,
     file_appeal,
     file_request,
@@ -25,6 +32,7 @@ from tests.factories import (
     make_supplier,
     pdf_upload,
     png_upload,
+    truncated_jpeg_upload,
 )
 from tests.factories import make_link as link
 from tests.support.conftest import tomorrow
@@ -232,6 +240,42 @@ def test_documents_of_an_account(
     assert created.status_code == 201
     assert created.json()["status_label"] == "Получены"
     assert [d["id"] for d in client.get(url, **headers).json()] == [created.json()["id"]]
+
+
+@pytest.mark.parametrize("endpoint", ["appeal", "reply", "request", "documents"])
+@pytest.mark.parametrize("upload", [bomb_png_upload, truncated_jpeg_upload])
+def test_an_image_the_decoder_refuses_is_a_400_with_the_field(
+    client: Client, headers: dict[str, Any], customer_link: AccountLink, endpoint: str, upload: Any
+) -> None:
+    supplier_id = customer_link.account.supplier_id
+    appeal = file_appeal(customer_link.user, customer_link.account.supplier)
+    posts: dict[str, tuple[str, dict[str, Any]]] = {
+        "appeal": (
+            f"{API}/appeals",
+            {"supplier_id": supplier_id, "topic": "other", "text": "Вопрос"},
+        ),
+        "reply": (f"{API}/appeals/{appeal.pk}/messages", {"text": "Дополняю"}),
+        "request": (
+            f"{API}/requests",
+            {
+                "account_id": customer_link.account_id,
+                "request_type_id": make_request_type(customer_link.account.supplier).pk,
+                "reason": "Причина",
+                "contact_phone": "+79160001122",
+                "desired_date": tomorrow().isoformat(),
+            },
+        ),
+        "documents": (
+            f"/api/v1/accounts/{customer_link.account_id}/documents",
+            {"kind": "residents"},
+        ),
+    }
+    url, data = posts[endpoint]
+    response = client.post(url, {**data, "attachments": [upload()]}, **headers)
+    assert response.status_code == 400, response.content
+    [error] = response.json()["fields"]["attachments"]
+    assert error.endswith(": Файл повреждён или это не изображение."), error
+    assert not Attachment.objects.exists()
 
 
 def test_everything_of_another_customer_is_404(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -357,6 +358,89 @@ def test_a_broken_json_line_is_reported(utility: Utility, tmp_path: Path) -> Non
 
     assert batch.status == "rejected"
     assert batch.errors[0]["line"] == 4
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "message"),
+    [
+        (
+            '{"account": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "Строка не является JSON-объектом: слишком глубокая вложенность.",
+        ),
+        (
+            json.dumps(dict(ACCOUNTS[0], residents="N")).replace('"N"', "7" * 5_000),
+            "«" + "7" * 5_000 + "» — не целое неотрицательное число.",
+        ),
+        (
+            '{"account": "1", "owner_name": {"first": "Анна"}}',
+            "Значение поля «owner_name» должно быть строкой, числом или null.",
+        ),
+    ],
+    ids=["nested-100000-deep", "5000-digit-integer", "object-value"],
+)
+def test_a_json_line_outside_the_format_is_refused_with_its_line(
+    utility: Utility, tmp_path: Path, capsys: Any, bad_line: str, message: str
+) -> None:
+    path = write_jsonl(tmp_path, "accounts.jsonl", ACCOUNTS)
+    path.write_text(path.read_text("utf-8") + bad_line + "\n", "utf-8")
+
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import_billing", str(path))
+
+    assert exit_info.value.code == 1
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert batch.finished_at is not None
+    assert (batch.errors[0]["line"], batch.errors[0]["message"]) == (4, message)
+    assert "accounts.jsonl: строка 4" in capsys.readouterr().err
+    assert Account.objects.count() == 0
+
+
+def test_json_numbers_are_read_as_written_not_through_float(
+    utility: Utility, tmp_path: Path
+) -> None:
+    # As a float 0.30000000000000004 would be read as 0.3; written as text it has too many
+    # decimals for an area, like the same cell in CSV. 1e3 is refused the same way.
+    lines = [
+        json.dumps(dict(ACCOUNTS[0], total_area="A")).replace('"A"', "54.25"),
+        json.dumps(dict(ACCOUNTS[1], total_area="A")).replace('"A"', "0.30000000000000004"),
+        json.dumps(dict(ACCOUNTS[2], total_area="A")).replace('"A"', "1e3"),
+    ]
+    path = tmp_path / "accounts.jsonl"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+
+    (batch,) = load(path)
+
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert [(e["line"], e["column"]) for e in batch.errors] == [
+        (2, "total_area"),
+        (3, "total_area"),
+    ]
+
+
+def test_an_unexpected_error_fails_the_batch_with_its_line_and_exit_one(
+    utility: Utility, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kabinet.billing.exchange import kinds
+
+    def add(self: Any, row: Any) -> None:
+        if self.report.line == 3:
+            raise KeyError("a bug")
+
+    monkeypatch.setattr(kinds.AccountsKind, "add", add)
+    path = write_csv(tmp_path, "accounts.csv", ACCOUNTS)
+
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import_billing", str(path))
+
+    assert exit_info.value.code == 1
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.finished_at is not None
+    assert batch.message.startswith("Внутренняя ошибка на строке 3, ничего не загружено")
+    assert batch.errors[0]["line"] == 3
+    assert "accounts.csv [accounts]: Внутренняя ошибка на строке 3" in capsys.readouterr().err
+    assert Account.objects.count() == 0
 
 
 def test_every_error_is_counted_but_only_the_first_thousand_kept(

@@ -125,6 +125,7 @@ NOT_REFUSALS = {
     "NotHttpUrl",
     "Unreachable",
     "RequisitesMissing",
+    "NotAnObject",  # the API's body parser; errors.install answers it with a 422
 }
 
 

@@ -16,6 +16,7 @@ from kabinet.core.uploads import (
     private_file_response,
     store_upload,
 )
+from tests.factories import bomb_png_bytes, bomb_png_upload, truncated_jpeg_upload
 
 
 def png_bytes(size: tuple[int, int] = (20, 10)) -> bytes:
@@ -53,6 +54,33 @@ def test_refuses_what_is_not_an_allowed_file(content: bytes, code: str) -> None:
     with pytest.raises(ValidationError) as error:
         check_upload(SimpleUploadedFile("photo.jpg", content, "image/jpeg"))
     assert error.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("upload", "code", "message"),
+    [
+        (bomb_png_upload(), "bad_type", "Файл повреждён или это не изображение."),
+        (truncated_jpeg_upload(), "bad_type", "Файл повреждён или это не изображение."),
+        (
+            SimpleUploadedFile("cut.png", png_bytes((300, 300))[:-40], "image/png"),
+            "bad_type",
+            "Файл повреждён или это не изображение.",
+        ),
+        # 81 Mpx: below Pillow's own guard, above what a phone camera takes.
+        (
+            SimpleUploadedFile("huge.png", bomb_png_bytes(9_000, 9_000), "image/png"),
+            "too_large",
+            "Изображение слишком большое.",
+        ),
+    ],
+    ids=["decompression-bomb", "truncated-jpeg", "truncated-png", "too-many-pixels"],
+)
+def test_an_image_the_decoder_refuses_is_a_validation_error(
+    upload: SimpleUploadedFile, code: str, message: str
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        check_upload(upload)
+    assert (error.value.code, error.value.message) == (code, message)
 
 
 def test_pdf_refused_where_only_images_are_allowed() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 # Playwright's sync API keeps an asyncio loop running in the test thread for the whole session,
@@ -48,18 +48,49 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+# Runs before any script of every document, outside the page's CSP (Playwright injects it).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` in ${event.sourceFile || document.location.pathname}:${event.lineNumber}`);
+});
+"""
+
+
+class CspViolations(list[str]):
+    """Every Content-Security-Policy violation the browser reported during a test."""
+
+
 @pytest.fixture
-def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+def csp_violations() -> CspViolations:
+    return CspViolations()
+
+
+@pytest.fixture
+def page(
+    browser: Browser, live_server: LiveServer, csp_violations: CspViolations
+) -> Iterator[Page]:
     """A fresh browser context per test (no cookies carried over) pointed at the live server.
 
     The context asks for Russian, as the utilities' customers' browsers do; Chromium would
     otherwise send en-US and LocaleMiddleware would switch the site to English.
+
+    Every test also checks the Content-Security-Policy: a page whose script, style, worker or
+    image the policy blocked fails the test at teardown, with what was blocked where.
     """
     context = browser.new_context(base_url=live_server.url, locale="ru-RU")
     context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or message.text.startswith("CSP violation"):
+            csp_violations.append(message.text)
+
+    context.on("console", on_console)
     page = context.new_page()
     yield page
     context.close()
+    assert csp_violations == [], "the Content-Security-Policy blocked something"
 
 
 def log_in(page: Page, identifier: str, password: str) -> None:

@@ -17,12 +17,14 @@ from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.identity.models import User
 from kabinet.metering.models import Meter, Reading
 from tests.factories import (
+    bomb_png_upload,
     make_account,
     make_customer,
     make_link,
     make_meter,
     make_reading,
     make_supplier,
+    truncated_jpeg_upload,
 )
 from tests.metering.conftest import MSK, OCT, Clock, accepted
 
@@ -255,6 +257,22 @@ def test_a_bad_photo_is_refused_next_to_its_field(
     assert response.status_code == 400
     assert feedback is not None
     assert message in feedback.group(1)
+    assert not Reading.objects.filter(source="portal").exists()
+
+
+@pytest.mark.parametrize("upload", [bomb_png_upload, truncated_jpeg_upload])
+def test_a_photo_the_decoder_refuses_is_a_400_next_to_its_field(
+    clock: Clock, client_in: Client, account: Account, day_night: Meter, upload: Any
+) -> None:
+    response = client_in.post(
+        url("submit", account),
+        {f"m{day_night.pk}_z1": "12400", f"m{day_night.pk}_z2": "4600", "send": "1",
+         "photo": upload()},
+    )  # fmt: skip
+    feedback = re.search(r'id="id_photo_error">([^<]*)<', text(response))
+    assert response.status_code == 400
+    assert feedback is not None
+    assert "Файл повреждён или это не изображение." in feedback.group(1)
     assert not Reading.objects.filter(source="portal").exists()
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.utils import timezone
 
 from kabinet.core.models import AuditEntry
 from kabinet.messaging.models import OutgoingMessage
 from kabinet.support.models import Appeal, ServiceRequest, ServiceRequestEvent, SocialNormDocument
-from tests.factories import make_supplier
+from tests.factories import bomb_png_upload, make_supplier, truncated_jpeg_upload
 from tests.staff.builders import (
     customer_of,
     file_appeal,
@@ -90,6 +92,17 @@ class TestAnswer:
         )
         assert response.status_code == 400
         assert "Можно приложить только файлы" in response.text
+        assert not appeal.messages.exists()
+
+    @pytest.mark.parametrize("upload", [bomb_png_upload, truncated_jpeg_upload])
+    def test_an_image_the_decoder_refuses_is_a_400_with_a_message(self, upload: Any) -> None:
+        supplier = make_supplier()
+        appeal = file_appeal(customer_of(supplier)[1])
+        response = staff_client(make_staff(supplier)).post(
+            f"/staff/appeals/{appeal.pk}/", {"text": "Ответ", "attachments": [upload()]}
+        )
+        assert response.status_code == 400
+        assert "Файл повреждён или это не изображение." in response.text
         assert not appeal.messages.exists()
 
     def test_closing_an_appeal(self) -> None:

@@ -17,12 +17,14 @@ from kabinet.identity.models import User
 from kabinet.support import services, urls
 from kabinet.support.models import (
     Appeal,
+    Attachment,
     FaqCategory,
     FaqQuestion,
     ServiceRequest,
     SupportContact,
 )
 from tests.factories import (
+    bomb_png_upload,
     fake_pdf_upload,
     file_appeal,
     file_request,
@@ -31,6 +33,7 @@ from tests.factories import (
     make_supplier,
     pdf_upload,
     png_upload,
+    truncated_jpeg_upload,
 )
 from tests.support.conftest import tomorrow
 
@@ -378,6 +381,48 @@ def test_documents_are_uploaded_and_listed_with_their_status(
     page = client_in.get(url)
     assert "Отклонены" in page.text
     assert "Нет печати" in page.text
+
+
+# --- files the image decoder refuses --------------------------------------------------------
+
+
+def _form_posts(link: AccountLink) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Every customer page that takes files: its URL and a submission valid but for the file."""
+    request_type = make_request_type(link.account.supplier)
+    appeal = file_appeal(link.user, link.account.supplier)
+    return {
+        "appeal": (
+            reverse("support:appeal_new"),
+            {"supplier": link.account.supplier_id, "topic": "other", "text": "Вопрос"},
+        ),
+        "reply": (reverse("support:appeal", args=[appeal.pk]), {"text": "Дополняю"}),
+        "request": (
+            reverse("support:request_new", args=[link.account_id]),
+            {
+                "request_type": request_type.pk,
+                "reason": "Причина",
+                "desired_date": tomorrow().isoformat(),
+                "desired_slot": "09-12",
+                "contact_phone": "+79160000001",
+            },
+        ),
+        "documents": (reverse("support:documents", args=[link.account_id]), {"kind": "residents"}),
+    }
+
+
+@pytest.mark.parametrize("form", ["appeal", "reply", "request", "documents"])
+@pytest.mark.parametrize("upload", [bomb_png_upload, truncated_jpeg_upload])
+def test_an_image_the_decoder_refuses_is_a_message_next_to_the_files(
+    client_in: Client, customer_link: AccountLink, form: str, upload: Any
+) -> None:
+    url, data = _form_posts(customer_link)[form]
+    response = client_in.post(url, {**data, "attachments": [upload()]})
+    assert response.status_code == 200
+    [error] = errors_of(response, "attachments")
+    assert error.endswith(": Файл повреждён или это не изображение."), error
+    assert not Attachment.objects.exists()
+    assert not ServiceRequest.objects.exists()
+    assert Appeal.objects.count() == 1  # only the one the reply form answers
 
 
 # --- attachments and ownership ---------------------------------------------------------------

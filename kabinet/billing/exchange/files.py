@@ -93,28 +93,42 @@ def _csv_lines(text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """Yield (line, object-as-strings) per non-blank line, or (line, error message)."""
+    """Yield (line, object-as-strings) per non-blank line, or (line, error message).
+
+    Numbers keep the text they were written with: a float would round a sum, and Python refuses
+    to turn more than 4300 digits into an int. Values other than strings, numbers, booleans and
+    null are outside the format (docs/exchange.md) and refused.
+    """
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             # Numbers stay the text billing wrote: through a float, 0.1 + 0.2 money and
             # 16-digit amounts would change, and «1e3» would pass as 1000.0.
-            obj = json.loads(line, parse_float=str, parse_int=str)
+            obj = json.loads(line, parse_int=str, parse_float=str, parse_constant=str)
         except json.JSONDecodeError as error:
             yield number, f"Строка не является JSON-объектом: {error.msg}."
+            continue
+        except RecursionError:
+            # Arrays or objects nested thousands deep: the decoder gives up before the end.
+            yield number, "Строка не является JSON-объектом: слишком глубокая вложенность."
             continue
         if not isinstance(obj, dict):
             yield number, "Строка должна быть JSON-объектом {…}."
             continue
         converted: dict[str, str] = {}
+        nested = []
         for key, value in obj.items():
             if value is None:
-                converted[str(key)] = ""
+                converted[key] = ""
             elif isinstance(value, bool):
-                converted[str(key)] = "1" if value else "0"
-            elif isinstance(value, (int, float, str)):
-                converted[str(key)] = str(value)
+                converted[key] = "1" if value else "0"
+            elif isinstance(value, str):
+                converted[key] = value
             else:
-                converted[str(key)] = json.dumps(value, ensure_ascii=False)
+                nested.append(key)
+        if nested:
+            fields = ", ".join(f"«{key[:40]}»" for key in nested)
+            yield number, f"Значение поля {fields} должно быть строкой, числом или null."
+            continue
         yield number, converted
