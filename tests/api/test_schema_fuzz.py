@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from kabinet.api.auth import issue_token
+from kabinet.identity.services.tokens import issue_token
 from tests.factories import make_account, make_link, make_supplier
 from tests.factories import make_customer as customer_with
 
