@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from unittest import mock
 
@@ -185,13 +186,12 @@ def test_resending_a_recovery_code_does_the_same_work_for_an_unknown_phone(
     reader: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     _recover_from("10.3.0.9", "+79160000000")()
-    work = {}
+    work: dict[str, Work] = {}
     for phone, ip in ((KNOWN, "10.3.0.1"), (UNKNOWN, "10.3.0.2")):
         client = Client(REMOTE_ADDR=ip)
         client.post("/recover/", {"identifier": phone, "altcha": solve_captcha(client)})
         work[phone] = work_of(
-            lambda client=client: client.post("/recover/resend/"),
-            django_capture_on_commit_callbacks,
+            partial(client.post, "/recover/resend/"), django_capture_on_commit_callbacks
         )
 
     assert work[KNOWN] == work[UNKNOWN]
