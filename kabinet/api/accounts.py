@@ -19,6 +19,7 @@ from kabinet.api.schemas import Error, Ok, out
 from kabinet.billing import selectors, services
 from kabinet.billing.models import AccountLink, Branch, Supplier
 from kabinet.core.periods import format_period
+from kabinet.identity import captcha
 
 router = Router(tags=["accounts"])
 
@@ -60,6 +61,12 @@ class AccountLinkIn(Schema):
     alias: str = ""
     group: str = ""
     paperless: bool = False
+    altcha: str = Field(
+        "",
+        description="Решённая задача GET /auth/captcha?level=hard; нужна только после ответа "
+        "captcha_required (сейчас очень много попыток привязки)",
+        max_length=2000,
+    )
 
 
 class LinkPatch(Schema):
@@ -259,6 +266,7 @@ def link_account(request: HttpRequest, payload: AccountLinkIn) -> Status[LinkOut
         alias=payload.alias[:60],
         group=payload.group[:60],
         paperless=payload.paperless,
+        hard_captcha=bool(payload.altcha) and captcha.payload_level(payload.altcha) == captcha.HARD,
     )
     link = selectors.linked_account(user, link.account_id)
     return Status(201, _link_out(link))

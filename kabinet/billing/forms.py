@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import AccountLink, Branch, Supplier
 from kabinet.billing.services import Question, allowed_questions
+from kabinet.identity.forms import CaptchaField
 
 QUESTION_LABELS = {
     Question.CODE: _("Код для привязки с квитанции"),
@@ -57,6 +58,9 @@ class LinkForm(forms.Form):
     paperless = forms.BooleanField(
         label=_("Получать квитанции только в электронном виде"), required=False
     )
+    # Shown only while linking as a whole is under attack (services.link_account): then a solved
+    # hard challenge lets a customer link where a refusal would have locked everyone out.
+    altcha = CaptchaField(required=False)
 
     ANSWER_FIELDS = {
         Question.CODE: ("code",),
@@ -83,6 +87,10 @@ class LinkForm(forms.Form):
             if question not in questions:
                 for name in names:
                     del self.fields[name]
+
+    @property
+    def captcha_shown(self) -> bool:
+        return bool(self.fields["altcha"].widget.hard) or bool(self.data.get("altcha"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -4,7 +4,8 @@ Linking answers one message for every failure that would otherwise tell an outsi
 (unknown number, closed account, wrong code, wrong total, wrong surname or flat), so account
 numbers cannot be enumerated; attempts are rate-limited per user, per user and account number and
 in total (never per account number alone, which would let a stranger lock the owner out), and
-refused when the limiter cannot count.
+refused when the limiter cannot count. The cap in total is one strangers can use up, so past it a
+customer is asked for a hard captcha instead of being refused (``captcha_required``).
 """
 
 from __future__ import annotations
@@ -70,6 +71,17 @@ def _throttled() -> LinkError:
     return LinkError("throttled", _("Слишком много попыток. Попробуйте позже."))
 
 
+def _captcha_required() -> LinkError:
+    return LinkError(
+        "captcha_required",
+        _(
+            "Сейчас очень много попыток привязки. Пройдите усиленную проверку «Я не робот» "
+            "и отправьте форму ещё раз."
+        ),
+        field="altcha",
+    )
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the customer answered: the fields of the chosen question only are used."""
@@ -129,9 +141,15 @@ def _answer_is_right(account: Account, answer: Answer, today: dt.date) -> bool:
     return False
 
 
-def _check_limits(user_id: int, supplier_id: int, number: str) -> None:
+def _check_limits(user_id: int, supplier_id: int, number: str, *, hard_captcha: bool) -> None:
+    """Count this try; refuse past a customer's own limits, ask for a hard captcha past the cap
+    in total (``hard_captcha``: one was solved, and the try goes on)."""
     try:
-        allowed = all(
+        # Asked before counting: a customer who is only asked for the captcha has not tried
+        # yet, and their own tries stay for the answer they send with it.
+        if not hard_captcha and ratelimit.count("link:global") >= LINK_LIMIT_GLOBAL:
+            raise _captcha_required()
+        own = all(
             [
                 ratelimit.hit(
                     f"link:user:{user_id}", limit=LINK_LIMIT_PER_USER, window=LINK_WINDOW
@@ -141,14 +159,18 @@ def _check_limits(user_id: int, supplier_id: int, number: str) -> None:
                     limit=LINK_LIMIT_PER_USER_ACCOUNT,
                     window=LINK_WINDOW,
                 ),
-                ratelimit.hit("link:global", limit=LINK_LIMIT_GLOBAL, window=LINK_WINDOW),
             ]
         )
+        # Only tries within the customer's own limits count in total, so one person hammering
+        # away does not use the cap up for everyone else.
+        in_total = own and ratelimit.hit("link:global", limit=LINK_LIMIT_GLOBAL, window=LINK_WINDOW)
     except ratelimit.LimiterUnavailable:
         # Without a counter the control question could be brute-forced: refuse.
         raise _throttled() from None
-    if not allowed:
+    if not own:
         raise _throttled()
+    if not in_total and not hard_captcha:
+        raise _captcha_required()
 
 
 def link_account(
@@ -163,11 +185,14 @@ def link_account(
     group: str = "",
     paperless: bool = False,
     today: dt.date | None = None,
+    hard_captcha: bool = False,
 ) -> AccountLink:
     """Link the account ``number`` of ``supplier`` (and ``branch``) to ``user``.
 
     Raises LinkError: the same «invalid» answer for an unknown or closed account and for a
-    wrong control answer; «throttled» when a limit is spent or cannot be counted.
+    wrong control answer; «throttled» when the customer's own limits are spent or cannot be
+    counted; «captcha_required» past the cap in total unless ``hard_captcha`` (the customer
+    solved a hard challenge).
     """
     today = today or timezone.localdate()
     normalized = normalize_account_number(number)
@@ -187,7 +212,7 @@ def link_account(
     if not normalized:
         raise LinkError("number_required", _("Введите номер лицевого счёта."), field="number")
 
-    _check_limits(user.pk, supplier.pk, normalized)
+    _check_limits(user.pk, supplier.pk, normalized, hard_captcha=hard_captcha)
 
     account = (
         Account.objects.select_related("premises")

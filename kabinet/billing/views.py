@@ -20,6 +20,7 @@ from kabinet.billing.forms import LinkEditForm, LinkForm, SupplierForm
 from kabinet.billing.models import AccountLink, Supplier
 from kabinet.core.forms import add_service_error
 from kabinet.core.periods import format_period, parse_period
+from kabinet.identity.forms import ask_for_hard_captcha, solved_hard_captcha
 
 
 def _sidebar(request: HttpRequest, current: AccountLink | None = None) -> dict[str, object]:
@@ -77,9 +78,13 @@ def link(request: HttpRequest) -> HttpResponse:
                     alias=data["alias"],
                     group=data["group"],
                     paperless=data["paperless"],
+                    hard_captcha=solved_hard_captcha(form),
                 )
             except services.LinkError as error:
-                add_service_error(form, error)
+                if error.code == "captcha_required":
+                    ask_for_hard_captcha(form, error.message)
+                else:
+                    add_service_error(form, error)
             else:
                 messages.success(request, _("Лицевой счёт успешно подключён."))
                 return redirect("accounts:overview", account_id=new_link.account_id)

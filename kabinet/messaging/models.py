@@ -27,6 +27,9 @@ class OutgoingMessage(models.Model):
         SENDING = "sending", _("Отправляется")
         SENT = "sent", _("Отправлено")
         FAILED = "failed", _("Не отправлено")
+        # Written like any other message but never sent: its recipient has no account and must
+        # not be texted, while the requester must not learn that (see services.send_sms).
+        WITHHELD = "withheld", _("Без отправки")
 
     channel = models.CharField(_("канал"), max_length=8, choices=Channel.choices)
     to = models.CharField(_("получатель"), max_length=254)

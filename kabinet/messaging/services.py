@@ -4,6 +4,11 @@
 caller's transaction and queue delivery for after the commit, so a rolled-back registration sends
 nothing and a committed one loses nothing. `deliver` is the job's body: it moves one message
 forward and is safe to run twice or concurrently.
+
+A message to someone who must not get it, but whose requester must not learn that (a recovery
+code for a number without an account), is sent with ``withhold=True``: the request renders,
+counts, writes and queues exactly as for a real one, and the job finds nothing to deliver. Work
+that differs would tell who has an account as surely as a different answer.
 """
 
 from __future__ import annotations
@@ -124,26 +129,6 @@ def _refusal_message(reason: RefusalReason) -> str:
     return gettext("Отправка SMS временно ограничена. Попробуйте позже.")
 
 
-def spend_sms_allowance(
-    *,
-    to: str,
-    template: str,
-    context: Mapping[str, Any],
-    client_ip: str | None = None,
-    hard_captcha: bool = False,
-) -> None:
-    """Do what `send_sms` does before writing the message, and write nothing.
-
-    For a number that must not be texted (nobody has an account with it) but whose requester
-    must not learn that: the same template is rendered and the same caps are counted, so the
-    refusals (DeliveryRefused) and the limiter's counts are the same as for a real SMS.
-    """
-    if not E164_RE.match(to):
-        raise ValueError(f"SMS recipient must be an E.164 number, got {to!r}")
-    _render_text(f"messaging/sms/{template}.txt", context)
-    _check_sms_caps(to=to, client_ip=client_ip, hard_captcha=hard_captcha)
-
-
 def _queue_delivery(message_id: int) -> None:
     # Imported here: tasks imports this module, and the job is needed only after a commit.
     from kabinet.messaging.tasks import deliver_message
@@ -158,6 +143,7 @@ def send_sms(
     context: Mapping[str, Any],
     client_ip: str | None = None,
     hard_captcha: bool = False,
+    withhold: bool = False,
 ) -> OutgoingMessage:
     """Queue an SMS rendered from "messaging/sms/<template>.txt" to an E.164 number.
 
@@ -165,6 +151,8 @@ def send_sms(
     DeliveryRefused when one is reached or the limiter is unavailable; ``hard_captcha`` (the
     requester solved a hard challenge) goes past the caps per number and in total. Otherwise
     writes the message (status queued) in the caller's transaction and queues delivery on commit.
+    ``withhold``: everything the same, caps included, but the message is written withheld and
+    the job sends nothing (see the module's docstring).
     Raises ValueError for a number that is not E.164 (a caller's bug: normalise first).
     """
     if not E164_RE.match(to):
@@ -173,11 +161,21 @@ def send_sms(
     body = _render_text(f"messaging/sms/{template}.txt", context)
     _check_sms_caps(to=to, client_ip=client_ip, hard_captcha=hard_captcha)
     message = OutgoingMessage.objects.create(
-        channel=OutgoingMessage.Channel.SMS, to=to, template=template, body=body
+        channel=OutgoingMessage.Channel.SMS,
+        to=to,
+        template=template,
+        body=body,
+        status=_initial_status(withhold),
     )
     message_id = message.pk
     transaction.on_commit(lambda: _queue_delivery(message_id))
     return message
+
+
+def _initial_status(withhold: bool) -> str:
+    # A withheld message is still queued for delivery: the job's claim skips it, so the request
+    # that wrote it did the same work as one that wrote a real message.
+    return OutgoingMessage.Status.WITHHELD if withhold else OutgoingMessage.Status.QUEUED
 
 
 def send_email(
@@ -186,13 +184,14 @@ def send_email(
     template: str,
     context: Mapping[str, Any],
     attachments: Sequence[tuple[str, bytes, str]] = (),
+    withhold: bool = False,
 ) -> OutgoingMessage:
     """Queue an e-mail rendered from "messaging/email/<template>/subject.txt" and "body.txt".
 
     "body.html", when the template has one, becomes the HTML alternative. `attachments` are
     (filename, content, mimetype) triples stored with the message, so every delivery attempt
     sends them. Writes the message (status queued) in the caller's transaction and queues
-    delivery on commit.
+    delivery on commit; ``withhold`` as in `send_sms`.
     """
     if "@" not in to:
         raise ValueError(f"E-mail recipient must be an address, got {to!r}")
@@ -210,6 +209,7 @@ def send_email(
         subject=subject,
         body=body,
         html_body=html_body,
+        status=_initial_status(withhold),
     )
     if attachments:
         MessageAttachment.objects.bulk_create(

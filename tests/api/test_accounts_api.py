@@ -22,6 +22,7 @@ from tests.factories import (
     make_premises,
     make_supplier,
 )
+from tests.identity.conftest import solve_captcha
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +280,39 @@ def test_bills_list_and_pdf(client: Client, customer: User, account: Account) ->
     assert foreign.status_code == 404
     bad = client.get(f"{API}/{account.pk}/bills?period_from=2026-13", **auth(customer))
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_period")
+
+
+def test_link_past_the_global_cap_answers_captcha_required(
+    client: Client,
+    headers: dict[str, Any],
+    energy: Supplier,
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
+    """Strangers' tries used up the cap in total: a customer solves a hard captcha and links."""
+    from kabinet.billing import services
+
+    settings.ALTCHA_MAX_NUMBER = 2000  # a small proof of work keeps the test fast
+    monkeypatch.setattr(services, "LINK_LIMIT_GLOBAL", 1)
+    body = {
+        "supplier_id": energy.pk,
+        "number": "700123",
+        "relation": "owner",
+        "question": "code",
+        "code": "Q1W2E3",
+    }
+    post(client, "/link", {**body, "code": "nope"}, auth(make_customer()))
+
+    asked = post(client, "/link", body, headers)
+
+    assert asked.status_code == 400
+    assert asked.json()["code"] == "captcha_required"
+    assert list(asked.json()["fields"]) == ["altcha"]
+    easy = post(client, "/link", {**body, "altcha": solve_captcha(client)}, headers)
+    assert easy.json()["code"] == "captcha_required"
+
+    linked = post(client, "/link", {**body, "altcha": solve_captcha(client, hard=True)}, headers)
+
+    assert linked.status_code == 201
+    assert linked.json()["account_id"] == account.pk

@@ -26,12 +26,14 @@ from tests.factories import (
     make_premises,
     make_supplier,
 )
+from tests.identity.conftest import solve_captcha
 
 pytestmark = pytest.mark.django_db
 
 INVALID = "Неверные данные для привязки лицевого счёта"
 THROTTLED = "Слишком много попыток. Попробуйте позже."
 TODAY = dt.date(2026, 11, 21)
+LINK_TRIES_PER_USER_ACCOUNT = 5
 
 
 @pytest.fixture
@@ -242,16 +244,39 @@ def test_strangers_wrong_codes_do_not_lock_the_owner_out(
     assert error.value.message == THROTTLED
 
 
-def test_attempts_are_limited_globally(
+def test_past_the_global_cap_a_hard_captcha_is_asked_instead_of_a_refusal(
     customer: User, supplier: Supplier, account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Finding 5: strangers' tries used up the cap in total and locked every customer out."""
     monkeypatch.setattr(services, "LINK_LIMIT_GLOBAL", 2)
     for _ in range(2):
         with pytest.raises(LinkError):
             link(make_customer(), supplier, "1", Answer(Question.CODE, code="nope"))
+
+    for _ in range(LINK_TRIES_PER_USER_ACCOUNT + 1):
+        with pytest.raises(LinkError) as error:
+            link(customer, supplier, "123456", Answer(Question.CODE, code="A7K2Q9"))
+        assert error.value.code == "captcha_required"
+        assert list(error.value.fields) == ["altcha"]
+    assert not AccountLink.objects.exists()
+    # Being asked used none of the customer's own tries: the answer with the captcha counts.
+    created = link(
+        customer, supplier, "123456", Answer(Question.CODE, code="A7K2Q9"), hard_captcha=True
+    )
+    assert created.account == account
+
+
+def test_a_hard_captcha_does_not_get_past_a_customers_own_limits(
+    customer: User, supplier: Supplier, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "LINK_LIMIT_GLOBAL", 2)
+    for _ in range(LINK_TRIES_PER_USER_ACCOUNT):
+        with pytest.raises(LinkError) as error:
+            link(customer, supplier, "123456", Answer(Question.CODE, code="no"), hard_captcha=True)
+        assert error.value.message == INVALID
     with pytest.raises(LinkError) as error:
-        link(customer, supplier, "123456", Answer(Question.CODE, code="A7K2Q9"))
-    assert error.value.message == THROTTLED
+        link(customer, supplier, "123456", Answer(Question.CODE, code="A7K2Q9"), hard_captcha=True)
+    assert error.value.code == "throttled"
 
 
 def test_a_limiter_that_is_down_refuses(
@@ -433,3 +458,37 @@ def test_unlink_asks_then_removes_only_this_users_link(
     assert Account.objects.filter(pk=account.pk).exists()
     assert AuditEntry.objects.filter(action="billing.account_unlinked", actor=customer).exists()
     assert client_in.get(reverse("accounts:overview", args=[account.pk])).status_code == 404
+
+
+def test_link_page_asks_for_a_hard_captcha_past_the_global_cap(
+    client_in: Client,
+    customer: User,
+    supplier: Supplier,
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
+    settings.ALTCHA_MAX_NUMBER = 2000  # a small proof of work keeps the test fast
+    monkeypatch.setattr(services, "LINK_LIMIT_GLOBAL", 1)
+    with pytest.raises(LinkError):
+        link(make_customer(), supplier, "1", Answer(Question.CODE, code="nope"))
+    url = f"{reverse('accounts:link')}?supplier={supplier.pk}"
+    data = {"number": "123456", "relation": "owner", "question": Question.CODE, "code": "A7K2Q9"}
+    assert "altcha-widget" not in client_in.get(url).content.decode()
+
+    asked = client_in.post(url, data)
+
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "Пройдите усиленную проверку" in html
+    assert 'challengeurl="/captcha/challenge/?level=hard"' in html
+    # An ordinary challenge does not do instead of the hard one.
+    again = client_in.post(url, {**data, "altcha": solve_captcha(client_in)})
+    assert 'challengeurl="/captcha/challenge/?level=hard"' in again.content.decode()
+    assert not AccountLink.objects.exists()
+
+    linked = client_in.post(url, {**data, "altcha": solve_captcha(client_in, hard=True)})
+
+    assert linked.status_code == 302
+    assert linked["Location"] == reverse("accounts:overview", args=[account.pk])
+    assert AccountLink.objects.filter(user=customer, account=account).exists()

@@ -15,10 +15,16 @@ from kabinet.messaging.models import OutgoingMessage
 
 
 def sent(*, to: str | None = None, channel: str | None = None) -> list[dict[str, Any]]:
-    """Messages handed to messaging so far, oldest first."""
+    """Messages handed to messaging for delivery so far, oldest first.
+
+    Withheld ones (written for an identifier without an account, so that the request does the
+    same work) are never delivered, so they are not "sent".
+    """
     rows = [
         {"channel": m.channel, "to": m.to, "body": m.body, "subject": m.subject}
-        for m in OutgoingMessage.objects.order_by("created_at", "pk")
+        for m in OutgoingMessage.objects.exclude(status=OutgoingMessage.Status.WITHHELD).order_by(
+            "created_at", "pk"
+        )
     ]
     return [
         r

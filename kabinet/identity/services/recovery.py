@@ -1,10 +1,11 @@
 """Password recovery: an SMS code for a phone, a link for a confirmed e-mail.
 
 The customer sees the same next page whether or not the phone or address has an account. An
-unknown phone gets a verification that can never be proven (nothing is sent: texting strangers
-would be spam) but spends the same SMS allowance as a real code, so a spent allowance answers
-alike for both; an unknown or unconfirmed address gets nothing (e-mail has no allowance beyond
-the resend cooldown, which both share).
+unknown phone or address (or one not confirmed) gets a verification that can never be proven and
+a withheld message: the request renders, counts against the SMS allowance, writes and queues it
+as it would a real code or link, and the delivery job sends nothing (texting strangers would be
+spam). So a spent allowance answers alike for both, and neither the answers nor the work done
+in the request tell which identifiers have an account.
 """
 
 from __future__ import annotations
@@ -51,12 +52,11 @@ def start_recovery(
             user = User.objects.filter(
                 email=identifier.value, is_active=True, email_confirmed_at__isnull=False
             ).first()
-            message = (
-                codes.Message("recover_link", {"link_url_name": "identity:recover_email_confirm"})
-                if user
-                else None
+            link = codes.Message(
+                "recover_link", {"link_url_name": "identity:recover_email_confirm"}
             )
-            decoy = None
+            message = link if user else None
+            decoy = None if user else link
             channel = Channel.EMAIL
         return codes.create(
             purpose=Purpose.RECOVER,

@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 
 from kabinet.core.errors import Refusal
 from kabinet.identity.models import User, Verification
-from kabinet.messaging.services import send_email, send_sms, spend_sms_allowance
+from kabinet.messaging.services import send_email, send_sms
 
 Purpose = Verification.Purpose
 Channel = Verification.Channel
@@ -95,6 +95,7 @@ def _send(
     secret: str,
     client_ip: str | None,
     hard_captcha: bool = False,
+    withhold: bool = False,
 ) -> None:
     context = dict(message.context)
     if verification.channel == Channel.SMS:
@@ -106,25 +107,17 @@ def _send(
             context=context,
             client_ip=client_ip,
             hard_captcha=hard_captcha,
+            withhold=withhold,
         )
     else:
         if secret and "link_url_name" in context:
             path = reverse(context["link_url_name"], kwargs={"token": secret})
             context["link"] = settings.SITE_URL.rstrip("/") + path
-        send_email(to=verification.target, template=message.template, context=context)
-
-
-def _spend(
-    verification: Verification, decoy: Message, client_ip: str | None, hard_captcha: bool = False
-) -> None:
-    """Spend the allowance a message of ``decoy`` would, sending nothing (see ``create``)."""
-    if verification.channel == Channel.SMS:
-        spend_sms_allowance(
+        send_email(
             to=verification.target,
-            template=decoy.template,
-            context={**decoy.context, "code": "000000"},
-            client_ip=client_ip,
-            hard_captcha=hard_captcha,
+            template=message.template,
+            context=context,
+            withhold=withhold,
         )
 
 
@@ -165,9 +158,10 @@ def create(
 
     With ``message=None`` nothing is sent: the verification exists so the customer's next page
     looks the same whether or not an account exists, and it can never be proven. ``decoy`` is
-    then the message an account would have got: its allowance (the SMS caps) is spent all the
-    same, now and on every resend, so a spent allowance is refused alike for known and unknown
-    targets and the refusal does not tell which one exists. ``hard_captcha``: the requester
+    then the message an account would have got: it is rendered, counted against the SMS caps,
+    written and queued as a withheld message, now and on every resend, so a spent allowance is
+    refused alike for known and unknown targets and the request does the same work for both;
+    the delivery job sends nothing for it. ``hard_captcha``: the requester
     solved a hard challenge, which goes past the SMS caps strangers can use up. Earlier pending
     verifications of the same purpose and target stop working. Raises ``ResendTooSoon`` when one
     was sent within the cooldown, and lets ``DeliveryRefused`` through; nothing is written then
@@ -211,7 +205,7 @@ def create(
     if message is not None:
         _send(verification, message, secret, client_ip, hard_captcha)
     elif decoy is not None:
-        _spend(verification, decoy, client_ip, hard_captcha)
+        _send(verification, decoy, secret, client_ip, hard_captcha, withhold=True)
     return verification
 
 
@@ -252,7 +246,13 @@ def resend(
         elif informational is not None:
             _send(verification, informational, "", client_ip)
         elif decoy:
-            _spend(verification, Message(decoy["template"], decoy["context"]), client_ip)
+            _send(
+                verification,
+                Message(decoy["template"], decoy["context"]),
+                secret,
+                client_ip,
+                withhold=True,
+            )
     return verification
 
 
