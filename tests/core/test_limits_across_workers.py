@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -27,7 +22,6 @@ from typing import Any
 
 import pytest
 from altcha.v1 import Challenge, solve_challenge
-from django.conf import settings
 from django.db import connection
 from django.db.models import Model
 
@@ -35,6 +29,7 @@ from kabinet.core.models import AuditEntry
 from kabinet.identity.services.tokens import issue_token
 from kabinet.messaging.models import OutgoingMessage
 from tests.factories import make_account, make_customer, make_supplier
+from tests.gunicorn import Gunicorn, shared_database, start_gunicorn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +39,6 @@ SMS_LIMIT_PER_NUMBER = 4
 @dataclass
 class Server:
     url: str
-    process: subprocess.Popen[str]
     log: Path
     sqlite_file: Path | None
 
@@ -98,91 +92,32 @@ class Server:
         return set(re.findall(r"^pid=<(\d+)> ", self.log.read_text(), re.MULTILINE))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _database(tmp_path: Path) -> tuple[str, Path | None]:
-    """A database both workers open: the test database itself, or a file copy of SQLite's
-    in-memory one (the test commits its rows first: transaction=True)."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        target = tmp_path / "db.sqlite3"
-        with sqlite3.connect(target) as copy:
-            connection.connection.backup(copy)
-        return f"sqlite:///{target}", target
-    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return url, None
-
-
 @pytest.fixture
-def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[], Server]]:
-    started: list[Server] = []
+def server(tmp_path: Path) -> Iterator[Callable[[], Server]]:
+    started: list[Gunicorn] = []
 
     def start() -> Server:
-        port = _free_port()
+        """Two workers and no REDIS_URL, on the test's database (its rows committed first)."""
         log = tmp_path / "access.log"
-        database_url, sqlite_file = _database(tmp_path)
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": os.environ.get("HOME", str(tmp_path)),
-            "LANG": "C.UTF-8",
-            "DJANGO_SETTINGS_MODULE": "kabinet.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0",
-            "KABINET_VAR_DIR": str(tmp_path / "var"),
-            "DATABASE_URL": database_url,
-            "DATABASE_CONN_MAX_AGE": "0",
-            "ALTCHA_MAX_NUMBER": "1000",
-            "SMS_LIMIT_PER_NUMBER": str(SMS_LIMIT_PER_NUMBER),
-            "SMS_LIMIT_PER_IP": "1000",
-            "VERIFICATION_RESEND_COOLDOWN": "0",
-        }
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "kabinet.wsgi",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--access-logfile",
-                str(log),
-                "--access-logformat",
-                "pid=%(p)s %(s)s %(r)s",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+        database_url, sqlite_file = shared_database(tmp_path)
+        gunicorn = start_gunicorn(
+            tmp_path,
+            database_url,
+            workers=2,
+            env={
+                "ALTCHA_MAX_NUMBER": "1000",
+                "SMS_LIMIT_PER_NUMBER": str(SMS_LIMIT_PER_NUMBER),
+                "SMS_LIMIT_PER_IP": "1000",
+                "VERIFICATION_RESEND_COOLDOWN": "0",
+            },
+            args=("--access-logfile", str(log), "--access-logformat", "pid=%(p)s %(s)s %(r)s"),
         )
-        server = Server(f"http://127.0.0.1:{port}", process, log, sqlite_file)
-        started.append(server)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            try:
-                if server.call("GET", "/api/v1/auth/captcha")[0] == 200:
-                    return server
-            except OSError:
-                pass
-            time.sleep(0.2)
-        pytest.fail("gunicorn did not answer within 30 s")
+        started.append(gunicorn)
+        return Server(gunicorn.url, log, sqlite_file)
 
     yield start
-    for server in started:
-        server.process.terminate()
-        server.process.wait(timeout=30)
-        if server.process.stderr:
-            server.process.stderr.close()
+    for gunicorn in started:
+        gunicorn.stop()
 
 
 def _concurrently(calls: list[Callable[[], tuple[int, dict[str, Any]]]]) -> list[int]:
