@@ -31,7 +31,7 @@ the apps together, names the payments function; without the setting nothing is p
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -93,15 +93,6 @@ def bill_cutoff(
     else:
         formed = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return min(loaded_at, dt.datetime.combine(formed, dt.time.min, tzinfo=ZoneInfo(zone)))
-
-
-def newest_bill_cutoffs(account_ids: Iterable[int]) -> dict[int, dt.datetime | None]:
-    """Each account's cutoff by its newest bill (None without a bill), in one query."""
-    ids = sorted(set(account_ids))
-    cutoffs: dict[int, dt.datetime | None] = dict.fromkeys(ids)
-    for bill in newest_bills(ids):
-        cutoffs[bill["account_id"]] = bill["cutoff"]
-    return cutoffs
 
 
 def newest_bills(account_ids: list[int]) -> list[dict[str, Any]]:

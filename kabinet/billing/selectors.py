@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -213,15 +213,7 @@ def balances(account_ids: list[int]) -> dict[int, Balance]:
 
 def latest_bill_totals(account_ids: list[int]) -> dict[int, Decimal]:
     """Balance (the latest bill's total) of each account, in one query."""
-    if not account_ids:
-        return {}
-    latest = Bill.objects.filter(account_id=OuterRef("account_id")).order_by("-period")
-    rows = (
-        Bill.objects.filter(account_id__in=account_ids)
-        .filter(pk=Subquery(latest.values("pk")[:1]))
-        .values_list("account_id", "total")
-    )
-    return dict(rows)
+    return {bill["account_id"]: bill["total"] for bill in newest_bills(account_ids)}
 
 
 def charge_periods(account_id: int) -> list[dt.date]:
