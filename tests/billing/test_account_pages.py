@@ -10,8 +10,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from kabinet.billing.models import Account, AccountLink, Service, Supplier
+from kabinet.billing.models import Account, AccountLink, Charge, Service, Supplier
+from kabinet.billing.selectors import ChargesPage
 from kabinet.identity.models import User
 from tests.factories import (
     fill_charges,
@@ -354,3 +357,76 @@ def test_charges_without_a_surcharge_have_no_surcharge_column(
     make_charge(account, electricity, period=OCT, supplier=energy)
     response = client_in.get(reverse("accounts:charges", args=[account.pk]))
     assert "Повышающий коэффициент" not in response.content.decode()
+
+
+AMOUNT = st.decimals(min_value=Decimal("-999.99"), max_value=Decimal("9999.99"), places=2)
+POSITIVE = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("9999.99"), places=2)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(["", "peak", "night", "semipeak"]),
+            AMOUNT,  # opening balance
+            POSITIVE,  # charged
+            POSITIVE,  # surcharge
+            AMOUNT,  # recalculation
+            POSITIVE,  # benefits
+            POSITIVE,  # paid
+        ),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda line: line[0],
+    )
+)
+def test_every_charges_row_and_total_adds_up(
+    account: Account, energy: Supplier, electricity: Service, lines: list[tuple[Any, ...]]
+) -> None:
+    """Whatever billing sends, each printed row of the charges page gives its «К оплате» and
+    the «Итого» row is the rows added up, column by column."""
+    Charge.objects.filter(account=account).delete()
+    for zone, opening, charged, surcharge, recalculation, benefits, paid in lines:
+        make_charge(
+            account,
+            electricity,
+            period=OCT,
+            supplier=energy,
+            zone=zone,
+            opening_balance=opening,
+            charged=charged,
+            surcharge=surcharge,
+            recalculation=recalculation,
+            benefits=benefits,
+            paid=paid,
+            total=opening + charged + surcharge + recalculation - benefits - paid,
+        )
+    page = ChargesPage(account.pk, OCT)
+    [group] = page.suppliers
+    for line in group.lines:
+        c = line.charge
+        row = (
+            c.opening_balance
+            + line.charged
+            + c.surcharge
+            + c.recalculation
+            - c.benefits
+            + line.penalties
+            - c.paid
+        )
+        assert row == c.total
+    columns = ("opening_balance", "charged", "surcharge", "recalculation", "benefits", "paid")
+    for name in columns:
+        assert group.totals[name] == sum(
+            (
+                getattr(line, name) if name == "charged" else getattr(line.charge, name)
+                for line in group.lines
+            ),
+            Decimal("0.00"),
+        )
+    assert group.totals["total"] == sum(
+        (line.charge.total for line in group.lines), Decimal("0.00")
+    )
+    assert page.totals["total"] == group.totals["total"]
