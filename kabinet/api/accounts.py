@@ -17,7 +17,8 @@ from kabinet.api.auth import request_user
 from kabinet.api.errors import ApiError, period_param
 from kabinet.api.schemas import Error, Ok, out
 from kabinet.billing import selectors, services
-from kabinet.billing.models import AccountLink, Branch, Supplier
+from kabinet.billing.models import AccountInvitation, AccountLink, Branch, Supplier
+from kabinet.core.http import client_ip
 from kabinet.core.periods import format_period
 from kabinet.identity import captcha
 
@@ -384,3 +385,114 @@ def account_details(request: HttpRequest, account_id: int) -> DetailsOut:
         meters=[out(AccountMeterOut, m, service=m.service.name) for m in data.meters],
         suppliers=[out(RequisitesOut, s, supplier_id=s.pk) for s in data.suppliers],
     )
+
+
+# --- Shared access ---------------------------------------------------------------------------
+
+
+class MemberOut(Schema):
+    link_id: int
+    name: str
+    address: str = Field(description="Телефон или e-mail, на который ушло приглашение")
+    relation: str
+    since: dt.datetime
+
+
+class InvitationOut(Schema):
+    id: int
+    address: str
+    status: str
+    expires_at: dt.datetime
+
+
+class AccessOut(Schema):
+    is_holder: bool = Field(description="Счёт привязан самим пользователем (может приглашать)")
+    holder: str = Field("", description="Кто предоставил доступ (для приглашённого)")
+    members: list[MemberOut]
+    invitations: list[InvitationOut]
+
+
+class InvitationIn(Schema):
+    address: str = Field(description="Телефон или e-mail приглашаемого", max_length=254)
+
+
+class AcceptInvitationIn(Schema):
+    token: str = Field(max_length=100)
+    relation: str = AccountLink.Relation.RESIDENT
+
+
+def _invitation_out(invitation: AccountInvitation) -> InvitationOut:
+    return InvitationOut(
+        id=invitation.pk,
+        address=invitation.address,
+        status=invitation.status,
+        expires_at=invitation.expires_at,
+    )
+
+
+@router.get(
+    "/{account_id}/access", response={200: AccessOut, **ERRORS}, summary="Совместный доступ"
+)
+def account_access(request: HttpRequest, account_id: int) -> AccessOut:
+    access = selectors.account_access(selectors.linked_account(request_user(request), account_id))
+    return AccessOut(
+        is_holder=access.is_holder,
+        holder=access.holder_name,
+        members=[
+            MemberOut(
+                link_id=member.pk,
+                name=str(member.user),
+                address=access.address_of(member),
+                relation=member.relation,
+                since=member.created_at,
+            )
+            for member in access.members
+        ],
+        invitations=[_invitation_out(invitation) for invitation in access.invitations],
+    )
+
+
+@router.post(
+    "/{account_id}/access/invitations",
+    response={201: InvitationOut, **ERRORS},
+    summary="Пригласить члена семьи (по телефону или e-mail)",
+)
+def invite(request: HttpRequest, account_id: int, payload: InvitationIn) -> Status[InvitationOut]:
+    link = selectors.linked_account(request_user(request), account_id)
+    invitation = services.invite_to_account(
+        link=link, address=payload.address, client_ip=client_ip(request)
+    )
+    return Status(201, _invitation_out(invitation))
+
+
+@router.delete(
+    "/{account_id}/access/invitations/{invitation_id}",
+    response={200: Ok, **ERRORS},
+    summary="Отозвать приглашение",
+)
+def revoke_invitation(request: HttpRequest, account_id: int, invitation_id: int) -> Ok:
+    link = selectors.linked_account(request_user(request), account_id)
+    services.revoke_invitation(invitation=selectors.pending_invitation(link, invitation_id))
+    return Ok()
+
+
+@router.delete(
+    "/{account_id}/access/members/{link_id}",
+    response={200: Ok, **ERRORS},
+    summary="Закрыть доступ члену семьи",
+)
+def revoke_member(request: HttpRequest, account_id: int, link_id: int) -> Ok:
+    link = selectors.linked_account(request_user(request), account_id)
+    services.revoke_access(member=selectors.granted_link(link, link_id))
+    return Ok()
+
+
+@router.post(
+    "/invitations/accept",
+    response={201: LinkOut, **ERRORS},
+    summary="Принять приглашение к лицевому счёту",
+)
+def accept_invitation(request: HttpRequest, payload: AcceptInvitationIn) -> Status[LinkOut]:
+    user = request_user(request)
+    member = services.accept_invitation(user=user, token=payload.token, relation=payload.relation)
+    return Status(201, _link_out(selectors.linked_account(user, member.account_id)))

@@ -27,6 +27,11 @@ from kabinet.core.periods import parse_period
 STATUSES = {
     "invalid_credentials": 401,
     "not_cancellable": 409,
+    "not_holder": 403,
+    "wrong_recipient": 403,
+    "invitation_invalid": 404,
+    "already_member": 409,
+    "too_many_pending": 409,
     "validation_error": 422,
     "throttled": 429,
     "refused": 429,

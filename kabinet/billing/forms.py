@@ -117,3 +117,22 @@ class LinkEditForm(forms.ModelForm):
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(label=_("Период"), required=False)
+
+
+class InviteForm(forms.Form):
+    address = forms.CharField(
+        label=_("Телефон или e-mail члена семьи"),
+        max_length=254,
+        help_text=_(
+            "Пришлём приглашение. Принять его можно, войдя в кабинет с этим телефоном или e-mail."
+        ),
+        error_messages={"required": REQUIRED},
+    )
+
+
+class AcceptInvitationForm(forms.Form):
+    relation = forms.ChoiceField(
+        label=_("Статус отношения к ЛС"),
+        choices=AccountLink.Relation.choices,
+        initial=AccountLink.Relation.RESIDENT,
+    )

@@ -748,6 +748,17 @@ class AccountLink(models.Model):
     group = models.CharField(_("группа"), max_length=60, blank=True)
     note = models.CharField(_("заметка"), max_length=500, blank=True)
     paperless = models.BooleanField(_("квитанции только в электронном виде"), default=False)
+    # Set on a link made by accepting an invitation: the holder's link that lent the access.
+    # Deleting the holder's link (unlinking, or the holder's user being deleted) takes the
+    # access it lent with it; a member cannot lend it further.
+    granted_by = models.ForeignKey(
+        "self",
+        verbose_name=_("доступ предоставил"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="granted_links",
+    )
     created_at = models.DateTimeField(_("привязан"), auto_now_add=True)
 
     class Meta:
@@ -768,6 +779,59 @@ class AccountLink(models.Model):
             return str(self.Relation(self.relation).label)
         except ValueError:
             return self.relation
+
+
+class AccountInvitation(models.Model):
+    """The holder of an account inviting a family member to see and pay it (shared access).
+
+    Sent to a phone or an e-mail; only a user who has confirmed that phone or e-mail can accept,
+    so a forwarded or leaked link opens nothing. The link's token is stored as its SHA-256.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Ожидает ответа")
+        ACCEPTED = "accepted", _("Принято")
+        REVOKED = "revoked", _("Отозвано")
+
+    link = models.ForeignKey(
+        AccountLink,
+        verbose_name=_("привязка пригласившего"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    phone = models.CharField(_("телефон"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        _("статус"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("отправлено"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("действует до"))
+    accepted_link = models.OneToOneField(
+        AccountLink,
+        verbose_name=_("привязка приглашённого"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accepted_invitation",
+    )
+
+    class Meta:
+        verbose_name = _("приглашение к лицевому счёту")
+        verbose_name_plural = _("приглашения к лицевым счетам")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(phone="") | ~Q(email=""), name="account_invitation_has_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.phone or self.email
+
+    @property
+    def address(self) -> str:
+        return self.phone or self.email
 
 
 class StaffMember(models.Model):

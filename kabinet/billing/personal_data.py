@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from kabinet.billing import versions
-from kabinet.billing.models import AccountLink
+from kabinet.billing.models import AccountInvitation, AccountLink
 from kabinet.core.personal_data import plain
 from kabinet.identity.models import User
 
@@ -18,6 +20,9 @@ COVERS = {
     "billing.AccountLink.user": "deleted: the person's links to accounts",
     "billing.AccountLink.alias": "deleted with the link",
     "billing.AccountLink.note": "deleted with the link",
+    "billing.AccountLink.granted_by": "deleted with the holder's link: lent access ends with it",
+    "billing.AccountInvitation.phone": "deleted with the inviter's links and with the invitee",
+    "billing.AccountInvitation.email": "deleted with the inviter's links and with the invitee",
     "billing.ImportBatch.user": "a staff member's import: kept, only the pointer goes",
     "billing.Account.owner_name": "billing's record of the account holder: kept, re-imported",
     "billing.Supplier.phone": "the supplier's own contact, not a person's",
@@ -41,11 +46,29 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
                 "created_at": plain(link.created_at),
             }
             for link in links.order_by("created_at", "pk")
-        ]
+        ],
+        "account_invitations_sent": [
+            {
+                "account": invitation.link.account.number,
+                "to": invitation.address,
+                "status": invitation.status,
+                "created_at": plain(invitation.created_at),
+            }
+            for invitation in AccountInvitation.objects.filter(link__user=user)
+            .select_related("link__account")
+            .order_by("created_at", "pk")
+        ],
     }
 
 
 def erase_personal_data(*, user: User) -> None:
+    # Invitations the person sent go with their links (cascade); the ones sent to them go too.
+    addressed = Q(pk__in=[])
+    if user.phone:
+        addressed |= Q(phone=user.phone)
+    if user.email:
+        addressed |= Q(email=user.email)
+    AccountInvitation.objects.filter(addressed).delete()
     links = AccountLink.objects.filter(user=user)
     account_ids = list(links.values_list("account_id", flat=True))
     links.delete()

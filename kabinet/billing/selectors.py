@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kabinet.billing.models import (
     Account,
+    AccountInvitation,
     AccountLink,
     Bill,
     BillSection,
@@ -474,3 +475,73 @@ def account_details(link: AccountLink) -> Details:
         meters=meters,
         suppliers=list(suppliers.values()),
     )
+
+
+# --- Shared access ---------------------------------------------------------------------------
+
+
+@dataclass
+class Access:
+    """Who shares an account with the user of ``link``: for a holder, the members they let in
+    and the invitations still waiting; for a member, the holder who let them in."""
+
+    link: AccountLink
+    members: list[AccountLink]
+    invitations: list[AccountInvitation]
+
+    @property
+    def is_holder(self) -> bool:
+        return self.link.granted_by_id is None
+
+    @property
+    def holder_name(self) -> str:
+        granted_by = self.link.granted_by
+        return str(granted_by.user) if granted_by is not None else ""
+
+    def address_of(self, member: AccountLink) -> str:
+        """The phone or e-mail the member was invited at ("" once the invitation is gone)."""
+        try:
+            return member.accepted_invitation.address
+        except AccountInvitation.DoesNotExist:
+            return ""
+
+
+def account_access(link: AccountLink) -> Access:
+    if link.granted_by_id is not None:
+        holder = AccountLink.objects.select_related("user").get(pk=link.granted_by_id)
+        link.granted_by = holder
+        return Access(link=link, members=[], invitations=[])
+    members = list(
+        link.granted_links.select_related("user", "accepted_invitation").order_by("created_at")
+    )
+    invitations = list(
+        link.invitations.filter(
+            status=AccountInvitation.Status.PENDING, expires_at__gt=timezone.now()
+        ).order_by("created_at")
+    )
+    return Access(link=link, members=members, invitations=invitations)
+
+
+def pending_invitation(link: AccountLink, invitation_id: int) -> AccountInvitation:
+    """An invitation the holder of ``link`` sent and may revoke, else Http404."""
+    invitation = (
+        link.invitations.filter(pk=invitation_id, status=AccountInvitation.Status.PENDING)
+        .select_related("link__user", "link__account")
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def granted_link(link: AccountLink, member_link_id: int) -> AccountLink:
+    """A member's link that the holder of ``link`` lent, else Http404: nobody else's link (the
+    holder's own included) can be reached this way."""
+    member = (
+        link.granted_links.filter(pk=member_link_id)
+        .select_related("granted_by__user", "account")
+        .first()
+    )
+    if member is None:
+        raise Http404
+    return member

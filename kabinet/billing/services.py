@@ -11,25 +11,39 @@ customer is asked for a hard captcha instead of being refused (``captcha_require
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from kabinet.billing import versions
-from kabinet.billing.models import Account, AccountLink, Bill, Branch, Supplier
+from kabinet.billing.models import (
+    Account,
+    AccountInvitation,
+    AccountLink,
+    Bill,
+    Branch,
+    Supplier,
+)
 from kabinet.core import ratelimit
 from kabinet.core.accounts import normalize_account_number
 from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
 from kabinet.core.money import RublesError, parse_rubles
 from kabinet.core.periods import add_months, period_of
+from kabinet.identity.backends import Identifier, parse_identifier
 from kabinet.identity.models import User
+from kabinet.messaging.services import send_email, send_sms
 
 LINK_WINDOW = 3600
 # Tries are counted per customer and per customer and account number, never per account number
@@ -299,3 +313,209 @@ def unlink_account(*, link: AccountLink) -> None:
     record(actor=user, action=Action.ACCOUNT_UNLINKED, obj=link.account)
     link.delete()
     versions.bump(account_ids=[link.account_id])
+
+
+# --- Shared access: the holder invites a family member ---------------------------------------
+#
+# Seed 000 lets a customer add someone else's account by typing that person's login and password;
+# here the holder lends access instead. The invitation goes to a phone or an e-mail and only a
+# user who has confirmed that very phone or e-mail can accept it, so a forwarded link opens
+# nothing. A member cannot lend the access further; the holder sees and revokes it, and it ends
+# with the holder's own link.
+
+INVITATION_TTL = dt.timedelta(days=7)
+INVITATIONS_PER_DAY = 10
+PENDING_INVITATIONS_PER_LINK = 5
+
+
+class SharingError(ServiceError):
+    pass
+
+
+def _invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _invitee_address(raw: str) -> Identifier:
+    identifier = parse_identifier(raw)
+    if identifier is None:
+        raise SharingError(
+            "invalid_address",
+            _("Введите номер мобильного телефона или адрес e-mail."),
+            field="address",
+        )
+    return identifier
+
+
+def invitation_url(token: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("accounts:invitation", args=[token])
+
+
+@transaction.atomic
+def invite_to_account(
+    *, link: AccountLink, address: str, client_ip: str | None = None
+) -> AccountInvitation:
+    """Send an invitation to see and pay the account of ``link`` to a phone or an e-mail.
+
+    Raises SharingError: ``not_holder`` for a member (access cannot be lent further),
+    ``invalid_address``, ``own_address``, ``already_member``, ``too_many_pending`` (five
+    invitations wait for an answer) and ``throttled`` (ten a day per customer); DeliveryRefused
+    when the SMS caps are reached.
+    """
+    if link.granted_by_id is not None:
+        raise SharingError(
+            "not_holder",
+            _("Приглашать других может только тот, кто привязал лицевой счёт сам."),
+        )
+    identifier = _invitee_address(address)
+    user = link.user
+    if identifier.value in (user.phone, user.email):
+        raise SharingError(
+            "own_address", _("Это ваш собственный телефон или e-mail."), field="address"
+        )
+    member_filter = Q(user__phone=identifier.value) | Q(user__email=identifier.value)
+    if AccountLink.objects.filter(member_filter, account_id=link.account_id).exists():
+        raise SharingError(
+            "already_member",
+            _("У этого пользователя уже есть доступ к лицевому счёту."),
+            field="address",
+        )
+    now = timezone.now()
+    pending = link.invitations.filter(status=AccountInvitation.Status.PENDING, expires_at__gt=now)
+    if pending.count() >= PENDING_INVITATIONS_PER_LINK:
+        raise SharingError(
+            "too_many_pending",
+            _("Ответа ждут уже пять приглашений. Отзовите ненужные или дождитесь ответа."),
+        )
+    try:
+        allowed = ratelimit.hit(f"invite:{user.pk}", limit=INVITATIONS_PER_DAY, window=86400)
+    except ratelimit.LimiterUnavailable:
+        allowed = False
+    if not allowed:
+        raise SharingError("throttled", _("Слишком много приглашений. Попробуйте завтра."))
+    token = secrets.token_urlsafe(32)
+    invitation = AccountInvitation.objects.create(
+        link=link,
+        phone=identifier.value if identifier.kind == "phone" else "",
+        email=identifier.value if identifier.kind == "email" else "",
+        token_hash=_invitation_token_hash(token),
+        expires_at=now + INVITATION_TTL,
+    )
+    account = link.account
+    context = {
+        "inviter": user.get_short_name() or user.get_full_name(),
+        "supplier": account.supplier.short_name,
+        "account": account.number_display or account.number,
+        "link": invitation_url(token),
+        "expires_at": invitation.expires_at,
+    }
+    if identifier.kind == "phone":
+        send_sms(
+            to=identifier.value, template="account_invitation", context=context, client_ip=client_ip
+        )
+    else:
+        send_email(to=identifier.value, template="account_invitation", context=context)
+    record(
+        actor=user,
+        action=Action.ACCOUNT_INVITATION_SENT,
+        obj=account,
+        channel=identifier.kind,
+    )
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: AccountInvitation) -> None:
+    """Withdraw an invitation that was not accepted yet; its link stops working at once."""
+    if invitation.status != AccountInvitation.Status.PENDING:
+        return
+    invitation.status = AccountInvitation.Status.REVOKED
+    invitation.save(update_fields=["status"])
+    record(
+        actor=invitation.link.user,
+        action=Action.ACCOUNT_INVITATION_REVOKED,
+        obj=invitation.link.account,
+    )
+
+
+def _invalid_invitation() -> SharingError:
+    return SharingError(
+        "invitation_invalid",
+        _(
+            "Приглашение недействительно: его отозвали, уже приняли или истёк срок его "
+            "действия. Попросите прислать новое."
+        ),
+    )
+
+
+def invitation_for(*, user: User, token: str, lock: bool = False) -> AccountInvitation:
+    """The pending invitation behind ``token`` if ``user`` is the one it was sent to.
+
+    Raises SharingError ``invitation_invalid`` (unknown, used, revoked or expired) or
+    ``wrong_recipient`` (sent to a phone or e-mail this user has not confirmed).
+    """
+    invitations = AccountInvitation.objects.select_related(
+        "link__user", "link__account__supplier", "link__account__premises"
+    )
+    if lock:
+        invitations = invitations.select_for_update(of=("self",))
+    invitation = invitations.filter(token_hash=_invitation_token_hash(token)).first()
+    if (
+        invitation is None
+        or invitation.status != AccountInvitation.Status.PENDING
+        or invitation.expires_at <= timezone.now()
+    ):
+        raise _invalid_invitation()
+    by_phone = bool(invitation.phone) and (
+        invitation.phone == user.phone and user.phone_confirmed_at is not None
+    )
+    by_email = bool(invitation.email) and (
+        invitation.email == user.email and user.has_confirmed_email
+    )
+    if not (by_phone or by_email):
+        raise SharingError(
+            "wrong_recipient",
+            _(
+                "Приглашение отправлено на другой телефон или e-mail. Войдите в кабинет с "
+                "тем телефоном или e-mail, на который оно пришло, или подтвердите его в профиле."
+            ),
+        )
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, user: User, token: str, relation: str) -> AccountLink:
+    """Link the invited account to ``user`` as a member of the holder's link.
+
+    Raises SharingError as ``invitation_for`` does, ``invalid_relation``, ``already_linked``
+    and ``account_closed``.
+    """
+    if relation not in AccountLink.Relation.values:
+        raise SharingError("invalid_relation", _("Выберите отношение к счёту."), field="relation")
+    invitation = invitation_for(user=user, token=token, lock=True)
+    holder_link = invitation.link
+    account = holder_link.account
+    if account.status == Account.Status.CLOSED:
+        raise SharingError("account_closed", _("Лицевой счёт закрыт."))
+    if AccountLink.objects.filter(user=user, account=account).exists():
+        raise SharingError("already_linked", _("Этот лицевой счёт уже привязан к вашему кабинету."))
+    member = AccountLink.objects.create(
+        user=user, account=account, relation=relation, granted_by=holder_link
+    )
+    invitation.status = AccountInvitation.Status.ACCEPTED
+    invitation.accepted_link = member
+    invitation.save(update_fields=["status", "accepted_link"])
+    versions.bump(account_ids=[account.pk])
+    record(actor=user, action=Action.ACCOUNT_INVITATION_ACCEPTED, obj=account)
+    return member
+
+
+@transaction.atomic
+def revoke_access(*, member: AccountLink) -> None:
+    """The holder takes back the access they lent: the member's link goes."""
+    holder_link = member.granted_by
+    if holder_link is None:
+        raise SharingError("not_member", _("Этот доступ нельзя отозвать."))
+    record(actor=holder_link.user, action=Action.ACCOUNT_ACCESS_REVOKED, obj=member.account)
+    member.delete()
+    versions.bump(account_ids=[member.account_id])

@@ -12,4 +12,16 @@ urlpatterns = [
     path("<int:account_id>/charges/", views.charges, name="charges"),
     path("<int:account_id>/charges/<int:charge_id>/", views.charge_detail, name="charge"),
     path("<int:account_id>/details/", views.details, name="details"),
+    path("<int:account_id>/access/", views.access, name="access"),
+    path(
+        "<int:account_id>/access/invitations/<int:invitation_id>/revoke/",
+        views.revoke_invitation,
+        name="revoke_invitation",
+    ),
+    path(
+        "<int:account_id>/access/members/<int:link_id>/revoke/",
+        views.revoke_member,
+        name="revoke_member",
+    ),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

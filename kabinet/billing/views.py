@@ -10,15 +10,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kabinet.billing import selectors, services, versions
-from kabinet.billing.forms import LinkEditForm, LinkForm, SupplierForm
+from kabinet.billing.forms import (
+    AcceptInvitationForm,
+    InviteForm,
+    LinkEditForm,
+    LinkForm,
+    SupplierForm,
+)
 from kabinet.billing.models import AccountLink, Supplier
+from kabinet.core.errors import ServiceError
 from kabinet.core.forms import add_service_error
+from kabinet.core.http import client_ip
 from kabinet.core.periods import format_period, parse_period
 from kabinet.identity.forms import ask_for_hard_captcha, solved_hard_captcha
 
@@ -143,7 +152,11 @@ def unlink(request: HttpRequest, account_id: int) -> HttpResponse:
     return render(
         request,
         "billing/unlink.html",
-        {"account": current.account, **_sidebar(request, current)},
+        {
+            "account": current.account,
+            "members": current.granted_links.count(),
+            **_sidebar(request, current),
+        },
     )
 
 
@@ -206,4 +219,90 @@ def details(request: HttpRequest, account_id: int) -> HttpResponse:
             "tab": "details",
             **_sidebar(request, current),
         },
+    )
+
+
+# --- Shared access ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def access(request: HttpRequest, account_id: int) -> HttpResponse:
+    """«Совместный доступ»: the holder invites family members and sees and revokes who has
+    access; a member sees who let them in."""
+    current, shell = _shell(request, account_id)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        if current.granted_by_id is not None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.invite_to_account(
+                    link=selectors.linked_account(request.user, account_id),
+                    address=form.cleaned_data["address"],
+                    client_ip=client_ip(request),
+                )
+            except ServiceError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("Приглашение отправлено."))
+                return redirect("accounts:access", account_id=account_id)
+    return render(
+        request,
+        "billing/access.html",
+        {
+            "access": selectors.account_access(current),
+            "form": form,
+            "account": current.account,
+            "tab": "access",
+            **shell,
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke_invitation(request: HttpRequest, account_id: int, invitation_id: int) -> HttpResponse:
+    current = selectors.linked_account(request.user, account_id)
+    services.revoke_invitation(invitation=selectors.pending_invitation(current, invitation_id))
+    messages.success(request, _("Приглашение отозвано."))
+    return redirect("accounts:access", account_id=account_id)
+
+
+@login_required
+@require_POST
+def revoke_member(request: HttpRequest, account_id: int, link_id: int) -> HttpResponse:
+    current = selectors.linked_account(request.user, account_id)
+    services.revoke_access(member=selectors.granted_link(current, link_id))
+    messages.success(request, _("Доступ к лицевому счёту закрыт."))
+    return redirect("accounts:access", account_id=account_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitee's page: who invites them to which account, and «Принять приглашение»."""
+    user: Any = request.user
+    form = AcceptInvitationForm(request.POST or None)
+    error: ServiceError | None = None
+    found = None
+    try:
+        found = services.invitation_for(user=user, token=token)
+    except services.SharingError as refusal:
+        error = refusal
+    if found is not None and request.method == "POST" and form.is_valid():
+        try:
+            member = services.accept_invitation(
+                user=user, token=token, relation=form.cleaned_data["relation"]
+            )
+        except services.SharingError as refusal:
+            add_service_error(form, refusal)
+        else:
+            messages.success(request, _("Лицевой счёт добавлен в ваш кабинет."))
+            return redirect("accounts:overview", account_id=member.account_id)
+    return render(
+        request,
+        "billing/invitation.html",
+        {"invitation": found, "error": error, "form": form, **_sidebar(request)},
+        status=200 if error is None else 404,
     )

@@ -45,6 +45,10 @@ class Action(models.TextChoices):
     ACCOUNT_LINKED = "billing.account_linked"
     LINK_UPDATED = "billing.link_updated"
     ACCOUNT_UNLINKED = "billing.account_unlinked"
+    ACCOUNT_INVITATION_SENT = "billing.account_invitation_sent"
+    ACCOUNT_INVITATION_REVOKED = "billing.account_invitation_revoked"
+    ACCOUNT_INVITATION_ACCEPTED = "billing.account_invitation_accepted"
+    ACCOUNT_ACCESS_REVOKED = "billing.account_access_revoked"
     # metering
     READINGS_SUBMITTED = "metering.readings_submitted"
     # payments: the acquirer's answers are acts of the system (no actor)
