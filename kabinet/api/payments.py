@@ -45,6 +45,9 @@ class LineOut(Schema):
     pending: Decimal = Field(description="Оплачено в личном кабинете после последней квитанции")
     recommended: Decimal = Field(description="Рекомендуемая сумма за месяц (аванс)")
     min_payment: Decimal = Field(description="Минимальная сумма платежа получателю")
+    commission: str = Field(
+        "", description="Комиссия банка за приём платежа по договору получателя (текст)"
+    )
 
 
 class LinesOut(Schema):
@@ -168,6 +171,7 @@ def payment_lines(request: HttpRequest, account_id: int) -> LinesOut:
                 pending=line.pending,
                 recommended=line.recommended,
                 min_payment=line.supplier.min_payment,
+                commission=line.supplier.payment_commission,
             )
             for line in lines.lines
         ],

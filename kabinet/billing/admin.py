@@ -113,7 +113,10 @@ class SupplierAdmin(VersionedAdmin):
                 )
             },
         ),
-        (_("Оплата"), {"fields": ("approved_for_payment", "min_payment")}),
+        (
+            _("Оплата"),
+            {"fields": ("approved_for_payment", "min_payment", "payment_commission")},
+        ),
         (
             _("Чек об оплате (54-ФЗ)"),
             {"fields": ("receipt_vat_code", "receipt_is_merchant", "receipt_agent_type")},

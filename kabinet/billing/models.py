@@ -145,6 +145,17 @@ class Supplier(models.Model):
         default=OverdueVerification.ACCEPT,
     )
     min_payment = money_field(_("минимальная сумма платежа"), default=Decimal("50.00"))
+    # Seed 002: the bank's fee is set by the supplier's contract with the bank, and customers
+    # must be told before they pay. Kabinet only shows it; the bank charges it.
+    payment_commission = models.CharField(
+        _("комиссия за приём платежа"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Показывается на странице оплаты, например: «Банк взимает комиссию 1 % от суммы "
+            "платежа». Пусто — без комиссии."
+        ),
+    )
     # Control questions a customer may answer when linking an account.
     link_by_code = models.BooleanField(_("привязка по коду с квитанции"), default=True)
     link_by_bill_total = models.BooleanField(

@@ -85,6 +85,9 @@ SUPPLIERS: tuple[dict[str, Any], ...] = (
         "email": "abonent@tcvk.example",
         "website": "https://tcvk.example",
         "time_zone": "Asia/Yekaterinburg",
+        # Its bill carries the management company's section (seed 002): the same payment code
+        # (account number), surname and flat link it.
+        "link_by_surname_flat": True,
         "readings_first_day": 10,
         "readings_last_day": 25,
         "readings_close_time": None,
@@ -103,6 +106,10 @@ SUPPLIERS: tuple[dict[str, Any], ...] = (
         "phone": "+7 343 310-10-10",
         "email": "dom@uyut.example",
         "time_zone": "Asia/Yekaterinburg",
+        # Seed 002: the management company links by payment code, surname and flat, and its
+        # bank takes a fee.
+        "link_by_surname_flat": True,
+        "payment_commission": "1 % от суммы платежа, не менее 10,00 ₽ (по договору с банком)",
         "readings_first_day": 10,
         "readings_last_day": 25,
         "readings_close_time": None,

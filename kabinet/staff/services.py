@@ -156,6 +156,7 @@ SUPPLIER_SETTINGS = (
     "link_by_bill_total",
     "link_by_surname_flat",
     "min_payment",
+    "payment_commission",
     "approved_for_payment",
     "receipt_vat_code",
     "receipt_is_merchant",

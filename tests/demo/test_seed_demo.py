@@ -306,3 +306,31 @@ def test_demo_customers_log_in_and_keep_their_passwords(seeded: Path) -> None:
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
     assert all(c["password"] in out.getvalue() for c in customers)
+
+
+def test_heat_and_water_accounts_link_by_payment_code_surname_and_flat(seeded: Path) -> None:
+    """Seed 002's way: the account number from the bill, the owner's surname and the flat."""
+    from kabinet.billing import services
+    from tests.factories import make_customer
+
+    account = (
+        Account.objects.filter(supplier__code=HEAT_WATER, premises__flat__gt="")
+        .select_related("premises", "supplier")
+        .first()
+    )
+    assert account is not None
+    assert set(services.allowed_questions(account.supplier)) >= {services.Question.SURNAME_FLAT}
+    link = services.link_account(
+        user=make_customer(),
+        supplier=account.supplier,
+        branch=account.branch,
+        number=account.number,
+        relation="owner",
+        answer=services.Answer(
+            question=services.Question.SURNAME_FLAT,
+            surname=account.owner_name.split()[0].upper(),
+            flat=account.premises.flat,
+        ),
+    )
+    assert link.account_id == account.pk
+    assert Supplier.objects.get(code=HOUSING).payment_commission

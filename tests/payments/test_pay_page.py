@@ -260,3 +260,18 @@ def test_a_key_of_another_users_payment_starts_nothing(client_in: Client, accoun
     client_in.post(url(account), form(account, idempotency_key="not-a-uuid"))
 
     assert not Payment.objects.exists()
+
+
+def test_the_suppliers_bank_commission_is_told_before_paying(
+    client_in: Client, account: Account, energy: Supplier
+) -> None:
+    """Seed 002: «Оплата и комиссия за приём платежей определяется на основе договора…»."""
+    assert 'data-testid="commission"' not in client_in.get(url(account)).content.decode()
+    energy.payment_commission = "1 % от суммы платежа"
+    energy.save()
+    html = client_in.get(url(account)).content.decode()
+    assert "Комиссия за приём платежа: 1 % от суммы платежа" in html
+    lines = client_in.get(f"/api/v1/accounts/{account.pk}/payment-lines").json()
+    assert {line["commission"] for line in lines["lines"] if line["supplier_id"] == energy.pk} == {
+        "1 % от суммы платежа"
+    }
