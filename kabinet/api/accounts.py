@@ -37,6 +37,9 @@ class LinkOut(Schema):
     relation: str
     alias: str
     group: str
+    group_title: str = Field(
+        "", description="Группа в «Ваших счетах»: своя или, по умолчанию, адрес помещения"
+    )
     note: str
     paperless: bool
     balance: Decimal | None = Field(description="Итого по последней квитанции (долг > 0)")
@@ -219,6 +222,7 @@ def _link_out(link: AccountLink, balance: selectors.Balance | None = None) -> Li
         relation=link.relation,
         alias=link.alias,
         group=link.group,
+        group_title=link.group_title,
         note=link.note,
         paperless=link.paperless,
         balance=balance.billed,

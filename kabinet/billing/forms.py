@@ -115,6 +115,21 @@ class LinkEditForm(forms.ModelForm):
         widgets = {"note": forms.TextInput(attrs={"placeholder": _("Введите заметку")})}
 
 
+class GroupForm(forms.Form):
+    group = forms.CharField(
+        label=_("Группа"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "account-groups"}),
+        help_text=_(
+            "Счета одной группы стоят рядом в «Ваших счетах». По умолчанию группа — адрес."
+        ),
+    )
+
+    def clean_group(self) -> str:
+        return str(self.cleaned_data["group"]).strip()
+
+
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(label=_("Период"), required=False)
 

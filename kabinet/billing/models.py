@@ -784,6 +784,15 @@ class AccountLink(models.Model):
         return f"{self.user_id} → {self.account_id}"
 
     @property
+    def group_title(self) -> str:
+        """The group «Ваши счета» shows the link under: the customer's own, else the address
+        of the premises (seed 004: «по умолчанию, стоит адрес недвижимости»)."""
+        if self.group:
+            return self.group
+        premises = self.account.premises
+        return premises.address if premises is not None else ""
+
+    @property
     def relation_label(self) -> str:
         """What ``get_relation_display()`` gives, without rebuilding a dict of every choice."""
         try:

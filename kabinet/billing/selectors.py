@@ -53,6 +53,21 @@ def linked_accounts(user: Any) -> list[AccountLink]:
     return list(_links_of(user).select_related(*_LINK_RELATED))
 
 
+@dataclass
+class LinkGroup:
+    title: str
+    links: list[AccountLink]
+
+
+def grouped_links(links: list[AccountLink]) -> list[LinkGroup]:
+    """«Ваши счета» by group (seed 004), groups in the order of their first link."""
+    groups: dict[str, LinkGroup] = {}
+    for link in links:
+        title = link.group_title
+        groups.setdefault(title, LinkGroup(title=title, links=[])).links.append(link)
+    return list(groups.values())
+
+
 def linked_account(user: Any, account_id: int) -> AccountLink:
     """The user's link to ``account_id``, or Http404 — the same answer for someone else's account
     and for one that does not exist, so ids cannot be probed."""

@@ -8,6 +8,7 @@ urlpatterns = [
     path("link/", views.link, name="link"),
     path("<int:account_id>/", views.overview, name="overview"),
     path("<int:account_id>/edit/", views.edit, name="edit"),
+    path("<int:account_id>/group/", views.choose_group, name="group"),
     path("<int:account_id>/unlink/", views.unlink, name="unlink"),
     path("<int:account_id>/charges/", views.charges, name="charges"),
     path("<int:account_id>/charges/<int:charge_id>/", views.charge_detail, name="charge"),

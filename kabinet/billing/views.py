@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kabinet.billing import selectors, services, versions
 from kabinet.billing.forms import (
     AcceptInvitationForm,
+    GroupForm,
     InviteForm,
     LinkEditForm,
     LinkForm,
@@ -48,7 +49,11 @@ def account_list(request: HttpRequest) -> HttpResponse:
     links = selectors.linked_accounts(request.user)
     balances = selectors.balances([link.account_id for link in links])
     rows = [(link, balances[link.account_id]) for link in links]
-    return render(request, "billing/list.html", {"rows": rows, "links": links})
+    groups = [
+        (group.title, [(link, balances[link.account_id]) for link in group.links])
+        for group in selectors.grouped_links(links)
+    ]
+    return render(request, "billing/list.html", {"rows": rows, "groups": groups, "links": links})
 
 
 @login_required
@@ -96,7 +101,11 @@ def link(request: HttpRequest) -> HttpResponse:
                     add_service_error(form, error)
             else:
                 messages.success(request, _("Лицевой счёт успешно подключён."))
-                return redirect("accounts:overview", account_id=new_link.account_id)
+                # Seed 004: right after linking, the customer is offered a group for it,
+                # unless the form's optional group was filled in already.
+                if new_link.group:
+                    return redirect("accounts:overview", account_id=new_link.account_id)
+                return redirect("accounts:group", account_id=new_link.account_id)
     return render(
         request,
         "billing/link.html",
@@ -138,6 +147,28 @@ def edit(request: HttpRequest, account_id: int) -> HttpResponse:
         request,
         "billing/edit.html",
         {"form": form, "account": current.account, **_sidebar(request, current)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_group(request: HttpRequest, account_id: int) -> HttpResponse:
+    """«Выберите группу для ЛС»: offered after linking, the address preselected."""
+    current = selectors.linked_account(request.user, account_id)
+    form = GroupForm(request.POST or None, initial={"group": current.group_title})
+    if request.method == "POST" and form.is_valid():
+        group = form.cleaned_data["group"]
+        # The address is the default the list falls back to anyway: keep the field empty so a
+        # move of the premises' address in billing moves the group with it.
+        address = current.account.premises.address if current.account.premises else ""
+        services.update_link(link=current, group="" if group == address else group)
+        messages.success(request, _("Лицевой счёт сохранён."))
+        return redirect("accounts:overview", account_id=account_id)
+    groups = sorted({link.group_title for link in selectors.linked_accounts(request.user)} - {""})
+    return render(
+        request,
+        "billing/group.html",
+        {"form": form, "groups": groups, "account": current.account, **_sidebar(request, current)},
     )
 
 

@@ -255,6 +255,15 @@ def account_urls(account: Account) -> list[str]:
         reverse("accounts:charges", args=[account.pk]),
         reverse("accounts:charge", args=[account.pk, charge.pk]),
         reverse("accounts:details", args=[account.pk]),
+        reverse("accounts:group", args=[account.pk]),
+        reverse("accounts:access", args=[account.pk]),
+    ]
+
+
+def post_only_account_urls(account: Account) -> list[str]:
+    return [
+        reverse("accounts:revoke_invitation", args=[account.pk, 1]),
+        reverse("accounts:revoke_member", args=[account.pk, 1]),
     ]
 
 
@@ -269,6 +278,8 @@ def test_every_account_page_is_404_for_another_user(
     for url in account_urls(account):
         assert client.get(url).status_code == 404, url
         assert client.post(url).status_code in {404, 405}, url
+    for url in post_only_account_urls(account):
+        assert client.post(url).status_code == 404, url
     # A charge of someone else's account under one's own account id is not found either.
     foreign_charge = account.charges.first()
     assert foreign_charge is not None
@@ -279,7 +290,7 @@ def test_every_account_page_is_404_for_another_user(
     from kabinet.billing import urls
 
     scoped = [p for p in urls.urlpatterns if "account_id" in str(p.pattern)]
-    assert len(scoped) == len(account_urls(account))
+    assert len(scoped) == len(account_urls(account)) + len(post_only_account_urls(account))
 
 
 def test_cached_menus_and_tabs_follow_the_account_and_the_language(

@@ -490,5 +490,5 @@ def test_link_page_asks_for_a_hard_captcha_past_the_global_cap(
     linked = client_in.post(url, {**data, "altcha": solve_captcha(client_in, hard=True)})
 
     assert linked.status_code == 302
-    assert linked["Location"] == reverse("accounts:overview", args=[account.pk])
+    assert linked["Location"] == reverse("accounts:group", args=[account.pk])
     assert AccountLink.objects.filter(user=customer, account=account).exists()

@@ -307,3 +307,25 @@ def test_deleting_the_invitee_deletes_invitations_sent_to_them(
     invite(holder, account, "+79161112233")
     personal_data.erase_personal_data(user=relative)
     assert not AccountInvitation.objects.exists()
+
+
+def test_the_group_step_keeps_the_address_as_the_default_and_groups_the_list(
+    holder: User, account: Account
+) -> None:
+    """Seed 004: «предложение выбрать группу для ЛС», by default the address of the premises."""
+    client = signed_in(holder)
+    url = reverse("accounts:group", args=[account.pk])
+    page = client.get(url).content.decode()
+    assert 'value="г. Тамбов, ул. Мичуринская, д. 5, кв. 12"' in page
+    client.post(url, {"group": "г. Тамбов, ул. Мичуринская, д. 5, кв. 12"})
+    assert AccountLink.objects.get(user=holder).group == ""
+    other = make_account(make_supplier(short_name="Водоканал"), number="5")
+    make_link(holder, other)
+    client.post(reverse("accounts:group", args=[other.pk]), {"group": "Дача"})
+    assert AccountLink.objects.get(user=holder, account=other).group == "Дача"
+    listing = client.get(reverse("accounts:list")).content.decode()
+    assert (
+        '<th scope="rowgroup" colspan="5" class="small text-uppercase text-body-secondary">Дача'
+        in (listing)
+    )
+    assert listing.count('scope="rowgroup"') == 2

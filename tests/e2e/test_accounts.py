@@ -60,9 +60,8 @@ def test_link_with_each_question_and_view_charges(page: Page, customer: User) ->
     energy = make_account(by_code, number="1001", link_code="K7Q2")
     water = make_account(by_total, number="2002")
     make_bill(water, period=period, sections=[(by_total, Decimal("1234.56"))])
-    waste = make_account(
-        by_flat, number="3003", owner_name="Петрова А. С.", premises=make_premises(flat="17")
-    )
+    flat = make_premises(flat="17")
+    waste = make_account(by_flat, number="3003", owner_name="Петрова А. С.", premises=flat)
     electricity = make_service(name="Электроснабжение", unit="кВт·ч")
     make_charge(
         energy,
@@ -87,14 +86,20 @@ def test_link_with_each_question_and_view_charges(page: Page, customer: User) ->
     page.get_by_label("Название счёта").fill("Квартира")
     page.get_by_label("Получать квитанции только в электронном виде").check()
     page.get_by_role("button", name="Подключить").click()
-    expect(page).to_have_url(re.compile(rf"/accounts/{energy.pk}/$"))
+    # Seed 004: the group is offered right after linking.
+    expect(page).to_have_url(re.compile(rf"/accounts/{energy.pk}/group/$"))
     expect(page.locator(".messages")).to_contain_text("Лицевой счёт успешно подключён.")
+    page.get_by_label("Группа").fill("Дача")
+    page.get_by_role("button", name="Продолжить").click()
+    expect(page).to_have_url(re.compile(rf"/accounts/{energy.pk}/$"))
+    expect(page.locator(".messages")).to_contain_text("Лицевой счёт сохранён.")
     expect(page.get_by_test_id("balance")).to_contain_text("500,00")
 
     start_linking(page, "Водоканал")
     page.get_by_label("Номер лицевого счёта", exact=False).fill("2002")
     page.get_by_label("Сумма «Итого по счёту»", exact=False).fill("1234,56")
     page.get_by_role("button", name="Подключить").click()
+    page.get_by_role("button", name="Продолжить").click()
     expect(page).to_have_url(re.compile(rf"/accounts/{water.pk}/$"))
 
     start_linking(page, "Регоператор ТКО")
@@ -102,6 +107,8 @@ def test_link_with_each_question_and_view_charges(page: Page, customer: User) ->
     page.get_by_label("Фамилия владельца счёта", exact=False).fill("петрова")
     page.get_by_label("Номер квартиры", exact=False).fill("17")
     page.get_by_role("button", name="Подключить").click()
+    expect(page.get_by_label("Группа")).to_have_value(flat.address)
+    page.get_by_role("button", name="Продолжить").click()
     expect(page).to_have_url(re.compile(rf"/accounts/{waste.pk}/$"))
 
     assert AccountLink.objects.filter(user=customer).count() == 3
@@ -109,6 +116,8 @@ def test_link_with_each_question_and_view_charges(page: Page, customer: User) ->
     assert (link.relation, link.alias, link.paperless) == ("tenant", "Квартира", True)
 
     page.goto("/accounts/")
+    expect(page.get_by_role("rowheader", name="Дача")).to_be_visible()
+    expect(page.get_by_role("rowheader", name=flat.address)).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Квартира"))).to_have_count(1)
     page.get_by_role("link", name=re.compile("Квартира")).first.click()
     page.get_by_role("link", name="Начисления").click()
