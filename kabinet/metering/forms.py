@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -49,8 +50,16 @@ class HistoryForm(PeriodFilterForm):
 class ReportForm(forms.Form):
     """Readings at the start and the end of a date range."""
 
+    # Seed 000 (Рис. 28): «Вид» — which kind of meter the report covers.
+    service = forms.TypedChoiceField(label=_("Вид"), required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(label=_("С"), widget=DateInput())
     date_to = forms.DateField(label=_("По"), widget=DateInput())
+
+    def __init__(self, *args: Any, services: Sequence[tuple[int, str]] = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        field = self.fields["service"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Все приборы учёта")), *services]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -219,13 +219,26 @@ class ReportLine:
         return self.end_value - self.start_value
 
 
-def readings_report(account_id: int, date_from: dt.date, date_to: dt.date) -> list[ReportLine]:
-    """Per meter zone: the accepted reading before ``date_from`` and the last one to ``date_to``."""
-    meters = list(
+def meter_services(account_id: int) -> list[tuple[int, str]]:
+    """The services the account's meters measure, for the report's «Вид» filter."""
+    rows = (
         Meter.objects.filter(account_id=account_id)
-        .select_related("service")
-        .order_by(*_DISPLAY_ORDER)
+        .values_list("service_id", "service__name")
+        .order_by("service__sort_order", "service__name")
+        .distinct()
     )
+    return list(rows)
+
+
+def readings_report(
+    account_id: int, date_from: dt.date, date_to: dt.date, *, service_id: int | None = None
+) -> list[ReportLine]:
+    """Per meter zone: the accepted reading before ``date_from`` and the last one to ``date_to``;
+    only the meters of ``service_id`` when given."""
+    meters_of = Meter.objects.filter(account_id=account_id)
+    if service_id is not None:
+        meters_of = meters_of.filter(service_id=service_id)
+    meters = list(meters_of.select_related("service").order_by(*_DISPLAY_ORDER))
     ids = [m.pk for m in meters]
     start = _latest(Reading.objects.filter(status__in=ACCEPTED, taken_on__lt=date_from), ids)
     end = _latest(Reading.objects.filter(status__in=ACCEPTED, taken_on__lte=date_to), ids)

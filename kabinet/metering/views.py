@@ -289,12 +289,15 @@ def report(request: HttpRequest, account_id: int) -> HttpResponse:
         else {
             "date_from": add_months(today.replace(day=1), -3).isoformat(),
             "date_to": today.isoformat(),
-        }
+        },
+        services=selectors.meter_services(link.account_id),
     )
     lines: list[selectors.ReportLine] = []
     if form.is_valid():
         start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
-        lines = selectors.readings_report(link.account_id, start, end)
+        lines = selectors.readings_report(
+            link.account_id, start, end, service_id=form.cleaned_data["service"]
+        )
         if request.GET.get("format") == "csv":
             return _report_csv(lines, start, end, link)
     return render(

@@ -23,6 +23,7 @@ from tests.factories import (
     make_link,
     make_meter,
     make_reading,
+    make_service,
     make_supplier,
     truncated_jpeg_upload,
 )
@@ -393,6 +394,30 @@ def test_the_report_shows_readings_at_both_ends_of_the_range(
         client_in.get(url("report", account), {"date_from": "2026-09-30", "date_to": "2026-07-01"})
     )
     assert "Конец периода раньше его начала" in reversed_range
+
+
+def test_the_report_filters_by_the_kind_of_meter(
+    clock: Clock, client_in: Client, account: Account, day_night: Meter
+) -> None:
+    """Seed 000, Рис. 28: «Вид: с: по:» — the report of one kind of meter."""
+    cold_water = make_service(code="cold_water", name="Холодное водоснабжение", unit="м³")
+    water = make_meter(account, cold_water, serial_number="CW-42")
+    accepted(water, dt.date(2026, 9, 14), "88")
+    query = {"date_from": "2026-07-01", "date_to": "2026-09-30"}
+
+    both = text(client_in.get(url("report", account), query))
+    assert "CW-42" in both
+    assert day_night.serial_number in both
+    only_water = text(
+        client_in.get(url("report", account), {**query, "service": str(water.service_id)})
+    )
+    assert "CW-42" in only_water
+    assert day_night.serial_number not in only_water
+    page = client_in.get(url("report", account), query).content.decode()
+    assert f'<option value="{water.service_id}">Холодное водоснабжение</option>' in page
+    bad = client_in.get(url("report", account), {**query, "service": "999999"})
+    assert bad.status_code == 200
+    assert "CW-42" not in text(bad)
 
 
 # --- each meter's own supplier: its window in its zone, its rule for overdue meters -------------
