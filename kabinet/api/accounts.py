@@ -180,6 +180,7 @@ class AccountMeterOut(Schema):
     zones: int
     capacity: str
     installed_on: dt.date | None
+    removed_on: dt.date | None = None
     verification_due: dt.date | None
     location: str
 
@@ -362,9 +363,13 @@ def account_charges(request: HttpRequest, account_id: int, period: str = "") -> 
 
 
 @router.get("/{account_id}/details", response={200: DetailsOut, **ERRORS}, summary="Реквизиты ЛС")
-def account_details(request: HttpRequest, account_id: int) -> DetailsOut:
+def account_details(
+    request: HttpRequest, account_id: int, meters_since: dt.date | None = None
+) -> DetailsOut:
+    """``meters_since``: also the meters removed since that date (seed 003's «Список счётчиков»
+    for a period); by default only the meters in place."""
     link = selectors.linked_account(request_user(request), account_id)
-    data = selectors.account_details(link)
+    data = selectors.account_details(link, meters_since=meters_since)
     premises = link.account.premises
     return DetailsOut(
         account=_link_out(link),

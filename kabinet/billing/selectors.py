@@ -419,8 +419,16 @@ class Details:
     suppliers: list[Supplier]
 
 
-def account_details(link: AccountLink) -> Details:
-    """Owner, premises, contracts with current tariffs, tariff history, meters, requisites."""
+# Seed 003 (Рис. 32): «Список счётчиков» for a period. Months back from today; None: the meters
+# in place now.
+METER_PERIODS = {"3": 3, "6": 6, "12": 12, "all": None}
+
+
+def account_details(link: AccountLink, *, meters_since: dt.date | None = None) -> Details:
+    """Owner, premises, contracts with current tariffs, tariff history, meters, requisites.
+
+    The meters are those in place now, or with ``meters_since`` also those removed since then
+    (their «Дата снятия» shown)."""
     account = link.account
     latest = (
         Charge.objects.filter(account_id=account.pk)
@@ -477,8 +485,11 @@ def account_details(link: AccountLink) -> Details:
     suppliers: dict[int, Supplier] = {account.supplier_id: account.supplier}
     for charge in charges:
         suppliers.setdefault(charge.supplier_id, charge.supplier)
+    in_place = Q(removed_on__isnull=True)
+    if meters_since is not None:
+        in_place |= Q(removed_on__gte=meters_since)
     meters = list(
-        account.meters.filter(removed_on__isnull=True)
+        account.meters.filter(in_place)
         .select_related("service")
         .order_by("service__sort_order", "serial_number")
     )

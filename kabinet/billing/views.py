@@ -6,6 +6,7 @@ account and a missing one both answer 404.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +14,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kabinet.billing import selectors, services, versions
@@ -29,7 +32,7 @@ from kabinet.billing.models import AccountLink, Supplier
 from kabinet.core.errors import ServiceError
 from kabinet.core.forms import add_service_error
 from kabinet.core.http import client_ip
-from kabinet.core.periods import format_period, parse_period
+from kabinet.core.periods import add_months, format_period, parse_period
 from kabinet.identity.forms import ask_for_hard_captcha, solved_hard_captcha
 
 
@@ -236,16 +239,39 @@ def charge_detail(request: HttpRequest, account_id: int, charge_id: int) -> Http
     )
 
 
+METER_PERIOD_LABELS = (
+    ("", _lazy("Установленные сейчас")),
+    ("3", _lazy("За последние три месяца")),
+    ("6", _lazy("За последние шесть месяцев")),
+    ("12", _lazy("За год")),
+    ("all", _lazy("За всё время")),
+)
+
+
+def _meters_since(choice: str) -> dt.date | None:
+    if not choice:
+        return None
+    months = selectors.METER_PERIODS[choice]
+    if months is None:
+        return dt.date.min
+    return add_months(timezone.localdate(), -months)
+
+
 @login_required
 @require_GET
 def details(request: HttpRequest, account_id: int) -> HttpResponse:
     current = selectors.linked_account(request.user, account_id)
-    data = selectors.account_details(current)
+    choice = request.GET.get("meters", "")
+    if choice not in selectors.METER_PERIODS:
+        choice = ""
+    data = selectors.account_details(current, meters_since=_meters_since(choice))
     return render(
         request,
         "billing/details.html",
         {
             "details": data,
+            "meter_periods": METER_PERIOD_LABELS,
+            "meters_choice": choice,
             "account": current.account,
             "tab": "details",
             **_sidebar(request, current),

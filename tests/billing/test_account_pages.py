@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -240,6 +240,32 @@ def test_details_owner_contracts_tariffs_meters_requisites(
     ]:
         assert text in html, text
     assert "Чужой тариф" not in html
+
+
+def test_the_meter_list_of_a_period_shows_the_meters_removed_in_it(
+    client_in: Client, account: Account, electricity: Service
+) -> None:
+    """Seed 003, Рис. 32: «Список счётчиков» with «Дата снятия», for a chosen period."""
+    make_meter(account, electricity, serial_number="NOW-1")
+    removed_on = timezone.localdate() - dt.timedelta(days=40)
+    make_meter(account, electricity, serial_number="OLD-7", removed_on=removed_on)
+    make_meter(account, electricity, serial_number="ANCIENT-3", removed_on=dt.date(2015, 1, 1))
+    url = reverse("accounts:details", args=[account.pk])
+
+    current = client_in.get(url).content.decode()
+    assert "NOW-1" in current
+    assert "OLD-7" not in current
+    quarter = client_in.get(url, {"meters": "3"}).content.decode()
+    assert "OLD-7" in quarter
+    assert removed_on.strftime("%d.%m.%Y") in quarter
+    assert "ANCIENT-3" not in quarter
+    assert "ANCIENT-3" in client_in.get(url, {"meters": "all"}).content.decode()
+    assert "OLD-7" not in client_in.get(url, {"meters": "nonsense"}).content.decode()
+    api = client_in.get(
+        f"/api/v1/accounts/{account.pk}/details",
+        {"meters_since": (removed_on - dt.timedelta(days=1)).isoformat()},
+    ).json()
+    assert {m["serial_number"] for m in api["meters"]} == {"NOW-1", "OLD-7"}
 
 
 # --- ownership: every account-scoped page answers 404 to someone else ---
