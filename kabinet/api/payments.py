@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -98,6 +99,9 @@ class PaymentOut(Schema):
     paid_at: dt.datetime | None
     failure_message: str
     splits: list[SplitOut]
+    document_url: str | None = Field(
+        None, description="Информационная квитанция об оплате для печати (только оплаченные)"
+    )
 
 
 class StartOut(PaymentOut):
@@ -110,6 +114,11 @@ def _payment_out(payment: Payment) -> PaymentOut:
         payment,
         status_text=str(payment.get_status_display()),
         channel_text=str(payment.get_channel_display()),
+        document_url=(
+            reverse("payments:document", args=[payment.pk])
+            if payment.status in selectors.DOCUMENTED
+            else None
+        ),
         splits=[
             out(
                 SplitOut,

@@ -294,3 +294,43 @@ def user_payment(user: Any, payment_id: int) -> Payment:
 
 
 __all__ = ["linked_accounts", "payment_history", "payment_lines", "user_payment"]
+
+
+# Statuses of a payment that took money: only these have a payment document to print.
+DOCUMENTED = (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED)
+
+
+def payment_document(user: Any, payment_id: int) -> Payment:
+    """A payment of the user's accounts that took money, for its printable «информационная
+    квитанция» (seed 000, «История платежей»); Http404 otherwise."""
+    payment = user_payment(user, payment_id)
+    if payment.status not in DOCUMENTED:
+        raise Http404
+    return payment
+
+
+@dataclass
+class SupplierPayments:
+    """One recipient's share of the payments of an account (seed 003, «Оплаты» by ЛС)."""
+
+    supplier: Supplier
+    account_number: str
+    rows: list[tuple[Payment, Decimal]]
+
+    @property
+    def total(self) -> Decimal:
+        # Decimals of two places add exactly; to_money keeps the printed scale.
+        return to_money(sum((amount for _, amount in self.rows), ZERO))
+
+
+def payments_by_supplier(payments: list[Payment], account_number: str) -> list[SupplierPayments]:
+    """The splits of ``payments`` under each recipient, newest first, recipients by name."""
+    groups: dict[int, SupplierPayments] = {}
+    for payment in payments:
+        for split in payment.splits.all():
+            group = groups.setdefault(
+                split.supplier_id,
+                SupplierPayments(supplier=split.supplier, account_number=account_number, rows=[]),
+            )
+            group.rows.append((payment, split.amount))
+    return sorted(groups.values(), key=lambda g: g.supplier.short_name)

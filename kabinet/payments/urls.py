@@ -12,6 +12,7 @@ urlpatterns = [
     path("payments/rules/", views.rules, name="rules"),
     path("payments/<int:payment_id>/return/", views.payment_return, name="return"),
     path("payments/<int:payment_id>/retry/", views.payment_retry, name="retry"),
+    path("payments/<int:payment_id>/document/", views.payment_document, name="document"),
     path("payments/notify/yookassa/", views.notify_yookassa, name="notify_yookassa"),
     path("payments/notify/sandbox/", views.notify_sandbox, name="notify_sandbox"),
     path("payments/sandbox/<str:token>/", views.sandbox_pay, name="sandbox_pay"),

@@ -151,11 +151,18 @@ def _history_context(request: HttpRequest, account_id: int | None) -> dict[str, 
 @require_GET
 def account_history(request: HttpRequest, account_id: int) -> HttpResponse:
     link = linked_account(request.user, account_id)
+    context = _history_context(request, account_id)
+    by_supplier = request.GET.get("group") == "supplier"
+    if by_supplier:
+        context["supplier_groups"] = selectors.payments_by_supplier(
+            context["payments"], str(link.account)
+        )
     return render(
         request,
         "payments/history.html",
         {
-            **_history_context(request, account_id),
+            **context,
+            "by_supplier": by_supplier,
             "account": link.account,
             "tab": "payments",
             **_sidebar(request, link),
@@ -300,3 +307,11 @@ def sandbox_3ds(request: HttpRequest, token: str) -> HttpResponse:
         sandbox_bank.confirm_3ds(token, request.POST.get("code", ""))
         return redirect(record.return_url)
     return render(request, "payments/sandbox_3ds.html", {"record": record})
+
+
+@login_required
+@require_GET
+def payment_document(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """The printable «информационная квитанция» of a payment (seed 000, «История платежей»)."""
+    payment = selectors.payment_document(request.user, payment_id)
+    return render(request, "payments/document.html", {"payment": payment})

@@ -128,3 +128,53 @@ def test_history_queries_do_not_grow_with_payments(client_in: Client, account: A
 
     assert len(many) == len(one)
     assert len(one) <= 10
+
+
+def test_payments_grouped_by_recipient_add_up_per_supplier(
+    client_in: Client, account: Account, energy: Supplier, housing: Supplier
+) -> None:
+    """Seed 003, «Оплаты»: the payments under each supplier's № ЛС."""
+    make_payment(
+        account,
+        splits=[(energy, Decimal("300.00")), (housing, Decimal("700.00"))],
+        paid_at=recent(3),
+    )
+    make_payment(account, splits=[(energy, Decimal("1000.00"))], paid_at=recent(5))
+    url = reverse("payments:account_history", args=[account.pk])
+    response = client_in.get(url, {"group": "supplier"})
+    groups = {g.supplier.short_name: g for g in response.context["supplier_groups"]}
+    assert groups["ТЭСК"].total == Decimal("1300.00")
+    assert [amount for _, amount in groups["ТЭСК"].rows] == [Decimal("300.00"), Decimal("1000.00")]
+    assert groups["УК Жилсервис"].total == Decimal("700.00")
+    html = response.content.decode()
+    assert "№ ЛС" in html
+    assert "1\u00a0300,00\u00a0₽" in html
+
+
+def test_the_payment_document_prints_the_recipients_and_the_total(
+    client_in: Client, customer: User, account: Account, energy: Supplier, housing: Supplier
+) -> None:
+    """Seed 000: «просмотреть и при необходимости распечатать платежный документ»."""
+    paid = make_payment(
+        account,
+        splits=[(energy, Decimal("300.00")), (housing, Decimal("700.00"))],
+        paid_at=recent(3),
+    )
+    history = client_in.get(reverse("payments:account_history", args=[account.pk]))
+    document_url = reverse("payments:document", args=[paid.pk])
+    assert document_url in history.content.decode()
+
+    html = client_in.get(document_url).content.decode()
+    assert "Информационная квитанция об оплате" in html
+    assert energy.inn in html
+    assert housing.inn in html
+    assert 'data-testid="document-total">1\u00a0000,00' in html
+
+    api = client_in.get(f"/api/v1/accounts/{account.pk}/payments").json()
+    assert [p["document_url"] for p in api] == [document_url]
+
+    pending = make_payment(account, status=Payment.Status.PENDING, paid_at=None)
+    assert client_in.get(reverse("payments:document", args=[pending.pk])).status_code == 404
+    stranger_account = make_account()
+    foreign = make_payment(stranger_account)
+    assert client_in.get(reverse("payments:document", args=[foreign.pk])).status_code == 404
