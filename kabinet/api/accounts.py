@@ -334,7 +334,27 @@ def _totals(values: dict[str, Decimal]) -> Totals:
 @router.get("/{account_id}/charges", response={200: ChargesOut, **ERRORS}, summary="Начисления")
 def account_charges(request: HttpRequest, account_id: int, period: str = "") -> ChargesOut:
     link = selectors.linked_account(request_user(request), account_id)
-    page = selectors.account_charges(link, period_param(period, "period"))
+    return _charges_out(selectors.account_charges(link, period_param(period, "period")))
+
+
+@router.get(
+    "/{account_id}/charges/history",
+    response={200: list[ChargesOut], **ERRORS},
+    summary="История начислений за несколько месяцев",
+)
+def charges_history(
+    request: HttpRequest, account_id: int, months: int = 6, until: str = ""
+) -> list[ChargesOut]:
+    """The charges of the ``months`` (1–12) periods with charges up to ``until`` (default the
+    latest), newest first; each month as /charges gives it."""
+    if not 1 <= months <= 12:
+        raise ApiError("invalid_months", _("От 1 до 12 месяцев."), field="months")
+    link = selectors.linked_account(request_user(request), account_id)
+    history = selectors.ChargesHistory(link.account_id, period_param(until, "until"), months)
+    return [_charges_out(page) for page in history.pages]
+
+
+def _charges_out(page: selectors.ChargesPage) -> ChargesOut:
     return ChargesOut(
         periods=[format_period(p) for p in page.periods],
         period=format_period(page.period) if page.period else None,

@@ -387,6 +387,25 @@ def account_charges(link: AccountLink, period: dt.date | None = None) -> Charges
     return ChargesPage(link.account_id, period)
 
 
+class ChargesHistory:
+    """Seed 000's «История начислений»: the charges of the ``months`` periods with charges up to
+    ``until`` (default the latest), newest first, each a ``ChargesPage`` of its own whose rows
+    and totals add up as on the one-period page. Months are not added together: each month's
+    «К оплате» already carries the debt of the months before it."""
+
+    def __init__(self, account_id: int, until: dt.date | None, months: int) -> None:
+        self.account_id = account_id
+        self.until = until
+        self.months = months
+
+    @cached_property
+    def pages(self) -> list[ChargesPage]:
+        periods = charge_periods(self.account_id)
+        if self.until is not None:
+            periods = [p for p in periods if p <= self.until]
+        return [ChargesPage(self.account_id, period) for period in periods[: self.months]]
+
+
 def account_charge(link: AccountLink, charge_id: int) -> Charge:
     """One charge line of the linked account, or Http404."""
     charge = (

@@ -194,6 +194,15 @@ def unlink(request: HttpRequest, account_id: int) -> HttpResponse:
     )
 
 
+# Seed 000: «История начислений (за последние 6 месяцев)».
+CHARGE_HISTORY_MONTHS = (
+    ("", _lazy("Только выбранный месяц")),
+    ("3", _lazy("3 месяца")),
+    ("6", _lazy("6 месяцев")),
+    ("12", _lazy("12 месяцев")),
+)
+
+
 @login_required
 @require_GET
 @versions.revalidated
@@ -208,11 +217,20 @@ def charges(request: HttpRequest, account_id: int) -> HttpResponse:
         except ValueError:
             bad_period = True
     page = selectors.account_charges(current, None if bad_period else period)
+    months = request.GET.get("months", "")
+    if months not in dict(CHARGE_HISTORY_MONTHS):
+        months = ""
+    history = (
+        selectors.ChargesHistory(current.account_id, page.asked, int(months)) if months else None
+    )
     return render(
         request,
         "billing/charges.html",
         {
             "page": page,
+            "history": history,
+            "months": months,
+            "month_choices": CHARGE_HISTORY_MONTHS,
             "bad_period": bad_period,
             "account": current.account,
             "tab": "charges",

@@ -219,6 +219,7 @@ def test_every_account_endpoint_is_404_for_another_user(
         ("get", f"{API}/{account.pk}/details", None),
         ("get", f"{API}/{account.pk}/bills", None),
         ("get", f"{API}/{account.pk}/bills/{bill.pk}/pdf", None),
+        ("get", f"{API}/{account.pk}/charges/history", None),
         ("get", f"{API}/{account.pk}/access", None),
         ("post", f"{API}/{account.pk}/access/invitations", {"address": "a@example.org"}),
         ("delete", f"{API}/{account.pk}/access/invitations/1", None),

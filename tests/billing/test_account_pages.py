@@ -242,6 +242,34 @@ def test_details_owner_contracts_tariffs_meters_requisites(
     assert "Чужой тариф" not in html
 
 
+def test_the_charges_history_shows_several_months_each_adding_up(
+    client_in: Client, account: Account, energy: Supplier, waste: Supplier, electricity: Service
+) -> None:
+    """Seed 000: «История начислений (за последние 6 месяцев)» in one report."""
+    fill_charges(account, energy, waste, electricity)
+    url = reverse("accounts:charges", args=[account.pk])
+    response = client_in.get(url, {"months": "6"})
+    pages = response.context["history"].pages
+    assert [page.period for page in pages] == [dt.date(2026, 10, 1), dt.date(2026, 9, 1)]
+    for page in pages:
+        assert page.totals["total"] == sum(
+            (group.totals["total"] for group in page.suppliers), Decimal("0.00")
+        )
+    html = response.content.decode()
+    assert html.count('data-testid="charges-total"') == 2
+    assert "Итого к оплате: 1\u00a0293,72\u00a0₽" in html
+    # Up to a chosen month only; an unknown number of months shows the one month.
+    until = client_in.get(url, {"months": "3", "period": "2026-09"}).context["history"]
+    assert [page.period for page in until.pages] == [dt.date(2026, 9, 1)]
+    assert client_in.get(url, {"months": "7"}).context["history"] is None
+
+    api = client_in.get(f"/api/v1/accounts/{account.pk}/charges/history", {"months": 6}).json()
+    assert [month["period"] for month in api] == ["2026-10", "2026-09"]
+    bad = client_in.get(f"/api/v1/accounts/{account.pk}/charges/history", {"months": 13})
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "invalid_months"
+
+
 def test_the_meter_list_of_a_period_shows_the_meters_removed_in_it(
     client_in: Client, account: Account, electricity: Service
 ) -> None:
