@@ -84,6 +84,9 @@ class PhoneCompletionIn(Schema):
     patronymic: str = Field("", max_length=150)
     birth_date: str = Field("", description="ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
     gender: str = Field("", description="male, female или пусто")
+    email: str = Field(
+        "", max_length=254, description="Необязательно: станет адресом входа после подтверждения"
+    )
     device: str = Field("", max_length=100)
 
 
@@ -223,6 +226,7 @@ def register_phone_complete(request: HttpRequest, payload: PhoneCompletionIn) ->
         password=data["password1"],
         details=form.personal_details(),
         client_ip=client_ip(request),
+        email=data["email"],
     )
     _token, key = issue_token(user=user, label=payload.device)
     return Status(201, TokenOut(token=key))

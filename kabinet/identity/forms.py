@@ -254,6 +254,19 @@ class CodeForm(forms.Form):
 
 
 class PhonePasswordForm(PasswordPairMixin, PersonalDetailsMixin, forms.Form):
+    # Seed 004: the e-mail is asked during phone registration; confirmed by a link, it lets the
+    # customer log in by e-mail too.
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail"),
+        required=False,
+        max_length=254,
+        help_text=gettext_lazy(
+            "Необязательно. Пришлём письмо со ссылкой: подтвердите адрес в течение 60 часов, "
+            "и сможете входить и по e-mail."
+        ),
+        error_messages={"invalid": gettext_lazy("Введите правильный адрес электронной почты.")},
+    )
+
     field_order = [
         "password1",
         "password2",
@@ -262,7 +275,11 @@ class PhonePasswordForm(PasswordPairMixin, PersonalDetailsMixin, forms.Form):
         "patronymic",
         "birth_date",
         "gender",
+        "email",
     ]
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data.get("email") or "").strip().lower()
 
 
 class EmailRegistrationForm(PasswordPairMixin, ConsentsMixin, forms.Form):

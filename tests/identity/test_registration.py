@@ -441,3 +441,49 @@ def test_a_refused_delivery_is_a_form_error_not_a_500(settings: Any) -> None:
     assert response.status_code == 400
     assert "Слишком много запросов SMS с вашего адреса. Попробуйте через час." in response.text
     assert not Verification.objects.exists()
+
+
+def test_an_e_mail_given_at_phone_registration_becomes_a_login_once_confirmed() -> None:
+    """Seed 004: «Дополнительно, Вам было отправлено письмо для подтверждения адреса …»."""
+    client = Client()
+    phone_step(client)
+    client.post("/register/code/", {"code": last_code(PHONE)})
+    response = client.post("/register/password/", details(email=" Ivan@Example.RU "), follow=True)
+    assert "Дополнительно мы отправили письмо для подтверждения адреса e-mail." in response.text
+    user = User.objects.get()
+    assert user.email is None, "the address is not the customer's before the link is followed"
+    mail = sent(to="ivan@example.ru", channel="email")
+    assert len(mail) == 1
+    assert "при регистрации" in mail[0]["body"]
+
+    # The letter's link opens a page whose button confirms (mail scanners only GET).
+    client.post(last_link("ivan@example.ru"), follow=True)
+    user.refresh_from_db()
+    assert user.email == "ivan@example.ru"
+    assert user.email_confirmed_at is not None
+    assert Client().login(username="ivan@example.ru", password=PASSWORD)
+
+
+def test_an_address_someone_else_has_gets_them_a_warning_and_the_same_page() -> None:
+    User.objects.create_user(username="other", email="taken@example.ru", password="x")
+    client = Client()
+    phone_step(client)
+    client.post("/register/code/", {"code": last_code(PHONE)})
+    response = client.post("/register/password/", details(email="taken@example.ru"), follow=True)
+    assert "Дополнительно мы отправили письмо для подтверждения адреса e-mail." in response.text
+    [warning] = sent(to="taken@example.ru", channel="email")
+    assert "Адрес уже используется вашей учётной записью" in warning["body"]
+    assert "://" not in warning["body"], "no link that would hand the address over"
+    assert User.objects.get(phone=PHONE).email is None
+
+
+def test_a_malformed_e_mail_is_refused_next_to_the_field() -> None:
+    client = Client()
+    phone_step(client)
+    client.post("/register/code/", {"code": last_code(PHONE)})
+    response = client.post("/register/password/", details(email="not-an-address"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["email"] == [
+        "Введите правильный адрес электронной почты."
+    ]
+    assert not User.objects.exists()

@@ -24,6 +24,7 @@ from kabinet.core.errors import Refusal
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services import verification as codes
 from kabinet.identity.services.consents import pending_consents, record_pending_consents
+from kabinet.identity.services.profile import offer_email_at_registration
 from kabinet.messaging.services import send_email, send_sms
 
 Purpose = Verification.Purpose
@@ -134,9 +135,17 @@ def proven_phone_registration(verification_id: int | None) -> Verification | Non
 
 
 def complete_phone_registration(
-    *, verification_id: int, password: str, details: PersonalDetails, client_ip: str | None
+    *,
+    verification_id: int,
+    password: str,
+    details: PersonalDetails,
+    client_ip: str | None,
+    email: str = "",
 ) -> User:
     """Create the user of a proven phone registration with a password and personal details.
+
+    ``email`` (optional, normalised): the address gets a confirmation link and becomes the
+    user's once followed (``profile.offer_email_at_registration``).
 
     The password must already have passed the validators. Raises ``RegistrationFailed`` when the
     registration is not proven, expired, used, or the phone got an account meanwhile.
@@ -169,6 +178,8 @@ def complete_phone_registration(
         verification.user = user
         verification.save(update_fields=["used_at", "user"])
         _audit_registered(user, Channel.SMS, client_ip)
+        if email:
+            offer_email_at_registration(user=user, address=email)
     return user
 
 

@@ -298,11 +298,18 @@ def register_password(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password1"],
                 details=form.personal_details(),
                 client_ip=client_ip(request),
+                email=form.cleaned_data["email"],
             )
         except registration.RegistrationFailed as error:
             add_service_error(form, error)
         else:
-            return _registered(request, user)
+            response = _registered(request, user)
+            if form.cleaned_data["email"]:
+                messages.info(
+                    request,
+                    _("Дополнительно мы отправили письмо для подтверждения адреса e-mail."),
+                )
+            return response
     return _form_page(
         request,
         "identity/register_password.html",
