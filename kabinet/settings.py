@@ -228,6 +228,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 
+# Seed 003: every customer must have a confirmed mobile phone; one who registered by e-mail is
+# asked for it (with an SMS code) at first login. Off by default: other utilities do not ask.
+PHONE_REQUIRED = env_bool("PHONE_REQUIRED", False)
+
 # Customers log in with a phone or an e-mail; staff keep the username login of the admin.
 AUTHENTICATION_BACKENDS = [
     "kabinet.identity.backends.PhoneOrEmailBackend",

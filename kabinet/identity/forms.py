@@ -309,7 +309,17 @@ class EmailRegistrationForm(PasswordPairMixin, ConsentsMixin, forms.Form):
 
 
 class PersonalDetailsForm(PersonalDetailsMixin, forms.Form):
-    pass
+    """The first-login form (seed 003, Рис. 7); asks for the phone too where it is required
+    and missing (``ask_phone``)."""
+
+    phone = PhoneField(required=False)
+
+    def __init__(self, *args: Any, ask_phone: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if ask_phone:
+            self.fields["phone"].required = True
+        else:
+            del self.fields["phone"]
 
 
 class LoginForm(forms.Form):

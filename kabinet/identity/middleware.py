@@ -32,6 +32,8 @@ class PersonalDetailsMiddleware:
                 reverse("identity:document", args=["personal-data"]),
                 reverse("identity:document", args=["user-agreement"]),
                 reverse("identity:document", args=["marketing"]),
+                # The SMS code step of a phone asked for at first login.
+                reverse("profile:phone-confirm"),
             }
             if request.path not in allowed and not request.path.startswith(_OPEN_PREFIXES):
                 return redirect(f"{reverse('identity:details')}")

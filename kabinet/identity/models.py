@@ -64,8 +64,15 @@ class User(AbstractUser):
 
     @property
     def needs_personal_details(self) -> bool:
-        """Surname and name are required: asked for at first login if missing."""
-        return not (self.last_name and self.first_name)
+        """Surname and name are required: asked for at first login if missing (and a phone,
+        where the utility requires one)."""
+        return not (self.last_name and self.first_name) or self.needs_phone
+
+    @property
+    def needs_phone(self) -> bool:
+        """Seed 003 (Рис. 7): a utility may require a confirmed mobile phone of every customer;
+        one who registered by e-mail gives it at first login (``PHONE_REQUIRED``)."""
+        return settings.PHONE_REQUIRED and not self.is_staff and self.phone_confirmed_at is None
 
 
 class Consent(models.Model):

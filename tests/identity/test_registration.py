@@ -487,3 +487,53 @@ def test_a_malformed_e_mail_is_refused_next_to_the_field() -> None:
         "Введите правильный адрес электронной почты."
     ]
     assert not User.objects.exists()
+
+
+def test_where_a_phone_is_required_an_e_mail_registrant_gives_it_at_first_login(
+    settings: Any,
+) -> None:
+    """Seed 003, Рис. 7: «Мобильный телефон*» asked at first login, confirmed by SMS code."""
+    settings.PHONE_REQUIRED = True
+    user = User.objects.create_user(
+        username="mail",
+        email="mail@example.ru",
+        email_confirmed_at=timezone.now(),
+        password=PASSWORD,
+        last_name="Петрова",
+        first_name="Анна",
+    )
+    client = Client()
+    client.force_login(user)
+    assert client.get("/accounts/")["Location"] == "/details/"
+    page = client.get("/details/").text
+    assert "Мобильный телефон" in page
+
+    missing = client.post("/details/", {"last_name": "Петрова", "first_name": "Анна"})
+    assert missing.status_code == 400
+    assert "Обязательно для заполнения" in missing.text
+    response = client.post(
+        "/details/", {"phone": "8 916 555-44-33", "last_name": "Петрова", "first_name": "Анна"}
+    )
+    assert response["Location"] == "/profile/phone/confirm/"
+    # The code page is reachable before the phone is confirmed; the rest is not.
+    assert client.get("/profile/phone/confirm/").status_code == 200
+    done = client.post("/profile/phone/confirm/", {"code": last_code("+79165554433")})
+    assert done["Location"] == "/"
+    user.refresh_from_db()
+    assert user.phone == "+79165554433"
+    assert user.phone_confirmed_at is not None
+    assert client.get("/accounts/").status_code == 200
+
+
+def test_without_the_setting_an_e_mail_registrant_is_not_asked_for_a_phone() -> None:
+    user = User.objects.create_user(
+        username="mail2",
+        email="mail2@example.ru",
+        email_confirmed_at=timezone.now(),
+        password=PASSWORD,
+        last_name="Петрова",
+        first_name="Анна",
+    )
+    client = Client()
+    client.force_login(user)
+    assert client.get("/accounts/").status_code == 200

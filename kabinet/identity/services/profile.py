@@ -226,8 +226,25 @@ def start_phone_change(
     code ever confirms it, so the page cannot be used to find out whose number it is.
     """
     check_current_password(user, current_password)
+    return _start_phone_code(user=user, new_phone=new_phone, client_ip=client_ip, first=False)
+
+
+@transaction.atomic
+def start_phone_addition(
+    *, user: User, new_phone: str, client_ip: str | None = None
+) -> Verification:
+    """Seed 003's first login: a customer without a confirmed phone gives one, no password
+    asked (there is no number to take over yet). The same code step as a change."""
+    if user.phone_confirmed_at is not None:
+        raise ProfileError("has_phone", _("Телефон уже подтверждён."), field="phone")
+    return _start_phone_code(user=user, new_phone=new_phone, client_ip=client_ip, first=True)
+
+
+def _start_phone_code(
+    *, user: User, new_phone: str, client_ip: str | None, first: bool
+) -> Verification:
     phone = normalise_phone(new_phone)
-    if phone == user.phone:
+    if phone == user.phone and user.phone_confirmed_at is not None:
         raise ProfileError("same_phone", _("Это ваш текущий номер."), field="phone")
     taken = User.objects.filter(phone=phone).exclude(pk=user.pk).exists()
     minutes = int(PHONE_CODE_TTL.total_seconds() // 60)
@@ -238,7 +255,7 @@ def start_phone_change(
         target=phone,
         ttl=PHONE_CODE_TTL,
         message=None if taken else codes.Message("profile_phone_code", {"minutes": minutes}),
-        payload={"taken": taken},
+        payload={"taken": taken, "first": first},
         client_ip=client_ip,
     )
     if taken:

@@ -36,7 +36,8 @@ from kabinet.identity.forms import (
 )
 from kabinet.identity.models import User, Verification
 from kabinet.identity.services import login as login_service
-from kabinet.identity.services import recovery, registration
+from kabinet.identity.services import profile, recovery, registration
+from kabinet.identity.services.profile import ProfileError
 from kabinet.identity.services.verification import VerificationFailed, cooldown_left
 from kabinet.messaging.services import DeliveryRefused
 
@@ -391,6 +392,7 @@ def personal_details(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = PersonalDetailsForm(
         request.POST or None,
+        ask_phone=user.needs_phone,
         initial={
             "last_name": user.last_name,
             "first_name": user.first_name,
@@ -400,7 +402,18 @@ def personal_details(request: HttpRequest) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
+        if "phone" in form.fields:
+            try:
+                profile.start_phone_addition(
+                    user=user, new_phone=form.cleaned_data["phone"], client_ip=client_ip(request)
+                )
+            except (ProfileError, DeliveryRefused) as error:
+                add_service_error(form, error)
+                return _form_page(request, "identity/details.html", form)
         registration.save_personal_details(user=user, details=form.personal_details())
+        if "phone" in form.fields:
+            messages.info(request, _("Мы отправили SMS с кодом на ваш номер."))
+            return redirect("profile:phone-confirm")
         messages.success(request, _("Данные сохранены."))
         return redirect(settings.LOGIN_REDIRECT_URL)
     return _form_page(request, "identity/details.html", form)

@@ -125,6 +125,9 @@ def phone_confirm(request: HttpRequest) -> HttpResponse:
         ProfileError,
     )
     if done:
+        if pending is not None and pending.payload.get("first"):
+            messages.success(request, _("Номер телефона подтверждён."))
+            return redirect(settings.LOGIN_REDIRECT_URL)
         messages.success(request, _("Номер телефона изменён."))
         return redirect("profile:index")
     return render(
