@@ -100,6 +100,8 @@ class ContactOut(Schema):
     address: str
     phone: str
     hours: str
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
 
 
 class FaqOut(Schema):
@@ -345,6 +347,15 @@ def faq(request: HttpRequest, q: str = "", supplier_id: int | None = None) -> Fa
             out(ContactOut, c) for c in selectors.contacts([supplier_id] if supplier_id else None)
         ],
     )
+
+
+@router.get(
+    "/offices",
+    response={200: list[ContactOut], **ERRORS},
+    summary="Офисы обслуживания: адреса, часы работы и координаты для карты",
+)
+def offices(request: HttpRequest, supplier_id: int | None = None) -> list[ContactOut]:
+    return [out(ContactOut, office) for office in selectors.offices(supplier_id)]
 
 
 # --- requests --------------------------------------------------------------------------------

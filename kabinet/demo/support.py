@@ -258,6 +258,14 @@ CONTACTS: tuple[tuple[str, str, str, str, str, str], ...] = (
 )
 
 
+# Where the demo offices are, for «Офисы на карте».
+OFFICE_COORDINATES: dict[str, tuple[Decimal, Decimal]] = {
+    "Екатеринбургское отделение": (Decimal("56.83670"), Decimal("60.61430")),
+    "Западное отделение": (Decimal("56.90800"), Decimal("59.94300")),
+    "Центр обслуживания клиентов": (Decimal("56.84190"), Decimal("60.62590")),
+}
+
+
 def _faq(
     supplier: Supplier | None, groups: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 ) -> int:
@@ -325,11 +333,19 @@ def ensure_demo_support(suppliers: dict[str, Supplier]) -> dict[str, int]:
         contact_supplier = suppliers.get(code)
         if contact_supplier is None:
             continue
+        latitude, longitude = OFFICE_COORDINATES.get(title, (None, None))
         _, made = SupportContact.objects.get_or_create(
             supplier=contact_supplier,
             kind=kind,
             title=title,
-            defaults={"address": address, "phone": phone, "hours": hours, "sort_order": order},
+            defaults={
+                "address": address,
+                "phone": phone,
+                "hours": hours,
+                "sort_order": order,
+                "latitude": latitude,
+                "longitude": longitude,
+            },
         )
         counts["contacts"] += made
     return counts

@@ -10,9 +10,11 @@ the utility's job record; person fields are SET_NULL so nothing else breaks on t
 from __future__ import annotations
 
 import operator
+from decimal import Decimal
 from functools import reduce
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.http import FileResponse
@@ -532,6 +534,25 @@ class SupportContact(models.Model):
     address = models.CharField(_("адрес"), max_length=255, blank=True)
     phone = models.CharField(_("телефон"), max_length=64, blank=True)
     hours = models.CharField(_("часы работы"), max_length=255, blank=True)
+    # Seed 004, «Офисы на карте»: the supplier enters where each office is; Kabinet draws the map
+    # itself and links to map services, so no third-party script runs on its pages.
+    latitude = models.DecimalField(
+        _("широта"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+        help_text=_("Например 56.83670 — из Яндекс Карт или OpenStreetMap."),
+    )
+    longitude = models.DecimalField(
+        _("долгота"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
     sort_order = models.PositiveSmallIntegerField(_("порядок"), default=100)
     created_at = models.DateTimeField(_("создан"), auto_now_add=True)
 

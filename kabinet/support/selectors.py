@@ -345,3 +345,11 @@ def contacts(supplier_ids: Iterable[int] | None = None) -> list[SupportContact]:
     if supplier_ids is not None:
         qs = qs.filter(supplier_id__in=list(supplier_ids))
     return list(qs)
+
+
+def offices(supplier_id: int | None = None) -> list[SupportContact]:
+    """The offices where customers are served, with their hours (seed 004, «Офисы на карте»)."""
+    qs = SupportContact.objects.filter(kind=SupportContact.Kind.OFFICE).select_related("supplier")
+    if supplier_id is not None:
+        qs = qs.filter(supplier_id=supplier_id)
+    return list(qs.order_by("supplier__short_name", "sort_order", "title"))

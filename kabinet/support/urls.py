@@ -10,6 +10,7 @@ urlpatterns = [
     path("support/catalog/price-list.csv", views.price_list, name="price_list"),
     path("support/catalog/<int:item_id>/order/", views.catalog_order, name="catalog_order"),
     path("support/faq/", views.faq, name="faq"),
+    path("support/offices/", views.offices, name="offices"),
     path("support/appeals/", views.appeal_list, name="appeals"),
     path("support/appeals/new/", views.appeal_new, name="appeal_new"),
     path("support/appeals/<int:appeal_id>/", views.appeal_detail, name="appeal"),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kabinet.billing.selectors import linked_account, linked_accounts
 from kabinet.core.forms import perform, perform_for
 from kabinet.core.money import plain_rubles
-from kabinet.support import selectors, services
+from kabinet.support import maps, selectors, services
 from kabinet.support.forms import (
     AppealFilterForm,
     AppealForm,
@@ -145,6 +145,23 @@ def faq(request: HttpRequest) -> HttpResponse:
             "supplier_id": supplier_id,
             "suppliers": selectors.faq_suppliers(),
             "contacts": selectors.contacts([supplier_id] if supplier_id else None),
+        },
+    )
+
+
+@require_GET
+def offices(request: HttpRequest) -> HttpResponse:
+    """«Офисы на карте»: every office with its address and hours, and where it is."""
+    supplier_id = _int_param(request, "supplier")
+    found = selectors.offices(supplier_id)
+    return render(
+        request,
+        "support/offices.html",
+        {
+            "offices": found,
+            "map": maps.office_map(found),
+            "supplier_id": supplier_id,
+            "suppliers": selectors.faq_suppliers(),
         },
     )
 
