@@ -589,6 +589,11 @@ class Charge(models.Model):
     def __str__(self) -> str:
         return f"{self.account_id} {self.period:%m.%Y} {self.service_id}"
 
+    @property
+    def zone_title(self) -> str:
+        """«T1 пик» as the bill prints it; "" for a single-rate line."""
+        return zone_title(self.zone)
+
 
 class BillAmounts(models.Model):
     """The totals a bill and each of its supplier sections carry."""

@@ -78,6 +78,32 @@ def test_the_history_shows_each_bill_with_its_summary_and_services(
     assert "Пока нет привязанных лицевых счетов" not in html
 
 
+def test_each_recipient_has_its_detail_by_service_whose_rows_add_up(
+    client_of: Client, two_recipient_bill: Bill
+) -> None:
+    """Seeds 003 and 004: «Общая информация» per recipient, then «Детализация по услугам»."""
+    response = client_of.get(
+        history_url(two_recipient_bill),
+        {"range": "custom", "date_from": "2026-01", "date_to": "2026-12"},
+    )
+    html = response.content.decode()
+    details = html.split('data-testid="bill-detail"')[1:]
+    assert len(details) == 2
+    assert "Детализация по услугам:" in details[0]
+    assert "Электроснабжение" in html.split('data-testid="bill-detail"', 1)[1]
+    [bill] = [b for b in response.context["bills"] if b.pk == two_recipient_bill.pk]
+    for section in bill.statement.sections:
+        for line in section.lines:
+            assert line.total == (
+                line.opening_balance
+                + line.charged
+                + line.surcharge
+                + line.recalculation
+                - line.benefits
+                - line.paid
+            ), line
+
+
 def test_the_history_costs_a_fixed_number_of_queries(
     client_of: Client, two_recipient_bill: Bill, django_assert_max_num_queries: Any
 ) -> None:
