@@ -76,6 +76,9 @@ demo: deps
 	DEBUG=1 $(PY) python manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --if-empty
 
 # The job consumer (SMS, e-mail, imports) runs beside the web server and stops with it.
+# The demo's support line; a real portal sets SUPPORT_PHONE and SUPPORT_EMAIL in its environment.
+run: export SUPPORT_PHONE ?= 8 800 300-00-00
+run: export SUPPORT_EMAIL ?= support@kabinet.example
 run: demo
 	DEBUG=1 $(PY) python manage.py demo_logins
 	@trap 'kill 0' EXIT; \

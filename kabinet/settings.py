@@ -172,6 +172,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "kabinet.core.context_processors.support_contacts",
             ],
         },
     },
@@ -227,6 +228,10 @@ AUTH_PASSWORD_VALIDATORS = [
         },
     },
 ]
+
+# The portal's support line, printed on the login page, in the footer and on error pages.
+SUPPORT_PHONE = env_str("SUPPORT_PHONE", "")
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "")
 
 # Seed 003: every customer must have a confirmed mobile phone; one who registered by e-mail is
 # asked for it (with an SMS code) at first login. Off by default: other utilities do not ask.

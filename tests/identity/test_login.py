@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
 from kabinet.core.models import AuditEntry
@@ -179,3 +180,17 @@ def test_superusers_still_log_in_to_the_admin_by_username() -> None:
     client = Client()
     response = client.post("/admin/login/", {"username": "operator", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_the_login_page_and_footer_name_the_support_line(client: Client, settings: Any) -> None:
+    """Seeds 000 and 004: support phone and e-mail beside the login form («Обратитесь в службу
+    поддержки»); left out when the portal has none configured."""
+    assert 'data-testid="support-contacts"' not in client.get("/login/").content.decode()
+    settings.SUPPORT_PHONE = "8 800 300-00-00"
+    settings.SUPPORT_EMAIL = "help@example.org"
+    caches["template_fragments"].clear()  # the footer is a cached fragment
+    html = client.get("/login/").content.decode()
+    assert html.count('data-testid="support-contacts"') == 2
+    assert 'href="tel:88003000000"' in html
+    assert 'href="mailto:help@example.org"' in html
+    assert "Обратитесь в службу поддержки" in html
