@@ -19,7 +19,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from kabinet.billing.models import Account, AccountLink
@@ -47,8 +47,8 @@ from tests.metering.conftest import (  # noqa: F401 - fixtures shared with tests
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 375, "height": 812}
-SMALL_PHONE = {"width": 320, "height": 640}
+PHONE = ViewportSize(width=375, height=812)
+SMALL_PHONE = ViewportSize(width=320, height=640)
 PASSWORD = "Secret-Pass-2024x"
 
 PAGE_WIDTH = """() => ({
@@ -88,7 +88,7 @@ def _auth_settings(settings: Any, live_server: LiveServer) -> None:
 
 @pytest.mark.usefixtures("_auth_settings")
 @pytest.mark.parametrize("size", [PHONE, SMALL_PHONE], ids=["375px", "320px"])
-def test_a_customer_registers_by_phone_on_a_phone(page: Page, size: dict[str, int]) -> None:
+def test_a_customer_registers_by_phone_on_a_phone(page: Page, size: ViewportSize) -> None:
     page.set_viewport_size(size)
     page.goto("/register/")
     number = page.get_by_label("Мобильный телефон")
