@@ -161,6 +161,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "kabinet.urls"
 WSGI_APPLICATION = "kabinet.wsgi.application"
 
+# Every form draws its fields with Bootstrap's markup from one field template (kabinet.core.forms).
+FORM_RENDERER = "kabinet.core.forms.FormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -47,6 +47,7 @@ class LinkForm(forms.Form):
         label=_("Сумма «Итого по счёту» или «Итого переплата»"),
         max_length=20,
         required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text=_(
             "Из любой квитанции за последние 6 месяцев, копейки через запятую, например 1500,00."
         ),

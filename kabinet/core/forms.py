@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.errors import ServiceError
@@ -66,6 +67,55 @@ def perform_for(
     except refusal as error:
         add_service_error(form, error)
         return None
+
+
+class BootstrapBoundField(forms.BoundField):
+    """A field whose widget carries Bootstrap's classes (and ``is-invalid`` after a failed
+    submit), so a template writes ``{{ field }}`` and never re-types the widget's attributes."""
+
+    def build_widget_attrs(
+        self, attrs: dict[str, Any], widget: forms.Widget | None = None
+    ) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        css = _bootstrap_class(widget)
+        if css is None:
+            return attrs
+        given = str(attrs.get("class") or widget.attrs.get("class") or "").split()
+        wanted = [css, "is-invalid"] if self.errors else [css]
+        attrs["class"] = " ".join(dict.fromkeys([*given, *wanted]))
+        return attrs
+
+
+def _bootstrap_class(widget: forms.Widget) -> str | None:
+    if widget.is_hidden:
+        return None
+    if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)):
+        return "form-check-input"
+    if isinstance(widget, forms.Select):
+        return "form-select"
+    if isinstance(widget, forms.MultiWidget):
+        return None
+    return "form-control"
+
+
+class FormRenderer(DjangoTemplates):
+    """Every form in Kabinet lays its fields out the one Bootstrap way (settings.FORM_RENDERER):
+    ``{{ form.phone.as_field_group }}`` draws label, input, errors and help text."""
+
+    form_template_name = "core/forms/form.html"
+    field_template_name = "core/forms/field.html"
+    bound_field_class = BootstrapBoundField
+
+
+class TelInput(forms.TextInput):
+    """A phone number: the phone keypad on a phone."""
+
+    input_type = "tel"
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
 
 
 class MonthInput(forms.TextInput):

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kabinet.core.forms import DateInput, TelInput
 from kabinet.identity import captcha
 from kabinet.identity.backends import Identifier, normalize_phone, parse_identifier
 from kabinet.identity.models import Consent, User
@@ -103,14 +104,14 @@ def solved_hard_captcha(form: forms.Form) -> bool:
 class PhoneField(forms.CharField):
     """A mobile phone typed any usual way; cleaned to E.164."""
 
+    widget = TelInput
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", gettext_lazy("Мобильный телефон"))
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("error_messages", {"required": REQUIRED})
         super().__init__(**kwargs)
-        self.widget.attrs.update(
-            {"type": "tel", "autocomplete": "tel", "placeholder": "+7 900 123-45-67"}
-        )
+        self.widget.attrs.update({"autocomplete": "tel", "placeholder": "+7 900 123-45-67"})
 
     def clean(self, value: Any) -> str:
         raw = super().clean(value)
@@ -197,7 +198,7 @@ class PersonalDetailsMixin(forms.Form):
     birth_date = forms.DateField(
         label=gettext_lazy("Дата рождения"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],
         error_messages={"invalid": gettext_lazy("Введите дату в формате ДД.ММ.ГГГГ.")},
     )

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.forms import TelInput
 from kabinet.identity.models import User
 from kabinet.identity.services.profile import ProfileError, check_birth_date
 
@@ -19,10 +20,6 @@ from kabinet.identity.services.profile import ProfileError, check_birth_date
 class _DateInput(forms.DateInput):
     # The browser's date picker; it sends ISO dates whatever the locale shows.
     input_type = "date"
-
-
-class _TelInput(forms.TextInput):
-    input_type = "tel"
 
 
 class _PasswordInput(forms.PasswordInput):
@@ -95,7 +92,7 @@ class PhoneChangeForm(forms.Form):
     phone = forms.CharField(
         label=_("Новый номер"),
         max_length=32,
-        widget=_TelInput(attrs={"autocomplete": "tel"}),
+        widget=TelInput(attrs={"autocomplete": "tel"}),
     )
     current_password = forms.CharField(
         label=_("Пароль"), strip=False, widget=_PasswordInput("current-password")
@@ -111,7 +108,11 @@ class PhoneCodeForm(forms.Form):
 
 
 class EmailChangeForm(forms.Form):
-    email = forms.EmailField(label=_("Новый e-mail"), max_length=254)
+    email = forms.EmailField(
+        label=_("Новый e-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     current_password = forms.CharField(
         label=_("Пароль"), strip=False, widget=_PasswordInput("current-password")
     )

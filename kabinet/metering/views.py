@@ -127,6 +127,25 @@ def _form_page(
         f"m{row.meter.pk}_z{z}" for row in rows for z in range(1, 4)
     }
     general = [m for name, found in errors.items() if name not in known for m in found]
+    # The error summary above the form: each problem linked to the input to fix.
+    problems: list[dict[str, str]] = [{"message": m} for m in general]
+    for row in rows:
+        title = f"{row.meter.service.name} № {row.meter.serial_number}"
+        zones = list(row.zones)
+        inputs = {position: f"id_m{row.meter.pk}_z{position}" for position, _label in zones}
+        shown = _line_state(row, automatic_account) == "input"
+        first = inputs[zones[0][0]] if zones and shown else ""
+        for message in errors.get(f"m{row.meter.pk}", []):
+            problems.append({"label": title, "message": message, "field_id": first})
+        for position, label in zones:
+            for message in errors.get(f"m{row.meter.pk}_z{position}", []):
+                problems.append(
+                    {
+                        "label": f"{title}, {label}" if len(zones) > 1 else title,
+                        "message": message,
+                        "field_id": inputs[position] if shown else "",
+                    }
+                )
     return render(
         request,
         "metering/submit.html",
@@ -136,7 +155,7 @@ def _form_page(
             subtab="submit",
             notices=_window_notices(rows, account_window),
             lines=lines,
-            general_errors=general,
+            problems=problems,
             any_input=any(line["state"] == "input" for line in lines),
             automatic_message=services.automatic_message() if automatic_account else None,
         ),

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Supplier
+from kabinet.core.forms import DateInput, TimeInput
 from kabinet.core.http import client_ip
 from kabinet.identity.models import User
 from kabinet.staff import scoping, services
@@ -23,20 +24,13 @@ TEXT_MAX_LENGTH = 4000
 
 
 class BootstrapMixin:
-    """Gives every widget Bootstrap's class, so templates render ``{{ field }}`` as is."""
+    """Staff forms' own «Обязательное поле.» (the widgets' Bootstrap classes come from the form
+    renderer, kabinet.core.forms.FormRenderer)."""
 
     fields: dict[str, forms.Field]
 
     def _style(self) -> None:
         for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
             # Django's generic «Обязательное поле.» becomes ours; a field's own text stays.
             if (
                 field.error_messages.get("required")
@@ -124,12 +118,8 @@ class QueueFilterForm(StyledForm):
         label=_("Поставщик"), queryset=Supplier.objects.none(), required=False
     )
     assigned = forms.ChoiceField(label=_("Исполнитель"), choices=ASSIGNED_CHOICES, required=False)
-    created_from = forms.DateField(
-        label=_("Подано с"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label=_("по"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = forms.DateField(label=_("Подано с"), required=False, widget=DateInput())
+    created_to = forms.DateField(label=_("по"), required=False, widget=DateInput())
 
     def __init__(
         self,
@@ -310,7 +300,7 @@ class SupplierSettingsForm(StyledModelForm):
         label=_("Окончание приёма в последний день"),
         required=False,
         help_text=_("Например 17:00. Пусто — до конца дня."),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=TimeInput(format="%H:%M"),
         error_messages={"invalid": _("Время в виде ЧЧ:ММ, например 17:00.")},
     )
     readings_jump_factor = forms.DecimalField(

@@ -3,6 +3,8 @@ top — on a bare form and on real pages."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django import forms
 from django.test import Client
@@ -91,7 +93,9 @@ def test_a_page_shows_a_general_refusal_above_the_form(client_in: Client) -> Non
     message = "Неверные данные для привязки лицевого счёта"
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [message]
-    assert f'<div class="alert alert-danger" role="alert">{message}</div>' in response.text
+    summary = re.search(r'<div class="alert[^"]*" role="alert".*?</div>', response.text, re.S)
+    assert summary is not None
+    assert f"<li>{message}</li>" in summary.group(0)
     assert 'class="invalid-feedback"' not in response.text
 
 
@@ -108,7 +112,10 @@ def test_a_page_shows_a_field_refusal_next_to_its_field(client_in: Client) -> No
         f'<div class="invalid-feedback" id="id_current_password_error">{message}</div>'
         in response.text
     )
-    assert 'role="alert"' not in response.text
+    # The summary above the form repeats it as a link to the field, not as a general refusal.
+    assert f'<a class="alert-link" href="#id_current_password">Пароль: {message}</a>' in (
+        response.text
+    )
 
 
 # Exceptions that never reach a person as a refusal: a provider's failure (the service turns it

@@ -121,7 +121,8 @@ def test_link_with_each_question_and_view_charges(page: Page, customer: User) ->
     expect(page.get_by_role("link", name=re.compile("Квартира"))).to_have_count(1)
     page.get_by_role("link", name=re.compile("Квартира")).first.click()
     page.get_by_role("link", name="Начисления").click()
-    expect(page.get_by_role("cell", name="Электроснабжение")).to_be_visible()
+    # Each charge line is headed by its service (a row header, the card title on a phone).
+    expect(page.get_by_role("rowheader", name="Электроснабжение")).to_be_visible()
     expect(page.get_by_role("cell", name="789,45").first).to_be_visible()
     expect(page.get_by_test_id("charges-total")).to_contain_text("789,45")
     page.get_by_role("link", name="Электроснабжение").click()

@@ -60,5 +60,5 @@ def test_a_customer_filters_prints_and_mails_a_bill(page: Page) -> None:
 
     # The detail by service of a bill is the charges table of its period.
     page.locator("section.card").first.get_by_role("link", name="Начисления по услугам").click()
-    expect(page.get_by_role("cell", name="Содержание жилого помещения")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Содержание жилого помещения")).to_be_visible()
     assert "period=2026-09" in page.url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.utils import timezone
@@ -113,5 +115,11 @@ def test_a_sum_below_the_minimum_is_refused_with_its_message(page: Page) -> None
     page.get_by_label("Я согласен с").check()
     page.get_by_role("button", name="Оплатить").click()
 
-    expect(page.get_by_text("Минимальная сумма платежа — не менее 50,00 ₽.")).to_be_visible()
+    # Under the amount, and in the focused summary above the form as a link to it.
+    refusal = "Минимальная сумма платежа — не менее 50,00 ₽."
+    expect(page.locator(".invalid-feedback", has_text=refusal)).to_be_visible()
+    expect(
+        page.get_by_test_id("pay-error").get_by_role("link", name=re.compile(refusal))
+    ).to_be_visible()
+    expect(page.get_by_test_id("pay-error")).to_be_focused()
     assert not Payment.objects.exists()

@@ -66,7 +66,8 @@ def test_staff_answer_an_appeal_and_the_customer_reads_it(page: Page) -> None:
 
     # An empty answer is refused next to the field.
     page.get_by_role("button", name="Отправить ответ").click()
-    expect(page.get_by_text("Напишите текст ответа.")).to_be_visible()
+    expect(page.locator(".invalid-feedback", has_text="Напишите текст ответа.")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
 
     page.get_by_label("Ответ").fill("Показания приняты вручную, перерасчёт в следующем месяце.")
     page.get_by_label("Вложения").set_input_files(

@@ -137,4 +137,4 @@ def test_an_appeal_with_an_attachment_is_answered_by_staff(page: Page, account: 
     expect(page.locator("#appeal-status")).to_have_text("Дан ответ")
 
     menu(page).get_by_role("link", name="Обращения", exact=True).click()
-    expect(page.get_by_role("cell", name=str(appeal.number))).to_be_visible()
+    expect(page.get_by_role("rowheader", name=str(appeal.number))).to_be_visible()

@@ -84,7 +84,11 @@ def test_wrong_password_and_unknown_identifier_look_the_same(customer: User) -> 
 def test_it_asks_for_both_fields() -> None:
     response = log_in(Client(), "", "")
     assert response.status_code == 400
-    assert response.text.count("Обязательно для заполнения") == 2
+    # Each under its field, and both again in the error summary above the form.
+    assert response.text.count("Обязательно для заполнения") == 4
+    assert 'id="id_identifier_error"' in response.text
+    assert 'id="id_password_error"' in response.text
+    assert "data-error-summary" in response.text
 
 
 def test_it_delays_guessing_after_five_failures_from_one_ip(customer: User) -> None:

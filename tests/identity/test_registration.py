@@ -245,7 +245,11 @@ def test_it_refuses_mismatched_passwords_and_missing_names() -> None:
     )
     assert response.status_code == 400
     assert "Пароли не совпадают." in response.text
-    assert response.text.count("Обязательно для заполнения") == 2
+    assert 'id="id_last_name_error"' in response.text
+    assert 'id="id_first_name_error"' in response.text
+    # Each message under its field and again, linked to it, in the summary above the form.
+    assert response.text.count("Обязательно для заполнения") == 4
+    assert '<a class="alert-link" href="#id_last_name">' in response.text
     assert not User.objects.exists()
 
 

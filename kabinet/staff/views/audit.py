@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from kabinet.core.forms import DateInput
 from kabinet.identity.models import User
 from kabinet.staff import selectors
 from kabinet.staff.access import staff_required
@@ -26,12 +27,8 @@ class AuditFilterForm(StyledForm):
         choices=[("", _("Все")), *selectors.JOURNAL_ACTIONS.items()],
         required=False,
     )
-    date_from = forms.DateField(
-        label=_("С"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("По"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("С"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("По"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
