@@ -148,6 +148,7 @@ MIDDLEWARE = [
     # First: it gives the request its id and logs and times every response, the 503s included.
     "kabinet.core.observability.RequestLogMiddleware",
     "kabinet.core.observability.DatabaseUnavailableMiddleware",
+    "kabinet.core.http.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kabinet.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -450,6 +451,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers and Prometheus probe each app server directly over plain HTTP; a redirect
+    # to HTTPS would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
@@ -468,6 +472,10 @@ LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
 # of these addresses or networks (REMOTE_ADDR, as nginx passes it to gunicorn).
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+
+# The reverse proxies (nginx) whose X-Real-IP header names the client: addresses or networks,
+# comma-separated. Empty (the default): REMOTE_ADDR is the client, as with no proxy.
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS")
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -100,3 +100,31 @@ def test_a_failure_after_the_view_also_gets_the_503(monkeypatch: pytest.MonkeyPa
     response = client.get("/session/")
     assert response.status_code == 503
     assert "Сервис временно недоступен" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("remote", "real", "seen"),
+    [
+        ("127.0.0.1", "198.51.100.7", "198.51.100.7"),  # from the proxy: its header counts
+        ("203.0.113.9", "198.51.100.7", "203.0.113.9"),  # a client forging the header
+        ("127.0.0.1", "not-an-address", "127.0.0.1"),
+    ],
+)
+def test_the_client_address_comes_from_the_trusted_proxy_only(
+    remote: str, real: str, seen: str, settings: Any
+) -> None:
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    from kabinet.core.http import TrustedProxyMiddleware, client_ip
+
+    settings.TRUSTED_PROXY_IPS = ["127.0.0.1", "::1"]
+    addresses: list[str] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        addresses.append(client_ip(request))
+        return HttpResponse()
+
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, headers={"x-real-ip": real})
+    TrustedProxyMiddleware(view)(request)
+    assert addresses == [seen]
