@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections.abc import Callable
 
@@ -37,10 +38,8 @@ class TrustedProxyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         real = request.headers.get("X-Real-IP", "").strip()
         if real and self._from_proxy(request):
-            try:
+            with contextlib.suppress(ValueError):  # not an address: keep the proxy's
                 request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(real))
-            except ValueError:
-                pass
         return self.get_response(request)
 
     def _from_proxy(self, request: HttpRequest) -> bool:
