@@ -128,3 +128,20 @@ def test_the_client_address_comes_from_the_trusted_proxy_only(
     request = RequestFactory().get("/", REMOTE_ADDR=remote, headers={"x-real-ip": real})
     TrustedProxyMiddleware(view)(request)
     assert addresses == [seen]
+
+
+def test_a_real_api_endpoint_answers_the_json_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.test import Client
+
+    from kabinet.api import auth
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OperationalError("could not connect to server: Connection refused")
+
+    # The token lookup is the endpoint's first query: where an outage shows first.
+    monkeypatch.setattr(auth, "authenticate_token", refuse)
+    response = Client(raise_request_exception=False).get(
+        "/api/v1/accounts", headers={"authorization": "Bearer some-token"}
+    )
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
