@@ -69,10 +69,12 @@ class Browser:
 
         urllib3.disable_warnings()
         self.session = requests.Session()
+        # REQUESTS_CA_BUNDLE in the environment would override verify=False.
+        self.session.trust_env = False
         self.session.verify = False
         self.session.headers["Accept-Language"] = "ru"
         self.customer = customer
-        login = self.session.get(f"{BASE_URL}/login/", timeout=30)
+        login = self.session.get(f"{BASE_URL}/login/", timeout=30, verify=False)
         response = self.post("/login/", {
             "csrfmiddlewaretoken": parse(login.text).inputs["csrfmiddlewaretoken"],
             "identifier": customer["phone"], "password": CUSTOMER_PASSWORD,
@@ -81,10 +83,13 @@ class Browser:
 
     def post(self, path: str, data: dict[str, str]) -> Any:
         return self.session.post(f"{BASE_URL}{path}", data=data, allow_redirects=False,
-                                 headers={"Referer": BASE_URL + path}, timeout=30)  # fmt: skip
+                                 headers={"Referer": BASE_URL + path}, timeout=30,
+                                 verify=False)  # fmt: skip
 
     def get(self, path: str) -> Any:
-        return self.session.get(f"{BASE_URL}{path}", allow_redirects=False, timeout=30)
+        return self.session.get(
+            f"{BASE_URL}{path}", allow_redirects=False, timeout=30, verify=False
+        )
 
 
 class Load:
@@ -136,7 +141,10 @@ def until(what: str, check: Callable[[], bool], seconds: float) -> float | None:
 def probe_outage(browser: Browser, account: int) -> tuple[Any, Any]:
     page = browser.get(f"/accounts/{account}/")
     api = browser.session.get(
-        f"{BASE_URL}/api/v1/accounts", timeout=30, headers={"Accept": "application/json"}
+        f"{BASE_URL}/api/v1/accounts",
+        timeout=30,
+        headers={"Accept": "application/json"},
+        verify=False,
     )
     return page, api
 
