@@ -377,13 +377,16 @@ def fault_redis(topology: Topology, pool: list[dict[str, Any]], users: int) -> N
              ("/", f"/accounts/{account}/", f"/accounts/{account}/charges/",
               f"/accounts/{account}/bills/")]  # fmt: skip
     verdict("redis down: pages", all(status == 200 for status in pages), f"statuses {pages}")
-    form = parse(browser.get("/accounts/link/").text)
+    # The linking form of the customer's own supplier (step 2 of the page), with a wrong code.
+    link_path = f"/accounts/link/?supplier={pool[-1]['supplier']}"
+    form = parse(browser.get(link_path).text)
     questions = form.selects.get("question", [""])
-    response = browser.post("/accounts/link/", {
+    response = browser.post(link_path, {
         "csrfmiddlewaretoken": form.inputs.get("csrfmiddlewaretoken", ""),
-        "supplier": form.selects.get("supplier", [""])[0], "number": "000000",
-        "relation": form.selects.get("relation", ["owner"])[0], "question": questions[0],
-        "code": "0000", "bill_total": "100,00",
+        "branch": (form.selects.get("branch") or [""])[0], "number": "000000",
+        "relation": (form.selects.get("relation") or ["owner"])[0],
+        "question": "code" if "code" in questions else questions[0],
+        "code": "0000", "bill_total": "100,00", "surname": "Иванов", "flat": "1",
     })  # fmt: skip
     message = "Слишком много попыток. Попробуйте позже."
     verdict(
