@@ -32,7 +32,7 @@ APT_MISSING = \
 		$(if $(shell /sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && echo found),, \
 			libpango-1.0-0 libpangoft2-1.0-0))
 
-.PHONY: help run test test-sqlite test-postgres lint fmt bench deps deps-test system-packages demo clean
+.PHONY: help run test test-sqlite test-postgres lint fmt bench bench-load bench-faults deps deps-test system-packages demo clean
 
 help:
 	@echo "make run    install, migrate SQLite, load the demo utility, serve http://$(HOST):$(PORT)"
@@ -141,6 +141,15 @@ bench: deps
 	$(PY) python bench/readings.py
 	$(PY) python bench/payments.py
 	$(PY) python bench/summary.py
+
+# The production topology (bench/topology.py) under load and under faults; QUICK= for the full
+# 15-minute load and 5-minute provider outage.
+QUICK ?= --quick
+bench-load: deps
+	$(PY) --group bench python bench/load.py $(QUICK)
+
+bench-faults: deps
+	$(PY) --group bench python bench/faults.py $(QUICK)
 
 clean:
 	rm -rf var/kabinet.sqlite3* var/huey.sqlite3* var/static var/imports var/exports

@@ -21,7 +21,7 @@ TARGETS = (
 
 def main() -> None:
     if not RESULTS.exists():
-        sys.exit(f"no results yet: run bench/pages.py and bench/readings.py ({RESULTS})")
+        sys.exit(f"no results yet: run bench/pages.py, readings.py or load.py ({RESULTS})")
     results = json.loads(RESULTS.read_text())
     print(f"{'ratio':<32}{'measured':>10}{'target':>9}")
     for key, label, target in TARGETS:
@@ -32,6 +32,20 @@ def main() -> None:
     queries = results.get("page_queries")
     if queries is not None:
         print(f"{'SQL queries, slowest page':<32}{queries:>10}{'<= 10':>9}")
+    # bench/load.py: absolute figures (the targets are absolute), with the load average
+    # of the machine during the run, which they depend on.
+    if "load_p95_ms" in results:
+        users, seconds = results.get("load_users"), results.get("load_seconds")
+        load = results.get("load_average")
+        print(f"load test, {users} users for {seconds} s, machine load average {load}:")
+        for key, label, bound, met in (
+            ("load_5xx", "  5xx responses", "0", lambda v: v == 0),
+            ("load_p95_ms", "  p95 latency, ms", "< 500", lambda v: v < 500),
+            ("load_lost", "  readings/payments lost or doubled", "0", lambda v: v == 0),
+        ):
+            figure = results.get(key)
+            outcome = "met" if met(figure) else "NOT met"
+            print(f"{label:<32}{figure:>10.0f}{bound:>9}  {outcome}")
 
 
 if __name__ == "__main__":

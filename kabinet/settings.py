@@ -145,6 +145,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it gives the request its id and logs and times every response, the 503s included.
+    "kabinet.core.observability.RequestLogMiddleware",
+    "kabinet.core.observability.DatabaseUnavailableMiddleware",
+    "kabinet.core.http.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kabinet.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -204,6 +208,13 @@ elif env_bool("DATABASE_SERVER_SIDE_BINDING", True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 2)}
     )
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and env_bool(
+    "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+):
+    # Behind pgbouncer in transaction mode a cursor's next fetch may reach another server
+    # connection, where the cursor does not exist.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "identity.User"
@@ -451,6 +462,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers and Prometheus probe each app server directly over plain HTTP; a redirect
+    # to HTTPS would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
@@ -461,11 +475,36 @@ if not DEBUG and not TESTING:
         # months and is slow to undo: the operator's decision, not a check --deploy warning.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# Observability. LOG_FORMAT=json writes every log record as one JSON object per line (the
+# request lines of kabinet.core.observability carry request id, user id, method, path, status
+# and duration); plain is for a terminal.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
+# /metrics answers a scraper that sends "Authorization: Bearer <METRICS_TOKEN>" or comes from one
+# of these addresses or networks (REMOTE_ADDR, as nginx passes it to gunicorn).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+
+# The reverse proxies (nginx) whose X-Real-IP header names the client: addresses or networks,
+# comma-separated. Empty (the default): REMOTE_ADDR is the client, as with no proxy.
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "kabinet.core.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per request is what the JSON log is for; on a terminal runserver prints its
+        # own, so the plain format leaves them out unless LOG_REQUESTS=1.
+        "kabinet.requests": {
+            "level": "INFO"
+            if LOG_FORMAT == "json" or env_bool("LOG_REQUESTS", False)
+            else "WARNING"
+        },
+    },
 }

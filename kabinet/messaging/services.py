@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 
 from kabinet.core import ratelimit
 from kabinet.core.errors import ServiceError
+from kabinet.core.jobs import enqueue_or_leave_to_sweep
 from kabinet.messaging.models import MessageAttachment, OutgoingMessage
 from kabinet.messaging.providers import DeliveryError, SmsToSend, get_sms_gateway
 from kabinet.messaging.providers.email import send_email_message
@@ -133,7 +134,8 @@ def _queue_delivery(message_id: int) -> None:
     # Imported here: tasks imports this module, and the job is needed only after a commit.
     from kabinet.messaging.tasks import deliver_message
 
-    deliver_message(message_id)
+    # The message row is committed: with the queue down, requeue_stuck_messages sends it later.
+    enqueue_or_leave_to_sweep(deliver_message, message_id)
 
 
 def send_sms(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -73,3 +74,34 @@ def test_reconciliation_fixes_a_lost_notification_and_logs_a_mismatch(
     assert Payment.objects.get(pk=lost.pk).status == Status.SUCCEEDED
     assert Payment.objects.get(pk=disputed.pk).status == Status.SUCCEEDED  # never silently undone
     assert disputed.events.filter(kind=PaymentEvent.Kind.ERROR, note="mismatch").exists()
+
+
+def test_a_card_payment_made_while_the_queue_is_down_is_settled_by_the_poll(
+    client_in: object,
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from huey.contrib.djhuey import HUEY
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from kabinet.payments.providers import sandbox
+
+    payment = started(client_in, account, minutes_ago=0)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(HUEY, "enqueue", refuse)
+    # The bank's page answers the customer although the notification job cannot be queued.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        outcome = sandbox.pay_with_card(payment.provider_payment_id, "4111111111111111")
+    assert (outcome, len(callbacks)) == ("succeeded", 1)
+    assert Payment.objects.get(pk=payment.pk).status == Status.PENDING
+    monkeypatch.undo()
+
+    Payment.objects.filter(pk=payment.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=11)
+    )
+    poll_pending_payments.call_local()
+    assert Payment.objects.get(pk=payment.pk).status == Status.SUCCEEDED

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from kabinet.core.jobs import enqueue_or_leave_to_sweep
 from kabinet.payments.models import SandboxPayment
 from kabinet.payments.providers.base import (
     Notification,
@@ -147,7 +148,9 @@ def _finish(record: SandboxPayment, status: str, failure_code: str = "") -> None
     def call_back() -> None:
         from kabinet.payments.tasks import deliver_sandbox_notification
 
-        deliver_sandbox_notification(token, event)
+        # The outcome is committed: with the queue down, poll_pending_payments asks the
+        # (sandbox) bank for it instead.
+        enqueue_or_leave_to_sweep(deliver_sandbox_notification, token, event)
 
     transaction.on_commit(call_back)
 
