@@ -1,9 +1,16 @@
 from django.urls import path
 
-from kabinet.portal import views
+from kabinet.portal import history, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/<int:account_id>/history/", history.events, name="events"),
+    path(
+        "accounts/<int:account_id>/history/<str:tab>/",
+        history.events,
+        name="events_tab",
+    ),
+    path("accounts/<int:account_id>/statistics/", history.statistics, name="statistics"),
 ]
