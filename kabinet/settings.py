@@ -296,7 +296,6 @@ STATICFILES_DIRS = [
     for package, subdir in [
         ("htmx.org", "dist"),
         ("bootstrap", "dist"),
-        ("chart.js", "dist"),
         ("altcha", "dist"),
     ]
     if (_NODE_MODULES / package / subdir).is_dir()
