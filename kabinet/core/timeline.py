@@ -26,6 +26,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.periods import add_months, period_of
 
+# The longest period a page or the API lists: every month of it is shown, and billing keeps a
+# few years of history at most.
+MAX_MONTHS = 60
+
 # The kinds the page names; a kind without a label here is shown by its code.
 KIND_LABELS = {
     "reading": _("Показания"),

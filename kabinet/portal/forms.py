@@ -10,10 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.forms import MonthField, MonthInput, PeriodFilterForm, range_field
 from kabinet.core.periods import add_months, period_of
-
-# A longer custom range is refused: the page lists every month of it, and billing keeps a few
-# years of history at most.
-MAX_MONTHS = 60
+from kabinet.core.timeline import MAX_MONTHS
 
 
 class EventsForm(PeriodFilterForm):
