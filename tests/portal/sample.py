@@ -1,13 +1,11 @@
-"""An account with a month of everything: a reading counted in the bill, the bill of two
-recipients, a portal payment and one from a bank, a request, an appeal and a document."""
+"""An account's October 2026: a two-zone reading counted in the bill, the bill of two
+recipients, a portal payment, and a bank payment made on the night the month turned."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-
-import pytest
 
 from kabinet.billing.models import Account, AccountLink, Bill, Service
 from kabinet.identity.models import User
@@ -36,8 +34,7 @@ class History:
     electricity: Service
 
 
-@pytest.fixture
-def history(customer: User) -> History:
+def make_history(customer: User) -> History:
     energy = make_supplier(short_name="ТЭСК", time_zone="Europe/Moscow")
     water = make_supplier(short_name="Водоканал")
     electricity = make_service(name="Электроснабжение", unit="кВт·ч", is_metered=True)

@@ -20,7 +20,7 @@ from tests.factories import (
     make_link,
     make_reading,
 )
-from tests.portal.conftest import History
+from tests.portal.sample import History
 
 pytestmark = pytest.mark.django_db
 

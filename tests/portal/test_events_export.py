@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.portal.conftest import History
+from tests.portal.sample import History
 
 pytestmark = pytest.mark.django_db
 

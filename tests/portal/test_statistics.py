@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from kabinet.billing.models import Service
 from kabinet.billing.statistics import account_statistics, summarize
 from tests.factories import make_charge, make_service
-from tests.portal.conftest import History
+from tests.portal.sample import History
 
 MONTHS = [dt.date(2026, m, 1) for m in range(1, 13)]
 volumes = st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False)
