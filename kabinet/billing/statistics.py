@@ -19,6 +19,18 @@ from django.db.models import Sum
 from kabinet.billing.models import Charge, Service, Zone, zone_number, zone_title
 from kabinet.core.money import KOPECK
 
+# The services whose volume is a consumption a customer follows: a resource. Maintenance and
+# capital repair are charged per m² of the flat, waste per resident, an intercom per flat:
+# their "volume" never changes with what the household uses.
+CONSUMED_KINDS = (
+    Service.Kind.ELECTRICITY,
+    Service.Kind.COLD_WATER,
+    Service.Kind.HOT_WATER,
+    Service.Kind.SEWERAGE,
+    Service.Kind.HEATING,
+    Service.Kind.GAS,
+)
+
 # Volumes are kept with three fraction digits (m³ of water); an average is shown with as many.
 VOLUME_STEP = Decimal("0.001")
 
@@ -140,8 +152,7 @@ def account_statistics(account_id: int, year: int) -> Statistics:
     start, end = dt.date(year - 1, 1, 1), dt.date(year, 12, 1)
     lines = Charge.objects.filter(account_id=account_id, period__gte=start, period__lte=end)
     volumes = (
-        lines.filter(volume__isnull=False)
-        .exclude(service__kind=Service.Kind.PENALTY)
+        lines.filter(volume__isnull=False, service__kind__in=CONSUMED_KINDS)
         .values("service_id", "zone", "period")
         .annotate(volume=Sum("volume"))
         .order_by()

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from kabinet.billing.models import Service
 from kabinet.billing.statistics import account_statistics, summarize
+from kabinet.portal.templatetags import quantities
 from tests.factories import make_charge, make_service
 from tests.portal.sample import History
 
@@ -68,10 +69,14 @@ def test_consumption_per_zone_beside_last_year_and_charges(history: History) -> 
     make_charge(account, water, period=dt.date(2026, 3, 1), volume=Decimal("4.125"))
     make_charge(account, penalty, period=dt.date(2026, 3, 1), volume=None, charged=Decimal("3.10"))
     make_charge(account, water, period=dt.date(2024, 3, 1), volume=Decimal("9"))  # not shown
+    area = make_service(
+        name="Содержание жилого помещения", kind=Service.Kind.MAINTENANCE, unit="м²"
+    )
+    make_charge(account, area, period=dt.date(2026, 3, 1), volume=Decimal("42.11"))
 
     stats = account_statistics(account.pk, 2026)
 
-    # In the services' order; the penalty has no volume and no chart.
+    # In the services' order.
     assert [s.service.name for s in stats.services] == [
         "Холодное водоснабжение",
         "Электроснабжение",
@@ -90,9 +95,10 @@ def test_consumption_per_zone_beside_last_year_and_charges(history: History) -> 
     cold = next(s for s in stats.services if s.service == water)
     assert cold.zones == []
     assert cold.total.months[2].last_year is None
-    assert all(s.service != penalty for s in stats.services)
+    # Neither the penalty nor the flat's area is a consumption.
+    assert all(s.service not in (penalty, area) for s in stats.services)
     # Charges per month: the penalty is money charged too.
-    assert stats.charges.months[2].value == Decimal("500.00") * 3 + Decimal("3.10")
+    assert stats.charges.months[2].value == Decimal("500.00") * 4 + Decimal("3.10")
 
 
 @pytest.mark.django_db
@@ -130,3 +136,17 @@ def test_a_year_not_offered_falls_back_to_this_year_with_a_message(
     assert response.context["form"].errors["year"]
     this_year = timezone.localdate(timezone=ZoneInfo("Europe/Moscow")).year
     assert response.context["year"] == this_year
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("3959.600"), "3\xa0959,6"),
+        (Decimal("377.000"), "377"),
+        (Decimal("4.125"), "4,125"),
+        (Decimal("1E+3"), "1\xa0000"),
+        (None, ""),
+    ],
+)
+def test_a_volume_shows_the_fraction_digits_it_has(value: Decimal | None, shown: str) -> None:
+    assert quantities.volume(value) == shown
