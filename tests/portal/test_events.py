@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kabinet.billing.selectors import linked_account
@@ -16,8 +18,10 @@ from tests.factories import (
     file_appeal,
     file_request,
     make_account,
+    make_bill,
     make_customer,
     make_link,
+    make_payment,
     make_reading,
 )
 from tests.portal.sample import History
@@ -168,3 +172,28 @@ def test_another_customers_account_is_not_found(client: Client, history: History
         reverse("portal:statistics", args=[history.account.pk]),
     ):
         assert client.get(url).status_code == 404, url
+
+
+def test_the_page_reads_a_fixed_number_of_queries_whatever_the_number_of_events(
+    client_in: Client, history: History
+) -> None:
+    url = reverse("portal:events", args=[history.account.pk])
+    period = {"range": "custom", "date_from": "2026-09", "date_to": "2026-11"}
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client_in.get(url, period).status_code == 200
+        return len(queries)
+
+    count()  # the first page also fills the menu's cached counts
+    before = count()
+    meter = history.reading.meter
+    for day in (3, 9, 27):
+        make_reading(
+            meter, period=dt.date(2026, 9, 1), taken_on=dt.date(2026, 9, day), source="billing"
+        )
+        make_payment(history.account, paid_at=dt.datetime(2026, 9, day, 8, tzinfo=dt.UTC))
+    make_bill(history.account, period=dt.date(2026, 9, 1))
+    file_request(history.link)
+
+    assert count() == before
