@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from decimal import Decimal
+from typing import TypedDict
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -199,7 +200,13 @@ def _summary(summary: Summary | None) -> SummaryOut | None:
     )
 
 
-def _series(series: MonthSeries) -> dict[str, object]:
+class _SeriesFields(TypedDict):
+    months: list[MonthValueOut]
+    summary: SummaryOut | None
+    last_year_summary: SummaryOut | None
+
+
+def _series(series: MonthSeries) -> _SeriesFields:
     return {
         "months": [
             MonthValueOut(period=format_period(m.period), value=m.value, last_year=m.last_year)

@@ -132,7 +132,7 @@ def test_a_year_without_data_is_refused(
 
 def test_another_customers_account_is_404(client: Client, history: History) -> None:
     _, key = issue_token(user=make_customer(), label="test")
-    stranger = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    stranger: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     for path in ("events", "statistics"):
         response = client.get(f"/api/v1/accounts/{history.account.pk}/{path}", **stranger)
         assert response.status_code == 404
