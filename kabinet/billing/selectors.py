@@ -482,9 +482,20 @@ def account_details(link: AccountLink) -> Details:
 # --- «Все события» (kabinet/core/timeline.py) ---------------------------------------------------
 
 
+def _period_service_and_zone(charge: Charge) -> tuple[dt.date, int, int, str, int]:
+    return (
+        charge.period,
+        charge.supplier_id,
+        charge.service.sort_order,
+        charge.service.name,
+        zone_number(charge.zone),
+    )
+
+
 def bill_events(link: AccountLink, start: dt.date, end: dt.date) -> list[Event]:
     """The bills of the periods ``start``..``end``: the general information of the bill and,
-    per recipient, what its section asks; two queries."""
+    per recipient, what its section asks with the service lines under it (the seed's
+    «Детализация»); three queries."""
     sections = BillSection.objects.select_related("supplier").order_by("supplier__short_name")
     bills = (
         Bill.objects.filter(
@@ -493,6 +504,17 @@ def bill_events(link: AccountLink, start: dt.date, end: dt.date) -> list[Event]:
         .prefetch_related(Prefetch("sections", queryset=sections))
         .order_by("-period")
     )
+    bills = list(bills)
+    services: dict[tuple[dt.date, int], list[Line]] = {}
+    charges = Charge.objects.filter(
+        account_id=link.account_id, period__in=[bill.period for bill in bills]
+    ).select_related("service")
+    # Service lines in the bill's order, zones by their T-number as the bill prints them.
+    for charge in sorted(charges, key=_period_service_and_zone):
+        label = " ".join(filter(None, (charge.service.name, zone_title(charge.zone))))
+        services.setdefault((charge.period, charge.supplier_id), []).append(
+            Line(f"— {label}", format_rubles(charge.total))
+        )
     events = []
     for bill in bills:
         owed = bill.total
@@ -531,8 +553,12 @@ def bill_events(link: AccountLink, start: dt.date, end: dt.date) -> list[Event]:
                 amount=owed,
                 lines=tuple(lines),
                 parts=tuple(
-                    Line(section.supplier.short_name, format_rubles(section.total))
+                    line
                     for section in bill.sections.all()
+                    for line in (
+                        Line(section.supplier.short_name, format_rubles(section.total)),
+                        *services.get((bill.period, section.supplier_id), ()),
+                    )
                 ),
                 bill_id=bill.pk,
             )

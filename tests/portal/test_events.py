@@ -4,6 +4,7 @@ ownership."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -19,6 +20,7 @@ from tests.factories import (
     file_request,
     make_account,
     make_bill,
+    make_charge,
     make_customer,
     make_link,
     make_payment,
@@ -197,3 +199,25 @@ def test_the_page_reads_a_fixed_number_of_queries_whatever_the_number_of_events(
     file_request(history.link)
 
     assert count() == before
+
+
+def test_a_bills_detail_lists_each_suppliers_service_lines_under_it(
+    customer: User, history: History
+) -> None:
+    energy = history.account.supplier
+    make_charge(history.account, history.electricity, period=OCTOBER, zone="night",
+                total=Decimal("400.50"))  # fmt: skip
+    make_charge(history.account, history.electricity, period=OCTOBER, zone="day",
+                total=Decimal("800.00"))  # fmt: skip
+    make_charge(history.account, history.electricity, period=dt.date(2026, 9, 1))  # not this bill
+    assert energy.short_name == "ТЭСК"
+
+    months = _months(customer, history, OCTOBER, OCTOBER)
+    bill = next(e for e in months[OCTOBER] if e.kind == "bill")
+
+    assert [(p.label, p.value) for p in bill.parts] == [
+        ("Водоканал", "344,63\xa0₽"),
+        ("ТЭСК", "1\xa0200,50\xa0₽"),
+        ("— Электроснабжение T1 день", "800,00\xa0₽"),
+        ("— Электроснабжение T2 ночь", "400,50\xa0₽"),
+    ]
