@@ -34,7 +34,7 @@ router = Router(tags=["history"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
-class LineOut(Schema):
+class EventLineOut(Schema):
     label: str
     value: str
 
@@ -48,13 +48,13 @@ class EventOut(Schema):
     title: str
     text: str = Field(description="Состояние: «Учтено в счёте за …», статус платежа, заявки …")
     amount: Decimal | None = Field(description="Сумма квитанции к оплате или платежа, ₽")
-    lines: list[LineOut] = Field(description="Общая информация")
-    parts: list[LineOut] = Field(description="Детализация по поставщикам")
+    lines: list[EventLineOut] = Field(description="Общая информация")
+    parts: list[EventLineOut] = Field(description="Детализация по поставщикам")
     bill_id: int | None = Field(description="Квитанция события (для показаний — где они учтены)")
     bill_pdf: str | None = Field(description="Адрес PDF этой квитанции")
 
 
-class MonthOut(Schema):
+class EventMonthOut(Schema):
     period: str
     events: list[EventOut]
 
@@ -63,7 +63,7 @@ class EventsOut(Schema):
     date_from: str
     date_to: str
     kinds: list[str] = Field(description="Все виды событий, которые можно запросить")
-    months: list[MonthOut] = Field(description="Месяцы периода, новые первыми, и пустые тоже")
+    months: list[EventMonthOut] = Field(description="Месяцы периода, новые первыми, и пустые тоже")
 
 
 def _month(text: str, field: str, default: dt.date) -> dt.date:
@@ -112,7 +112,7 @@ def account_events(
         date_to=format_period(last),
         kinds=kinds,
         months=[
-            MonthOut(
+            EventMonthOut(
                 period=format_period(month.period),
                 events=[_event_out(link, event) for event in month.events],
             )
@@ -121,8 +121,8 @@ def account_events(
     )
 
 
-def _lines(lines: tuple[timeline.Line, ...]) -> list[LineOut]:
-    return [LineOut(label=line.label, value=line.value) for line in lines]
+def _lines(lines: tuple[timeline.Line, ...]) -> list[EventLineOut]:
+    return [EventLineOut(label=line.label, value=line.value) for line in lines]
 
 
 def _event_out(link: AccountLink, event: timeline.Event) -> EventOut:
