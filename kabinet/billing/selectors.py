@@ -497,14 +497,13 @@ def bill_events(link: AccountLink, start: dt.date, end: dt.date) -> list[Event]:
     per recipient, what its section asks with the service lines under it (the seed's
     «Детализация»); three queries."""
     sections = BillSection.objects.select_related("supplier").order_by("supplier__short_name")
-    bills = (
+    bills = list(
         Bill.objects.filter(
             account_id=link.account_id, period__gte=period_of(start), period__lte=end
         )
         .prefetch_related(Prefetch("sections", queryset=sections))
         .order_by("-period")
     )
-    bills = list(bills)
     services: dict[tuple[dt.date, int], list[Line]] = {}
     charges = Charge.objects.filter(
         account_id=link.account_id, period__in=[bill.period for bill in bills]
