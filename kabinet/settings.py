@@ -318,7 +318,6 @@ STATICFILES_DIRS = [
     for package, subdir in [
         ("htmx.org", "dist"),
         ("bootstrap", "dist"),
-        ("chart.js", "dist"),
         ("altcha", "dist"),
     ]
     if (_NODE_MODULES / package / subdir).is_dir()
@@ -448,6 +447,18 @@ PAYMENT_NOTIFY_LIMIT_PER_MINUTE = env_int("PAYMENT_NOTIFY_LIMIT_PER_MINUTE", 600
 # Wiring, not configuration: the balance pages of billing (below payments in the layering)
 # learn which portal payments are not yet in the newest bill from this function of payments.
 PENDING_PAYMENTS = "kabinet.payments.pending.pending_payments"
+
+# «Все события» (kabinet/core/timeline.py): the source of each event kind, in the order the
+# page's tabs offer them. The page and the API compose the timeline from this list; a new kind
+# is one line here and one function in its app's selectors.
+TIMELINE_SOURCES = {
+    "reading": "kabinet.metering.selectors.reading_events",
+    "bill": "kabinet.billing.selectors.bill_events",
+    "payment": "kabinet.payments.selectors.payment_events",
+    "request": "kabinet.support.selectors.request_events",
+    "appeal": "kabinet.support.selectors.appeal_events",
+    "document": "kabinet.support.selectors.document_events",
+}
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,9 +8,10 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kabinet.billing.models import (
     Account,
@@ -34,7 +35,9 @@ from kabinet.billing.pending import (
     pending_for,
     pending_payments,
 )
-from kabinet.core.periods import format_period
+from kabinet.core.money import format_rubles
+from kabinet.core.periods import format_period, period_of
+from kabinet.core.timeline import Event, Line, month_in_sentence
 
 # What every page that shows a link needs with it: the sidebar prints the account, its premises
 # and supplier; the API and the readings pages read the branch.
@@ -590,3 +593,89 @@ def granted_link(link: AccountLink, member_link_id: int) -> AccountLink:
     if member is None:
         raise Http404
     return member
+
+
+# --- «Все события» (kabinet/core/timeline.py) ---------------------------------------------------
+
+
+def _period_service_and_zone(charge: Charge) -> tuple[dt.date, int, int, str, int]:
+    return (
+        charge.period,
+        charge.supplier_id,
+        charge.service.sort_order,
+        charge.service.name,
+        zone_number(charge.zone),
+    )
+
+
+def bill_events(link: AccountLink, start: dt.date, end: dt.date) -> list[Event]:
+    """The bills of the periods ``start``..``end``: the general information of the bill and,
+    per recipient, what its section asks with the service lines under it (the seed's
+    «Детализация»); three queries."""
+    sections = BillSection.objects.select_related("supplier").order_by("supplier__short_name")
+    bills = list(
+        Bill.objects.filter(
+            account_id=link.account_id, period__gte=period_of(start), period__lte=end
+        )
+        .prefetch_related(Prefetch("sections", queryset=sections))
+        .order_by("-period")
+    )
+    services: dict[tuple[dt.date, int], list[Line]] = {}
+    charges = Charge.objects.filter(
+        account_id=link.account_id, period__in=[bill.period for bill in bills]
+    ).select_related("service")
+    # Service lines in the bill's order, zones by their T-number as the bill prints them.
+    for charge in sorted(charges, key=_period_service_and_zone):
+        label = " ".join(filter(None, (charge.service.name, zone_title(charge.zone))))
+        services.setdefault((charge.period, charge.supplier_id), []).append(
+            Line(f"— {label}", format_rubles(charge.total))
+        )
+    events = []
+    for bill in bills:
+        owed = bill.total
+        lines = [
+            Line(
+                str(_("Долг (+) / аванс (−) на начало периода")),
+                format_rubles(bill.opening_balance),
+            ),
+            Line(str(_("Всего начислено за период")), format_rubles(bill.charged)),
+        ]
+        if bill.recalculation:
+            lines.append(Line(str(_("Перерасчёт")), format_rubles(bill.recalculation)))
+        if bill.benefits:
+            lines.append(Line(str(_("Льготы и субсидии")), format_rubles(bill.benefits)))
+        if bill.penalties:
+            lines.append(Line(str(_("Пени")), format_rubles(bill.penalties)))
+        lines.append(
+            Line(str(_("Поступившие платежи, учтённые при расчёте")), format_rubles(bill.paid))
+        )
+        lines.append(
+            Line(
+                str(_("Итого к оплате") if owed >= 0 else _("Итого переплата")),
+                format_rubles(owed, sign=False),
+            )
+        )
+        if bill.due_date:
+            lines.append(Line(str(_("Оплатить до")), f"{bill.due_date:%d.%m.%Y}"))
+        events.append(
+            Event(
+                kind="bill",
+                day=bill.issued_on or bill.period,
+                period=bill.period,
+                title=_("Квитанция за %(month)s") % {"month": month_in_sentence(bill.period)},
+                ref=bill.pk,
+                text=bill.number and _("№ %(number)s") % {"number": bill.number},
+                amount=owed,
+                lines=tuple(lines),
+                parts=tuple(
+                    line
+                    for section in bill.sections.all()
+                    for line in (
+                        Line(section.supplier.short_name, format_rubles(section.total)),
+                        *services.get((bill.period, section.supplier_id), ()),
+                    )
+                ),
+                bill_id=bill.pk,
+            )
+        )
+    return events

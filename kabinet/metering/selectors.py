@@ -17,7 +17,9 @@ from functools import reduce
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.billing.models import Account, Supplier
+from kabinet.billing.models import Account, AccountLink, Bill, Supplier
+from kabinet.core.periods import period_of
+from kabinet.core.timeline import Event, Line
 from kabinet.metering.models import Meter, Reading
 from kabinet.metering.windows import Windows, WindowState
 
@@ -284,3 +286,45 @@ def meters_missing_readings(period: dt.date, supplier: Supplier | None = None) -
     if supplier is not None:
         meters = meters.filter(supplier=supplier)
     return meters.order_by("supplier_id", "account_id", "pk")
+
+
+def reading_events(link: AccountLink, start: dt.date, end: dt.date) -> list[Event]:
+    """The readings of the account's meters taken on ``start``..``end`` (``reading_history``),
+    each with the bill it was counted in; one query more for those bills."""
+    history = reading_history(link.account_id, start, end)
+    billed = {r.billed_period for item in history for r in item.readings if r.billed_period}
+    bills = dict(
+        Bill.objects.filter(account_id=link.account_id, period__in=billed).values_list(
+            "period", "pk"
+        )
+    )
+    events = []
+    for item in history:
+        meter = item.meter
+        labels = [str(zone.label) for zone in meter.zone_list]
+        unit = meter.service.unit
+        for reading in item.readings:
+            values = tuple(
+                Line(
+                    labels[i] if len(reading.values) > 1 else str(_("Показание")),
+                    f"{meter.show(value)} {unit}".strip(),
+                )
+                for i, value in enumerate(reading.values[: len(labels)])
+            )
+            events.append(
+                Event(
+                    kind="reading",
+                    day=reading.taken_on,
+                    period=period_of(reading.taken_on),
+                    title=_("%(service)s, счётчик № %(serial)s")
+                    % {"service": meter.service.name, "serial": meter.serial_number},
+                    ref=reading.pk,
+                    text=str(reading.status_text),
+                    lines=(
+                        *values,
+                        Line(str(_("Снял показания")), str(reading.get_source_display())),
+                    ),
+                    bill_id=bills.get(reading.billed_period) if reading.billed_period else None,
+                )
+            )
+    return events

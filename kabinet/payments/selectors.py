@@ -10,11 +10,14 @@ from typing import Any
 from django.db.models import Count, Prefetch
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from kabinet.billing.models import Account, AccountLink, Bill, Charge, Service, Supplier
 from kabinet.billing.pending import NOTHING, Pending, cutoff_of, pending_for
 from kabinet.billing.selectors import linked_account, linked_accounts
-from kabinet.core.money import ZERO, from_kopecks, kopecks_sum, to_money
+from kabinet.core.money import ZERO, format_rubles, from_kopecks, kopecks_sum, to_money
+from kabinet.core.periods import period_of
+from kabinet.core.timeline import Event, Line, day_bounds, local_day
 from kabinet.payments.models import Payment, PaymentSplit
 
 # The recommended advance per month: the average monthly charge over this many months.
@@ -270,6 +273,44 @@ def payment_history(
         .order_by("-at", "-pk")
     )
     return list(payments)
+
+
+def payment_events(link: AccountLink, start: dt.date, end: dt.date) -> list[Event]:
+    """The account's payments (``payment_history``) made on the calendar days ``start``..``end``
+    in its supplier's zone, portal and other channels alike, each with its recipients."""
+    zone = link.account.supplier.time_zone
+    since, until = day_bounds(start, end, zone)
+    events = []
+    for payment in payment_history(link.user, account_id=link.account_id, since=since, until=until):
+        channel = str(payment.get_channel_display())
+        if payment.source == Payment.Source.BILLING and payment.agent_name:
+            channel = f"{channel}, {payment.agent_name}"
+        lines = [Line(str(_("Способ")), channel)]
+        if payment.refunded_amount:
+            lines.append(Line(str(_("Возвращено")), format_rubles(payment.refunded_amount)))
+        day = local_day(payment.at, zone)  # type: ignore[attr-defined]
+        events.append(
+            Event(
+                kind="payment",
+                day=day,
+                period=period_of(day),
+                title=_("Оплата %(amount)s") % {"amount": format_rubles(payment.amount)},
+                ref=payment.pk,
+                text=str(payment.get_status_display()),
+                amount=payment.amount,
+                lines=tuple(lines),
+                parts=tuple(
+                    Line(
+                        f"{split.supplier.short_name}, {split.service.name}"
+                        if split.service
+                        else split.supplier.short_name,
+                        format_rubles(split.amount),
+                    )
+                    for split in payment.splits.all()
+                ),
+            )
+        )
+    return events
 
 
 def _linked_ids(user: Any) -> list[int]:

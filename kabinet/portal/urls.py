@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kabinet.portal import operations, views
+from kabinet.portal import history, operations, views
 
 app_name = "portal"
 urlpatterns = [
@@ -8,4 +8,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", operations.readyz, name="readyz"),
     path("metrics", operations.metrics, name="metrics"),
+    path("accounts/<int:account_id>/history/", history.events, name="events"),
+    path(
+        "accounts/<int:account_id>/history/<str:tab>/",
+        history.events,
+        name="events_tab",
+    ),
+    path("accounts/<int:account_id>/statistics/", history.statistics, name="statistics"),
 ]

@@ -16,10 +16,13 @@ from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kabinet.billing.models import AccountLink, Supplier
 from kabinet.core import ratelimit
+from kabinet.core.money import format_rubles
 from kabinet.core.periods import add_months, period_of
+from kabinet.core.timeline import Event, Line
 from kabinet.support.models import (
     Appeal,
     AppealMessage,
@@ -222,6 +225,86 @@ def customer_documents(user: Any) -> QuerySet[SocialNormDocument]:
         .prefetch_related("attachments")
         .order_by("-created_at", "-pk")
     )
+
+
+# --- «Все события» (kabinet/core/timeline.py) -----------------------------------------------
+# The customer's own requests, appeals and documents of the account, by filing day in the
+# portal's zone (the day the lists above filter by).
+
+
+def _filed_on(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def request_events(link: AccountLink, start: dt.date, end: dt.date) -> list[Event]:
+    events = []
+    for item in customer_requests(
+        link.user, date_from=start, date_to=end, account_id=link.account_id
+    ):
+        day = _filed_on(item.created_at)
+        lines = [Line(str(_("Желаемая дата")), f"{item.desired_date:%d.%m.%Y}")]
+        if item.price is not None:
+            lines.append(Line(str(_("Стоимость")), format_rubles(item.price)))
+        events.append(
+            Event(
+                kind="request",
+                day=day,
+                period=period_of(day),
+                title=_("Заявка № %(number)s: %(title)s") % {"number": item, "title": item.title},
+                ref=item.pk,
+                text=str(item.get_status_display()),
+                lines=tuple(lines),
+            )
+        )
+    return events
+
+
+def appeal_events(link: AccountLink, start: dt.date, end: dt.date) -> list[Event]:
+    appeals = customer_appeals(link.user, (start, end)).filter(account_id=link.account_id)
+    events = []
+    for appeal in appeals:
+        day = _filed_on(appeal.created_at)
+        events.append(
+            Event(
+                kind="appeal",
+                day=day,
+                period=period_of(day),
+                title=_("Обращение № %(number)s: %(topic)s")
+                % {"number": appeal, "topic": appeal.get_topic_display()},
+                ref=appeal.pk,
+                text=str(appeal.get_status_display()),
+                lines=(Line(str(_("Поставщик")), appeal.supplier.short_name),),
+            )
+        )
+    return events
+
+
+def document_events(link: AccountLink, start: dt.date, end: dt.date) -> list[Event]:
+    documents = _created_between(
+        SocialNormDocument.objects.filter(user_id=link.user_id, account_id=link.account_id)
+        .select_related("supplier")
+        .order_by("-created_at", "-pk"),
+        start,
+        end,
+    )
+    events = []
+    for document in documents:
+        day = _filed_on(document.created_at)
+        text = str(document.get_status_display())
+        if document.reject_reason:
+            text = f"{text}: {document.reject_reason}"
+        events.append(
+            Event(
+                kind="document",
+                day=day,
+                period=period_of(day),
+                title=str(document.get_kind_display()),
+                ref=document.pk,
+                text=text,
+                lines=(Line(str(_("Поставщик")), document.supplier.short_name),),
+            )
+        )
+    return events
 
 
 # --- attachments -----------------------------------------------------------------------------

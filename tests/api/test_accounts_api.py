@@ -257,6 +257,9 @@ WALKED_ELSEWHERE = {
     # tests/api/test_support_api.py::test_everything_of_another_customer_is_404
     ("get", "/api/v1/accounts/{account_id}/documents"),
     ("post", "/api/v1/accounts/{account_id}/documents"),
+    # tests/api/test_history_api.py::test_another_customers_account_is_404
+    ("get", "/api/v1/accounts/{account_id}/events"),
+    ("get", "/api/v1/accounts/{account_id}/statistics"),
 }
 
 
