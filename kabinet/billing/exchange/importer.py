@@ -6,9 +6,11 @@ import getpass
 import hashlib
 import logging
 import shutil
+import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -264,8 +266,46 @@ def import_files(
 def _progress_bar(path: Path, enabled: bool) -> Any:
     if not enabled:
         return None
-    from tqdm import tqdm
-
     with path.open("rb") as handle:
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    return tqdm(total=max(lines - 1, 0), desc=path.name, unit=" строк", leave=False)
+    total = max(lines - 1, 0)
+    if not sys.stderr.isatty():
+        return ProgressLines(path.name, total)
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=path.name, unit=" строк", leave=False)
+
+
+class ProgressLines:
+    """Progress for a log or a pipe, where a bar would be noise: a line per tenth of the file.
+
+    Updates may be negative: a bulk load that falls back to reading row by row starts over."""
+
+    STEPS = 10
+
+    def __init__(self, name: str, total: int, stream: TextIO | None = None) -> None:
+        self.name = name
+        self.total = total
+        self.done = 0
+        self.shown = 0  # tenths already printed
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+
+    def update(self, rows: int) -> None:
+        self.done += rows
+        if rows < 0:
+            self.shown = min(self.shown, self.done * self.STEPS // max(self.total, 1))
+            return
+        tenth = min(self.done * self.STEPS // max(self.total, 1), self.STEPS)
+        if tenth > self.shown:
+            self.shown = tenth
+            seconds = time.monotonic() - self.started
+            print(
+                f"{self.name}: {tenth * 100 // self.STEPS} % ({self.done:,} из {self.total:,} "
+                f"строк, {seconds:.0f} с)".replace(",", " "),
+                file=self.stream,
+                flush=True,
+            )
+
+    def close(self) -> None:
+        return None
