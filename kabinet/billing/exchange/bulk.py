@@ -37,6 +37,8 @@ COPY_CHUNK = 1 << 20
 # The hash joins over a million accounts: the default 4 MB would spill them to disk.
 WORK_MEM = "128MB"
 DIGITS = "0123456789"
+# Below this, any plan is quick and sampling the raw table costs more than it saves.
+ANALYZE_AFTER_LINES = 10_000
 
 
 class _Fallback(Exception):
@@ -181,8 +183,9 @@ def stage_in_bulk(
             copied = _copy(cursor, text_body, by_position, progress)
             if copied != lines:
                 raise _Fallback  # a line COPY reads as the end of data («\\.»)
-            # Statistics for the joins below: the table is new, PostgreSQL has none.
-            cursor.execute(f"ANALYZE {RAW_TABLE}")
+            if copied >= ANALYZE_AFTER_LINES:
+                # Statistics for the joins below: the table is new, PostgreSQL has none.
+                cursor.execute(f"ANALYZE {RAW_TABLE}")
             # The planner cannot guess how many rows pass the cell checks (all of them, in a
             # file that loads) and would probe the accounts' index once per row.
             cursor.execute("SET LOCAL enable_nestloop = off")
