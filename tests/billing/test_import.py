@@ -611,3 +611,24 @@ def test_json_numbers_are_read_as_the_digits_billing_wrote(
         Decimal("0.10"),
         Decimal("9999999999.89"),
     )
+
+
+def test_progress_in_a_log_is_a_line_per_tenth_and_starts_over_after_a_fallback() -> None:
+    import io
+
+    from kabinet.billing.exchange.importer import ProgressLines
+
+    stream = io.StringIO()
+    progress = ProgressLines("charges.csv", 1000, stream)
+    for _ in range(5):
+        progress.update(100)
+    progress.update(-500)  # the bulk load gave the file to the row-by-row reader
+    for _ in range(10):
+        progress.update(100)
+
+    lines = stream.getvalue().splitlines()
+    assert [line.split(": ")[1].split(" (")[0] for line in lines] == [
+        *(f"{p} %" for p in range(10, 60, 10)),
+        *(f"{p} %" for p in range(10, 110, 10)),
+    ]
+    assert lines[-1].startswith("charges.csv: 100 % (1 000 из 1 000 строк")

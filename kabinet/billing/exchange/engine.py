@@ -355,6 +355,21 @@ class Kind:
         """Write the stages into the real tables; runs only when nothing was reported."""
         raise NotImplementedError
 
+    def bulk(
+        self,
+        text_body: str,
+        header: Sequence[str],
+        header_line: int,
+        progress: Callable[[int], None] | None,
+    ) -> int | None:
+        """Stage a CSV file's body (the text below its header line) in bulk on the database's
+        own terms; the rows read, or None to read it row by row (this default)."""
+        return None
+
+    def bulk_staged_ok(self, cursor: Any) -> bool:
+        """Checks of a bulk-staged file that need every row; False sends it the Python way."""
+        return True
+
     def touched_accounts(self) -> str | None:
         """A SELECT of the ids of the accounts whose pages the applied file changed, for
         ``billing.versions``; None when the kind changes no account page."""
@@ -457,6 +472,28 @@ def supplier_code_column(name: str = "supplier", required: bool = True) -> Colum
     return Column(name, text(32), required)
 
 
+def column_positions(
+    kind: type[Kind], header: Sequence[str], report: Report, *, check_required: bool = True
+) -> dict[str, int]:
+    """Where each of the kind's columns is in the header; report unknown, repeated and missing
+    required columns."""
+    columns = {c.name for c in kind.columns}
+    index: dict[str, int] = {}
+    for position, name in enumerate(header):
+        key = name.strip().lower().lstrip("\ufeff")
+        if key not in columns:
+            report(name, f"Неизвестный столбец «{name}» для файла «{kind.name}».")
+        elif key in index:
+            report(name, f"Столбец «{name}» повторяется.")
+        else:
+            index[key] = position
+    if check_required:
+        for column in kind.columns:
+            if column.required and column.name not in index:
+                report(column.name, "Нет обязательного столбца.")
+    return index
+
+
 def read_rows(
     kind: type[Kind],
     header: Sequence[str],
@@ -475,19 +512,7 @@ def read_rows(
     is_json = not header
     if is_json:
         header = [c.name for c in kind.columns]
-    index: dict[str, int] = {}
-    for position, name in enumerate(header):
-        key = name.strip().lower().lstrip("\ufeff")
-        if key not in columns:
-            report(name, f"Неизвестный столбец «{name}» для файла «{kind.name}».")
-        elif key in index:
-            report(name, f"Столбец «{name}» повторяется.")
-        else:
-            index[key] = position
-    if not is_json:
-        for column in kind.columns:
-            if column.required and column.name not in index:
-                report(column.name, "Нет обязательного столбца.")
+    index = column_positions(kind, header, report, check_required=not is_json)
     if report.failed:
         return 0
     plan = [(c.name, c.parse, c.required, index[c.name]) for c in kind.columns if c.name in index]

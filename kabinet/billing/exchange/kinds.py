@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 
+from kabinet.billing.exchange import bulk as b
 from kabinet.billing.exchange import values as v
 from kabinet.billing.exchange.engine import Column, Counts, Kind, Row, register
 from kabinet.billing.models import Account, Charge, VolumeBasis, Zone
@@ -357,6 +360,95 @@ class ChargesKind(Kind):
                 row["total"],
             )
         )
+
+    # How the bulk path's SQL reads each column (bulk.py): what the parsers above accept.
+    CELLS = {
+        "supplier": b.code(32),
+        "branch": b.code(32),
+        "account": b.ACCOUNT,
+        "period": b.PERIOD,
+        "recipient": b.code(32),
+        "service": b.code(32),
+        "zone": b.choice(ZONES),
+        "tariff_code": b.text(32),
+        "unit": b.text(16),
+        "norm": b.decimal(4, negative=False),
+        "volume": b.decimal(4, negative=False),
+        "volume_common": b.decimal(4),
+        "volume_basis": b.choice({x.value: x.value for x in VolumeBasis if x.value}),
+        "tariff": b.decimal(4, negative=False),
+        "opening_balance": b.decimal(2),
+        "charged": b.decimal(2),
+        "surcharge": b.decimal(2),
+        "recalculation": b.decimal(2),
+        "recalculation_reason": b.text(255),
+        "benefits": b.decimal(2),
+        "paid": b.decimal(2),
+        "total": b.decimal(2),
+    }
+    KEY = ("account_id", "period", "supplier_id", "service_id", "zone")
+
+    def bulk(
+        self,
+        text_body: str,
+        header: Sequence[str],
+        header_line: int,
+        progress: Callable[[int], None] | None,
+    ) -> int | None:
+        return b.stage_in_bulk(
+            self,
+            self.CELLS,
+            self._bulk_select,
+            text_body=text_body,
+            header=header,
+            header_line=header_line,
+            progress=progress,
+        )
+
+    def _bulk_select(self, split: str) -> tuple[str, dict[str, Any]]:
+        """The rules of add() over every row at once; a row that breaks one is left out."""
+        amounts = " + ".join(
+            f"{sign} coalesce(r.{name}, 0)"
+            for sign, name in (
+                ("", "opening_balance"), ("", "charged"), ("", "surcharge"),
+                ("", "recalculation"), ("-", "benefits"), ("-", "paid"),
+            )
+        )  # fmt: skip
+        columns = ", ".join(c for c, _ in self.STAGE)
+        sql = (
+            f"INSERT INTO {self.stage.name} ({columns}) "
+            "SELECT a.id, r.period, coalesce(rc.id, s.id), sv.id, coalesce(r.zone, ''), "
+            "coalesce(r.tariff_code, ''), coalesce(r.unit, sv.unit), r.norm, r.volume, "
+            "r.volume_common, coalesce(r.volume_basis, ''), r.tariff, "
+            "coalesce(r.opening_balance, 0), coalesce(r.charged, 0), coalesce(r.surcharge, 0), "
+            "coalesce(r.recalculation, 0), coalesce(r.recalculation_reason, ''), "
+            "coalesce(r.benefits, 0), coalesce(r.paid, 0), r.total "
+            f"FROM ({split}) r "
+            "JOIN billing_supplier s ON s.code = r.supplier "
+            "LEFT JOIN billing_branch b ON b.supplier_id = s.id AND b.code = r.branch "
+            "JOIN billing_account a ON a.supplier_id = s.id AND a.number = r.account "
+            "AND CASE WHEN r.branch IS NULL THEN a.branch_id IS NULL "
+            "ELSE a.branch_id = b.id END "
+            "LEFT JOIN billing_supplier rc ON rc.code = r.recipient "
+            "JOIN billing_service sv ON sv.code = r.service "
+            "WHERE r.cells_ok AND (r.recipient IS NULL OR rc.id IS NOT NULL) "
+            "AND r.period <= %(current_period)s "
+            "AND NOT coalesce(rc.id, s.id) = ANY(%(bad_requisites)s::bigint[]) "
+            f"AND {amounts} = r.total"
+        )
+        return sql, {
+            "current_period": self.lookups.current_period,
+            "bad_requisites": sorted(self.lookups.bad_requisites),
+        }
+
+    def bulk_staged_ok(self, cursor: Any) -> bool:
+        # The file must not give the same charge line twice (add() reports the repeat).
+        key = ", ".join(self.KEY)
+        cursor.execute(
+            f"SELECT NOT EXISTS (SELECT 1 FROM {self.stage.name} GROUP BY {key} "
+            "HAVING count(*) > 1)"
+        )
+        return bool(cursor.fetchone()[0])
 
     def apply(self) -> Counts:
         columns = [c for c, _ in self.STAGE]
