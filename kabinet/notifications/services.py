@@ -183,7 +183,9 @@ def dispatch_pending(*, now: dt.datetime | None = None, limit: int | None = None
                 if user is None or kind in PORTAL_ONLY:
                     continue
                 supplier = suppliers.get(supplier_id) if supplier_id else None
-                when = after_quiet_hours(now, zone_named(supplier["time_zone"] if supplier else None))
+                when = after_quiet_hours(
+                    now, zone_named(supplier["time_zone"] if supplier else None)
+                )
                 if (
                     user["email"]
                     and user["email_confirmed_at"]

@@ -13,10 +13,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.urls import reverse
+from django.utils import dateformat
 from django.utils.translation import gettext as _
 
 from kabinet.core.money import format_rubles
-from kabinet.core.periods import format_period
 from kabinet.notifications.models import Kind, Notification
 
 
@@ -36,8 +36,9 @@ def _date(value: Any) -> str:
 
 
 def _period(value: Any) -> str:
+    """«Октябрь 2026», as the bill pages name a month."""
     try:
-        return format_period(dt.date.fromisoformat(str(value)[:10]))
+        return dateformat.format(dt.date.fromisoformat(str(value)[:10]), "F Y")
     except ValueError:
         return ""
 

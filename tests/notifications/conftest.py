@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -31,5 +32,14 @@ def account(supplier: Supplier, reader: User) -> Account:
     return account
 
 
-def fields(**kwargs: Any) -> dict[str, Any]:
-    return kwargs
+@pytest.fixture
+def deliver(django_capture_on_commit_callbacks: Any) -> Callable[..., int]:
+    """Dispatch and send what is due at ``now``, running the outbox job the commit queues."""
+    from kabinet.notifications import services
+
+    def run(now: dt.datetime = NOON) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.dispatch_pending(now=now)
+            return services.send_due_deliveries(now=now)
+
+    return run
