@@ -12,6 +12,7 @@ from kabinet.api.accounts import router as accounts_router
 from kabinet.api.auth import BearerTokenAuth, CustomerSessionAuth
 from kabinet.api.bills import router as bills_router
 from kabinet.api.customer import auth_router, profile_router
+from kabinet.api.notifications import router as notifications_router
 from kabinet.api.payments import account_router as payments_account_router
 from kabinet.api.payments import router as payments_router
 from kabinet.api.readings import router as readings_router
@@ -89,3 +90,4 @@ api.add_router("/accounts", payments_account_router)
 api.add_router("/payments", payments_router)
 api.add_router("/support", support_router)
 api.add_router("/accounts", support_documents_router)
+api.add_router("/notifications", notifications_router)

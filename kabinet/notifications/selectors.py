@@ -123,7 +123,7 @@ def subscriptions_of(user: Any) -> list[dict[str, Any]]:
     return [
         {
             "kind": kind.value,
-            "label": kind.label,
+            "label": str(kind.label),
             "email": chosen.get((kind.value, Channel.EMAIL), DEFAULTS[Channel.EMAIL]),
             "sms": chosen.get((kind.value, Channel.SMS), DEFAULTS[Channel.SMS]),
             "sms_available": kind.value in sms_kinds,
