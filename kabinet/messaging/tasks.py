@@ -30,10 +30,9 @@ def deliver_message(message_id: int) -> None:
 
 @db_task()
 def deliver_messages(message_ids: list[int]) -> None:
-    """Deliver a mailing's messages one after another; one that must retry is left to the
-    sweep, which queues it again when its retry is due."""
-    for message_id in message_ids:
-        services.deliver(message_id)
+    """Deliver a mailing's messages as a batch; one that must retry is left to the sweep,
+    which queues it again when its retry is due."""
+    services.deliver_many(message_ids)
 
 
 @db_periodic_task(crontab(minute="*"))
