@@ -306,3 +306,15 @@ def test_demo_customers_log_in_and_keep_their_passwords(seeded: Path) -> None:
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
     assert all(c["password"] in out.getvalue() for c in customers)
+
+
+def test_it_shows_the_demo_customers_notifications_and_one_announcement(seeded: Path) -> None:
+    from kabinet.demo.notifications import add_demo_notifications
+    from kabinet.notifications.models import Announcement, Notification
+
+    announcement = Announcement.objects.get()
+    customers = Notification.objects.filter(user__is_staff=False)
+    assert customers.filter(announcement=announcement).exists()
+    assert customers.exclude(announcement=announcement).exists()  # raised by the rules
+    suppliers = {s.code: s for s in Supplier.objects.all()}
+    assert add_demo_notifications(suppliers).endswith("+0, объявление поставщика +0")

@@ -18,6 +18,7 @@ from kabinet.demo.people import (
 )
 from kabinet.demo.reference import ensure_reference_data
 from kabinet.demo.simulation import DemoUtility
+from kabinet.demo.notifications import add_demo_notifications
 from kabinet.demo.support import add_demo_support
 
 
@@ -88,6 +89,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Демо-клиентам привязано лицевых счетов: {linked}.")
         # The demo content of the apps above billing, after the accounts it refers to.
         self.stdout.write(add_demo_support(suppliers))
+        self.stdout.write(add_demo_notifications(suppliers))
         if operator := ensure_demo_operator(suppliers):
             self.stdout.write(operator)
         self.stdout.write(
