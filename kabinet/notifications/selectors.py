@@ -54,21 +54,8 @@ def notifications_of(
     return rows.select_related("account").order_by("-created_at", "-pk")
 
 
-def unread_counts(user: Any) -> dict[int, int]:
-    """Unread notifications per linked account, ``{account_id: n}`` (accounts with none are
-    left out); the home page's and the «Ваши счета» marks."""
-    if not user.is_authenticated:
-        return {}
-    return dict(
-        Notification.objects.filter(user_id=user.pk, read_at__isnull=True, account_id__isnull=False)
-        .values_list("account_id")
-        .annotate(n=Count("pk"))
-        .values_list("account_id", "n")
-    )
-
-
-# The badge is on every page: the count is cached per user and forgotten (after the commit)
-# by every write that changes it; the expiry only bounds a missed forget.
+# The badge and the marks are on every page: the counts are cached per user and forgotten
+# (after the commit) by every write that changes them; the expiry only bounds a missed forget.
 UNREAD_CACHE_SECONDS = 300
 
 
@@ -76,25 +63,43 @@ def _unread_key(user_id: int) -> str:
     return f"notifications:unread:{user_id}"
 
 
-def unread_total(user: Any) -> int:
-    """The user's unread notifications: the menu's badge."""
+def _unread(user: Any) -> dict[int, int]:
+    """Unread notifications per account, the user's own ones (no account) under 0; one query,
+    then the cache."""
     if not user.is_authenticated:
-        return 0
+        return {}
     key = _unread_key(user.pk)
     try:
         cached = cache.get(key)
     except ratelimit.CACHE_FAILURES:
         cached = None
     if cached is not None:
-        return int(cached)
-    value = Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+        return dict(cached)
+    value = {
+        account_id or 0: n
+        for account_id, n in Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
+        .values_list("account_id")
+        .annotate(n=Count("pk"))
+        .values_list("account_id", "n")
+    }
     with contextlib.suppress(*ratelimit.CACHE_FAILURES):
         cache.set(key, value, UNREAD_CACHE_SECONDS)
     return value
 
 
+def unread_counts(user: Any) -> dict[int, int]:
+    """Unread notifications per linked account, ``{account_id: n}`` (accounts with none are
+    left out); the home page's and the «Ваши счета» marks."""
+    return {account_id: n for account_id, n in _unread(user).items() if account_id}
+
+
+def unread_total(user: Any) -> int:
+    """The user's unread notifications: the menu's badge."""
+    return sum(_unread(user).values())
+
+
 def forget_unread(user_ids: Iterable[int]) -> None:
-    """Drop the cached badges of these users once the current transaction commits."""
+    """Drop the cached counts of these users, now and once the current transaction commits."""
     keys = [_unread_key(user_id) for user_id in user_ids]
 
     def forget() -> None:
@@ -102,6 +107,9 @@ def forget_unread(user_ids: Iterable[int]) -> None:
             cache.delete_many(keys)
 
     if keys:
+        # Now as well: a page rendered after the commit and before the callback must not find
+        # the old counts (it would keep them in its fragment under the new account versions).
+        forget()
         transaction.on_commit(forget)
 
 

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from kabinet.billing.models import Account
+from kabinet.demo.notifications import add_demo_notifications
 from kabinet.demo.people import (
     ensure_demo_admin,
     ensure_demo_customers,
@@ -18,7 +19,6 @@ from kabinet.demo.people import (
 )
 from kabinet.demo.reference import ensure_reference_data
 from kabinet.demo.simulation import DemoUtility
-from kabinet.demo.notifications import add_demo_notifications
 from kabinet.demo.support import add_demo_support
 
 
