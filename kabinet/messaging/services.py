@@ -373,14 +373,15 @@ def deliver_many(message_ids: Sequence[int]) -> int:
 
 
 def _record_sent(messages: list[OutgoingMessage]) -> int:
+    if not messages:
+        return 0
     finished = timezone.now()
-    for message in messages:
-        message.status = OutgoingMessage.Status.SENT
-        message.sent_at = message.updated_at = finished
-        message.last_error = ""
-    OutgoingMessage.objects.bulk_update(
-        messages, ["status", "sent_at", "updated_at", "provider_message_id", "last_error"]
+    # What every message shares in one UPDATE; only the provider's ids differ (a CASE per row
+    # costs far more than the plain columns, in Python and in the database).
+    OutgoingMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+        status=OutgoingMessage.Status.SENT, sent_at=finished, updated_at=finished, last_error=""
     )
+    OutgoingMessage.objects.bulk_update(messages, ["provider_message_id"])
     return len(messages)
 
 

@@ -187,7 +187,8 @@ class Delivery(models.Model):
     )
     # Not before this moment: the end of the recipient's quiet hours.
     deliver_after = models.DateTimeField(_("не раньше"), default=timezone.now)
-    # The messaging outbox row (kabinet.messaging.OutgoingMessage) it was handed to.
+    # The outbox row (kabinet.messaging.OutgoingMessage) of an SMS; e-mails are found there by
+    # their template (services.email_template).
     message_id = models.BigIntegerField(_("сообщение"), null=True, blank=True)
     error = models.CharField(_("причина"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("создано"), default=timezone.now)

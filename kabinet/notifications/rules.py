@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from kabinet.billing.models import Account, AccountLink, Bill, Supplier
@@ -75,13 +75,14 @@ def debts(now: dt.datetime) -> Iterator[Notification]:
     for chunk in chunked(accounts.iterator(chunk_size=CHUNK)):
         zones = dict(chunk)
         ids = list(zones)
-        newest = {}
+        newest: dict[int, tuple[dt.date, dt.date]] = {}
         for account_id, period, due_date in (
             Bill.objects.filter(account_id__in=ids, due_date__isnull=False)
             .order_by("account_id", "-period")
             .values_list("account_id", "period", "due_date")
         ):
-            newest.setdefault(account_id, (period, due_date))
+            if due_date is not None:  # the query leaves out bills without one
+                newest.setdefault(account_id, (period, due_date))
         if not newest:
             continue
         owed = balances(list(newest))
@@ -151,7 +152,7 @@ def verifications(now: dt.datetime) -> Iterator[Notification]:
     """A meter whose verification date is 60 and then 30 days away, and one past it."""
     today = timezone.localdate(now)
     horizon = today + dt.timedelta(days=max(VERIFICATION_NOTICES))
-    meters: QuerySet[Meter] = (
+    meters = (
         Meter.objects.filter(
             in_service(today),
             verification_due__isnull=False,
@@ -159,11 +160,13 @@ def verifications(now: dt.datetime) -> Iterator[Notification]:
             account__status=Account.Status.OPEN,
         )
         .order_by("pk")
-        .values_list("pk", "account_id", "serial_number", "verification_due")  # type: ignore[assignment]
+        .values_list("pk", "account_id", "serial_number", "verification_due")
     )
     for chunk in chunked(meters.iterator(chunk_size=CHUNK)):
         users = _links_of([row[1] for row in chunk])
         for meter_id, account_id, serial, due in chunk:
+            if due is None:  # the query leaves out meters without a date
+                continue
             days = (due - today).days
             if days < 0:
                 kind, key = Kind.VERIFICATION_EXPIRED, f"meter:{meter_id}:{due}"

@@ -233,6 +233,14 @@ def unsubscribe_url(user_id: int, kind: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def email_template(notification: Notification) -> str:
+    """The outbox's name of the e-mail: an announcement's own, so its run's progress is counted
+    there; otherwise the kind's."""
+    if notification.announcement_id:
+        return f"announcement_{notification.announcement_id}"
+    return f"notification_{notification.kind}"
+
+
 def _email(notification: Notification, to: str) -> EmailToQueue:
     described = describe(notification)
     site = settings.SITE_URL.rstrip("/")
@@ -247,7 +255,7 @@ def _email(notification: Notification, to: str) -> EmailToQueue:
     ]
     return EmailToQueue(
         to=to,
-        template=f"notification_{notification.kind}",
+        template=email_template(notification),
         subject=described.title,
         body="\n".join(lines),
     )
@@ -284,32 +292,36 @@ def send_due_deliveries(*, now: dt.datetime | None = None, limit: int | None = N
                         pk__in={n.user_id for n in notifications.values()}
                     ).values("pk", "email", "phone", "is_active")
                 }
-                emails: list[tuple[Delivery, EmailToQueue]] = []
-                finished: list[Delivery] = []
+                emails: list[Delivery] = []
+                to_queue: list[EmailToQueue] = []
+                others: list[Delivery] = []
                 for delivery in deliveries:
                     notification = notifications[delivery.notification_id]
                     user = users.get(notification.user_id)
-                    delivery.sent_at = now
                     if user is None or not user["is_active"]:
                         delivery.status, delivery.error = Delivery.Status.FAILED, "inactive"
                     elif delivery.channel == Channel.EMAIL:
-                        emails.append((delivery, _email(notification, user["email"])))
+                        emails.append(delivery)
+                        to_queue.append(_email(notification, user["email"] or ""))
                         continue
                     else:
                         _send_sms(delivery, notification, user["phone"])
-                    finished.append(delivery)
-                ids = queue_emails([email for _delivery, email in emails])
-                for (delivery, _email_out), message_id in zip(emails, ids, strict=False):
-                    delivery.status = Delivery.Status.SENT
-                    delivery.message_id = message_id
-                    finished.append(delivery)
-                for delivery, _email_out in emails[len(ids) :]:
-                    delivery.status = Delivery.Status.SENT
-                    finished.append(delivery)
-                Delivery.objects.bulk_update(
-                    finished, ["status", "message_id", "error", "sent_at"], batch_size=500
+                    others.append(delivery)
+                queue_emails(to_queue)
+                # The e-mails are found in the outbox by their template (the announcement's or
+                # the kind's), so their deliveries move on in one UPDATE, not a CASE per row.
+                Delivery.objects.filter(pk__in=[d.pk for d in emails]).update(
+                    status=Delivery.Status.SENT, sent_at=now
                 )
-            sent += sum(1 for d in finished if d.status == Delivery.Status.SENT)
+                for delivery in others:
+                    Delivery.objects.filter(pk=delivery.pk).update(
+                        status=delivery.status,
+                        message_id=delivery.message_id,
+                        error=delivery.error,
+                        sent_at=now,
+                    )
+            finished = emails + [d for d in others if d.status == Delivery.Status.SENT]
+            sent += len(finished)
             done += len(deliveries)
     return sent
 
@@ -490,20 +502,41 @@ def delivery_progress(announcement_ids: Sequence[int]) -> dict[int, dict[str, in
         .values_list("announcement_id", "n")
     ):
         progress[announcement_id]["raised"] = count
-    rows = Delivery.objects.filter(notification__announcement_id__in=announcement_ids).values_list(
-        "notification__announcement_id", "status", "message_id"
+    # Deliveries not handed to the outbox yet (quiet hours) or refused before it (SMS caps),
+    # and the SMS handed to it, whose outcome is their message's.
+    outcome_of: dict[str, str] = {
+        OutgoingMessage.Status.QUEUED: "queued",
+        OutgoingMessage.Status.SENDING: "queued",
+        OutgoingMessage.Status.SENT: "sent",
+        OutgoingMessage.Status.FAILED: "failed",
+    }
+    rows = list(
+        Delivery.objects.filter(notification__announcement_id__in=announcement_ids)
+        .exclude(status=Delivery.Status.SENT, channel=Channel.EMAIL)
+        .values_list("notification__announcement_id", "status", "message_id")
     )
-    message_ids = [message_id for _a, _s, message_id in rows if message_id]
-    outcomes = dict(OutgoingMessage.objects.filter(pk__in=message_ids).values_list("pk", "status"))
+    outcomes = dict(
+        OutgoingMessage.objects.filter(pk__in=[m for *_rest, m in rows if m]).values_list(
+            "pk", "status"
+        )
+    )
     for announcement_id, status, message_id in rows:
         state = status
-        if status == Delivery.Status.SENT and message_id:
-            outcome = outcomes.get(message_id)
-            if outcome in (OutgoingMessage.Status.QUEUED, OutgoingMessage.Status.SENDING):
-                state = "queued"
-            elif outcome == OutgoingMessage.Status.FAILED:
-                state = "failed"
+        if status == Delivery.Status.SENT:
+            outcome = outcomes.get(message_id, "") if message_id else ""
+            state = outcome_of.get(outcome, "queued")
         progress[announcement_id][state] += 1
+    # The e-mails handed to the outbox, by their template (``email_template``).
+    templates = {f"announcement_{a}": a for a in announcement_ids}
+    for template, status, count in (
+        OutgoingMessage.objects.filter(template__in=list(templates))
+        .values_list("template", "status")
+        .annotate(n=Count("pk"))
+        .values_list("template", "status", "n")
+    ):
+        state = outcome_of.get(str(status), "")
+        if state:
+            progress[templates[template]][state] += count
     return {a: dict(progress[a]) for a in announcement_ids}
 
 
