@@ -71,7 +71,7 @@ class Action(models.TextChoices):
     DOCUMENT_REVIEWED = "support.document_reviewed"
     # notifications
     NOTIFICATION_SUBSCRIPTIONS_UPDATED = "notifications.subscriptions_updated"
-    NOTIFICATION_UNSUBSCRIBED = "notifications.unsubscribed"
+    NOTIFICATION_UNSUBSCRIBED = "notifications.email_unsubscribed"
     # staff
     STAFF_LOGIN_FAILED = "staff.login_failed"
     STAFF_LOGGED_IN = "staff.member_logged_in"
