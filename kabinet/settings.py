@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "kabinet.payments",
     "kabinet.documents",
     "kabinet.support",
+    "kabinet.notifications",
     "kabinet.portal",
     "kabinet.staff",
     "kabinet.demo",
@@ -390,6 +391,14 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
     }
+
+# Notifications: no e-mail or SMS between these hours of the customer's zone (the supplier's);
+# what falls inside them goes out at the end. Reminders of the readings window come this many
+# days before it closes, and of a debt this many days before the due date.
+NOTIFICATIONS_QUIET_START = env_int("NOTIFICATIONS_QUIET_START", 22)
+NOTIFICATIONS_QUIET_END = env_int("NOTIFICATIONS_QUIET_END", 8)
+NOTIFICATIONS_READINGS_CLOSING_DAYS = env_int("NOTIFICATIONS_READINGS_CLOSING_DAYS", 3)
+NOTIFICATIONS_DEBT_DAYS_BEFORE = env_int("NOTIFICATIONS_DEBT_DAYS_BEFORE", 5)
 
 # Providers; the local implementations are the defaults.
 SMS_BACKEND = env_choice("SMS_BACKEND", "outbox", {"outbox", "http"})

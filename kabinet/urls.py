@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("kabinet.api.urls")),
+    # Before the profile: /profile/notifications/ is the notifications app's page.
+    path("", include("kabinet.notifications.urls")),
     path("profile/", include("kabinet.identity.profile_urls")),
     # Every page of one account sits under /accounts/<id>/: the overview, charges and details
     # (billing), readings (metering), pay and payments (payments), bills (documents), requests,

@@ -186,6 +186,9 @@ class Supplier(models.Model):
         default=AgentType.PAYMENT_AGENT,
         help_text=_("Кем выступает магазин при приёме оплаты за этого поставщика."),
     )
+    # The notification kinds (codes of kabinet.notifications) the supplier pays to send by SMS;
+    # e-mail and the portal carry every kind. Set by staff only.
+    sms_notification_kinds = models.JSONField(_("уведомления по SMS"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -73,6 +73,9 @@ class Action(models.TextChoices):
     REQUEST_ASSIGNED = "support.request_assigned"
     REQUEST_STATUS_CHANGED = "support.request_status_changed"
     DOCUMENT_REVIEWED = "support.document_reviewed"
+    # notifications
+    NOTIFICATION_SUBSCRIPTIONS_UPDATED = "notifications.subscriptions_updated"
+    NOTIFICATION_UNSUBSCRIBED = "notifications.email_unsubscribed"
     # staff
     STAFF_LOGIN_FAILED = "staff.login_failed"
     STAFF_LOGGED_IN = "staff.member_logged_in"
@@ -85,6 +88,7 @@ class Action(models.TextChoices):
     CATALOG_ITEM_SAVED = "staff.catalog_item_saved"
     CATALOG_ITEM_ACTIVATED = "staff.catalog_item_activated"
     CATALOG_ITEM_DEACTIVATED = "staff.catalog_item_deactivated"
+    ANNOUNCEMENT_CREATED = "staff.announcement_created"
     # api
     API_TOKEN_ISSUED = "api.token_issued"  # noqa: S105
 

@@ -28,6 +28,13 @@ def deliver_message(message_id: int) -> None:
         raise RetryTask(delay=delay)
 
 
+@db_task()
+def deliver_messages(message_ids: list[int]) -> None:
+    """Deliver a mailing's messages as a batch; one that must retry is left to the sweep,
+    which queues it again when its retry is due."""
+    services.deliver_many(message_ids)
+
+
 @db_periodic_task(crontab(minute="*"))
 def requeue_stuck_messages() -> None:
     """Queue again what a crashed worker or a lost queue entry left behind.

@@ -15,6 +15,7 @@ from kabinet.billing.models import Supplier
 from kabinet.core.forms import DateInput, TimeInput
 from kabinet.core.http import client_ip
 from kabinet.identity.models import User
+from kabinet.notifications.models import SUBSCRIBABLE, Announcement
 from kabinet.staff import scoping, services
 from kabinet.support.models import CatalogCategory, CatalogItem, FaqCategory, FaqQuestion
 
@@ -331,6 +332,14 @@ class SupplierSettingsForm(StyledModelForm):
         },
     )
 
+    sms_notification_kinds = forms.MultipleChoiceField(
+        label=_("Уведомления, которые клиенты могут получать по SMS"),
+        choices=[(kind.value, kind.label) for kind in SUBSCRIBABLE],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("SMS платные и считаются в лимитах отправки; e-mail доступен для всех видов."),
+    )
+
     website = forms.URLField(
         label=_("Сайт"),
         required=False,
@@ -350,6 +359,11 @@ class SupplierSettingsForm(StyledModelForm):
         error_messages = {
             "email": {"invalid": _("Введите правильный адрес e-mail.")},
         }
+
+    def clean_sms_notification_kinds(self) -> list[str]:
+        # Stored in the order of the choices: the same selection is the same value.
+        chosen = set(self.cleaned_data.get("sms_notification_kinds") or ())
+        return [kind.value for kind in SUBSCRIBABLE if kind.value in chosen]
 
     def clean_min_payment(self) -> Decimal:
         value: Decimal = self.cleaned_data["min_payment"]
@@ -481,3 +495,35 @@ class CatalogItemForm(ScopedContentForm):
         if supplier is not None and category is not None and category.supplier_id != supplier.pk:
             self.add_error("category", _("Этот раздел каталога — другого поставщика."))
         return data
+
+
+# --- announcements ----------------------------------------------------------------------------
+
+
+class AnnouncementForm(StyledForm):
+    """A message to every customer of one supplier: a planned outage, a tariff change."""
+
+    supplier = forms.ModelChoiceField(
+        label=_("Поставщик"),
+        queryset=Supplier.objects.none(),
+        empty_label=None,
+        error_messages={"required": _("Выберите поставщика.")},
+    )
+    topic = forms.ChoiceField(label=_("Тема"), choices=Announcement.Topic.choices)
+    title = forms.CharField(
+        label=_("Заголовок"),
+        max_length=160,
+        error_messages={"required": _("Укажите заголовок.")},
+    )
+    text = forms.CharField(
+        label=_("Текст"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Напишите текст объявления.")},
+    )
+
+    def __init__(self, *args: Any, suppliers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["supplier"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = suppliers

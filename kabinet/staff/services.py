@@ -161,6 +161,7 @@ SUPPLIER_SETTINGS = (
     "receipt_vat_code",
     "receipt_is_merchant",
     "receipt_agent_type",
+    "sms_notification_kinds",
     "address",
     "phone",
     "email",

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from kabinet.staff.views import audit, auth, content, customers, queues, settings
+from kabinet.staff.views import announcements, audit, auth, content, customers, queues, settings
 
 app_name = "staff"
 
@@ -44,5 +44,7 @@ urlpatterns = [
         {"kind": "catalog"},
         name="catalog_toggle",
     ),
+    path("announcements/", announcements.announcement_list, name="announcements"),
+    path("announcements/new/", announcements.announcement_create, name="announcement_create"),
     path("audit/", audit.audit_log, name="audit"),
 ]

@@ -32,6 +32,7 @@ from kabinet.billing.models import Account, AccountLink, Supplier
 from kabinet.core import ratelimit
 from kabinet.core.audit import Action, record
 from kabinet.core.errors import ServiceError
+from kabinet.core.events import customer_event
 from kabinet.core.uploads import StoredFile, private_storage, store_upload
 from kabinet.identity.backends import normalize_phone
 from kabinet.identity.models import User
@@ -563,6 +564,14 @@ def answer_appeal(
                 "support_appeal_answered",
                 {"number": locked.number, "supplier": locked.supplier.short_name},
             )
+            customer_event.send(
+                sender=Appeal,
+                kind="appeal_answered",
+                user_id=locked.user_id,
+                account_id=locked.account_id,
+                key=f"appeal:{locked.pk}:{message.pk}",
+                payload={"appeal_id": locked.pk, "number": locked.number},
+            )
             record(
                 actor=staff,
                 action=Action.APPEAL_ANSWERED,
@@ -687,8 +696,21 @@ def change_request_status(
         if locked.assigned_to_id is None and status == Status.IN_PROGRESS:
             locked.assigned_to = staff
         locked.save(update_fields=["status", "cancel_reason", "assigned_to", "updated_at"])
-        ServiceRequestEvent.objects.create(
+        event = ServiceRequestEvent.objects.create(
             request=locked, status=status, comment=comment, actor=staff, actor_is_staff=True
+        )
+        customer_event.send(
+            sender=ServiceRequest,
+            kind="request_status",
+            user_id=locked.user_id,
+            account_id=locked.account_id,
+            key=f"request:{locked.pk}:{event.pk}",
+            payload={
+                "request_id": locked.pk,
+                "number": locked.number,
+                "status": status,
+                "status_label": str(locked.get_status_display()),
+            },
         )
         channel = notify_customer(
             locked.user,
@@ -742,6 +764,14 @@ def review_document(
                 "kind": locked.get_kind_display(),
                 "supplier": locked.supplier.short_name,
             },
+        )
+        customer_event.send(
+            sender=SocialNormDocument,
+            kind="document_reviewed",
+            user_id=locked.user_id,
+            account_id=locked.account_id,
+            key=f"document:{locked.pk}:{locked.reviewed_at.isoformat()}",
+            payload={"document_id": locked.pk, "accepted": accept, "kind": locked.kind},
         )
         record(
             actor=staff,

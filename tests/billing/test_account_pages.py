@@ -108,9 +108,10 @@ def test_overview_queries_do_not_grow_with_rows(
         other = make_account(energy)
         make_link(customer, other)
     # Session, user, the ETag's versions, the user's links (ownership and sidebar in one), the
-    # latest bill's sections, the portal payments billing has not accounted yet, and the menu's
-    # unread-answers badge.
-    with django_assert_max_num_queries(7):
+    # latest bill's sections, the portal payments billing has not accounted yet, the menu's
+    # unread-answers badge, and the unread notifications (the menu's badge and the accounts'
+    # marks from one query).
+    with django_assert_max_num_queries(8):
         assert client_in.get(reverse("accounts:overview", args=[account.pk])).status_code == 200
     with django_assert_max_num_queries(10):
         assert client_in.get(reverse("accounts:list")).status_code == 200
@@ -189,8 +190,9 @@ def test_charges_queries_do_not_grow_with_rows(
     fill_charges(account, energy, waste, electricity)
     for i in range(8):
         make_charge(account, make_service(), period=OCT, supplier=waste if i % 2 else energy)
-    # Session, user, the ETag's versions, the links, the periods, the charges, the badge.
-    with django_assert_max_num_queries(7):
+    # Session, user, the ETag's versions, the links, the periods, the charges, the badges of
+    # unread answers and unread notifications.
+    with django_assert_max_num_queries(8):
         assert client_in.get(reverse("accounts:charges", args=[account.pk])).status_code == 200
 
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 names = importlib.import_module("kabinet.core.migrations.0004_audit_action_names")
 
-APPS = {"identity", "billing", "metering", "payments", "support", "staff", "api"}
+APPS = {"identity", "billing", "metering", "payments", "support", "notifications", "staff", "api"}
 
 
 @pytest.mark.parametrize("action", list(Action))

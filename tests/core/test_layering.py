@@ -44,7 +44,7 @@ CHAIN: tuple[tuple[str, ...], ...] = (
     ("identity",),
     ("billing",),
     ("metering", "payments"),
-    ("documents", "support"),
+    ("documents", "support", "notifications"),
     ("portal", "staff", "api"),
     ("demo",),
 )

@@ -334,3 +334,15 @@ def test_heat_and_water_accounts_link_by_payment_code_surname_and_flat(seeded: P
     )
     assert link.account_id == account.pk
     assert Supplier.objects.get(code=HOUSING).payment_commission
+
+
+def test_it_shows_the_demo_customers_notifications_and_one_announcement(seeded: Path) -> None:
+    from kabinet.demo.notifications import add_demo_notifications
+    from kabinet.notifications.models import Announcement, Notification
+
+    announcement = Announcement.objects.get()
+    customers = Notification.objects.filter(user__is_staff=False)
+    assert customers.filter(announcement=announcement).exists()
+    assert customers.exclude(announcement=announcement).exists()  # raised by the rules
+    suppliers = {s.code: s for s in Supplier.objects.all()}
+    assert add_demo_notifications(suppliers).endswith("+0, объявление поставщика +0")

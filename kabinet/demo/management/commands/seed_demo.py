@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from kabinet.billing.models import Account
+from kabinet.demo.notifications import add_demo_notifications
 from kabinet.demo.people import (
     ensure_demo_admin,
     ensure_demo_customers,
@@ -88,6 +89,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Демо-клиентам привязано лицевых счетов: {linked}.")
         # The demo content of the apps above billing, after the accounts it refers to.
         self.stdout.write(add_demo_support(suppliers))
+        self.stdout.write(add_demo_notifications(suppliers))
         if operator := ensure_demo_operator(suppliers):
             self.stdout.write(operator)
         self.stdout.write(
