@@ -10,8 +10,8 @@ the same run, each render a new document (typst memoises a compilation of the sa
 * the same two with WeasyPrint (a bench-only dependency: ``make bench`` installs the ``bench``
   group) laying out the same bill as HTML, block for block as bill.typ does.
 
-It prints bills/s for each and the ratios; the target is typst laying a bill out at least 10×
-as fast as WeasyPrint.
+It prints bills/s for each and the ratios; the target is typst at least 10× as fast as WeasyPrint,
+for the layout and for the whole download path (the QR codes come from a native encoder).
 Timings are printed, never asserted: they depend on the machine.
 """
 
@@ -103,23 +103,10 @@ def weasyprint_html(data: dict[str, Any]) -> str:
     sections = []
     for section in data["sections"]:
         rows = [[e(c[k]) for k in charge_keys] for c in section["charges"]]
-        rows.append(
-            [
-                f"<b>{e(labels['penalties'])}</b>",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                f"<b>{e(section['penalties'])}</b>",
-            ]
-        )
+        # The penalties row, where billing charged any, is among the section's charge rows.
         rows.append(
             [f"<b>{e(labels['section_total'])}</b>", "", "", ""]
-            + [f"<b>{e(section[k])}</b>" for k in charge_keys[4:]]
+            + [f"<b>{e(section['totals'][k])}</b>" for k in charge_keys[4:]]
         )
         parts = [
             f'<div class="qr">{section["qr"]}<br>{e(labels["qr_hint"])}</div>'
@@ -196,7 +183,7 @@ def weasyprint_html(data: dict[str, Any]) -> str:
                 "charged",
                 "recalculation",
                 "benefits",
-                "penalties",
+                "surcharge",
                 "paid",
                 "advance",
             )
@@ -257,7 +244,7 @@ def main() -> None:
         print(f"layout: typst is {layout_ratio:.1f}× as fast as WeasyPrint (target >= 10×)")
         print(
             f"download path (queries, QR codes, layout): typst is"
-            f" {typst_full / weasy_full:.1f}× as fast as WeasyPrint"
+            f" {typst_full / weasy_full:.1f}× as fast as WeasyPrint (target >= 10×)"
         )
 
 
