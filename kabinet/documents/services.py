@@ -100,10 +100,9 @@ def deliver_bill(
     """Record and queue one delivery in one transaction; False when it was already recorded."""
     try:
         with transaction.atomic():
-            delivery = BillDelivery.objects.create(bill=bill, user=link.user, mailing=mailing)
+            # The e-mail first, so its record is one INSERT; a repeat rolls both back.
             message = email_bill(bill=bill, user=link.user, pdf=pdf)
-            delivery.message = message
-            delivery.save(update_fields=["message"])
+            BillDelivery.objects.create(bill=bill, user=link.user, mailing=mailing, message=message)
     except IntegrityError:
         # Another run recorded it first: it has sent (or is sending) that e-mail.
         return False
