@@ -137,6 +137,7 @@ bench: deps
 	$(PY) python bench/pages.py
 	$(PY) python bench/readings.py
 	$(PY) python bench/payments.py
+	$(PY) python bench/ebills.py
 	$(PY) python bench/summary.py
 
 clean:
