@@ -177,6 +177,16 @@ def test_a_long_string_falls_back_to_level_l_before_shrinking_its_modules() -> N
     assert image.module_mm == pytest.approx(qr.MODULE_MM)
 
 
+def test_level_m_is_skipped_exactly_where_it_cannot_fit_the_layout() -> None:
+    fits = "ST00012|Name=" + "x" * (qr.M_FITS_BYTES - 13)
+    too_long = fits + "x"
+
+    assert (qr._modules(fits, "M")[1] + 2 * qr.QUIET_ZONE) * qr.MODULE_MM <= qr.MAX_WIDTH_MM
+    assert (qr._modules(too_long, "M")[1] + 2 * qr.QUIET_ZONE) * qr.MODULE_MM > qr.MAX_WIDTH_MM
+    assert qr._symbol(fits) == qr._modules(fits, "M")
+    assert qr._symbol(too_long) == qr._modules(too_long, "L")
+
+
 def test_a_string_too_long_for_the_layout_is_flagged_dense() -> None:
     image = qr.qr_image("ST00012|Purpose=" + "Ж" * 700)
     assert image.dense
