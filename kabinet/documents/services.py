@@ -284,8 +284,3 @@ def requeue_stale_chunks(*, now: dt.datetime | None = None) -> list[int]:
                 _finish_if_done(mailing_id)
                 break
     return chunk_ids
-
-
-def mail_bills_for_period(period: dt.date) -> BillMailing:
-    """Start (or continue) the mailing of `period`'s bills: see `start_mailing`."""
-    return start_mailing(period=period)
