@@ -141,6 +141,7 @@ bench: deps
 	$(PY) python bench/readings.py
 	$(PY) python bench/payments.py
 	$(PY) python bench/notifications.py
+	$(PY) python bench/ebills.py
 	$(PY) python bench/summary.py
 
 # The production topology (bench/topology.py) under load and under faults; QUICK= for the full

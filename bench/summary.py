@@ -16,6 +16,9 @@ TARGETS = (
     ("pages", "account pages / healthz", 0.45),
     ("readings", "readings POST / trivial POST", 0.4),
     ("not_modified", "304 revalidation / healthz", 0.8),
+    # bench/ebills.py: bills/s, on the wall clock and from the CPU the bills took.
+    ("ebills_wall", "e-bills/s, wall clock", 35.0),
+    ("ebills_cpu", "e-bills/s, 2 cores by CPU used", 35.0),
 )
 
 

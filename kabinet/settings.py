@@ -391,6 +391,10 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
     }
+# Chunks of one bill mailing in the queue at a time (documents.services.start_mailing): at least
+# the number of huey workers, so every worker has a chunk, and few enough that the sweep can tell
+# a lost queue entry from a long queue.
+BILL_MAILING_CHUNKS_IN_FLIGHT = env_int("BILL_MAILING_CHUNKS_IN_FLIGHT", 8)
 
 # Notifications: no e-mail or SMS between these hours of the customer's zone (the supplier's);
 # what falls inside them goes out at the end. Reminders of the readings window come this many

@@ -6,7 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import segno
+import zxingcpp
+from PIL import Image
 
 from kabinet.documents import qr
 from tests.factories import make_account, make_bill, make_supplier
@@ -118,18 +119,22 @@ def test_a_supplier_without_bank_requisites_has_no_qr() -> None:
         )
 
 
-def test_the_image_is_encoded_as_utf8(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: dict[str, object] = {}
-    make = segno.make
+def test_the_code_carries_the_string_as_utf8_bytes_without_an_eci_header() -> None:
+    """Banking apps read the bytes as UTF-8 because the header's «2» says so: an encoder left
+    to choose writes Cyrillic as Shift_JIS, and an ECI header is more than some apps parse."""
+    text = "ST00012|Name=ООО «Ромашка»|Purpose=Оплата ЖКУ за 09.2026"
+    modules, side = qr._symbol(text)
+    size = side + 2 * qr.QUIET_ZONE
+    picture = Image.new("L", (size, size), 255)
+    picture.paste(Image.frombytes("L", (side, side), modules), (qr.QUIET_ZONE, qr.QUIET_ZONE))
 
-    def spy(content: str, **kwargs: object) -> segno.QRCode:
-        seen.update(kwargs)
-        return make(content, **kwargs)  # type: ignore[arg-type]
+    read = zxingcpp.read_barcode(picture.resize((size * 4, size * 4), Image.Resampling.NEAREST))
 
-    monkeypatch.setattr(segno, "make", spy)
-    image = qr.qr_image("ST00012|Name=Тест")
-    assert seen["encoding"] == "utf-8"
-    assert image.svg.startswith("<svg")
+    assert read is not None
+    assert read.format == zxingcpp.BarcodeFormat.QRCode
+    assert read.bytes == text.encode("utf-8")
+    assert read.symbology_identifier == "]Q1"  # model 2, no ECI
+    assert qr.qr_image(text).svg.startswith("<svg")
 
 
 def test_persacc_is_the_account_number_as_billing_gave_it() -> None:
@@ -164,12 +169,22 @@ def test_a_usual_string_prints_modules_wide_enough_for_a_100_dpi_scan() -> None:
 def test_a_long_string_falls_back_to_level_l_before_shrinking_its_modules() -> None:
     # Too many modules at level M for the widest layout, few enough at level L.
     text = "ST00012|Name=" + "Ж" * 300
-    assert segno.make(text, encoding="utf-8", error="m").symbol_size(border=4)[0] * 0.6 > 60
+    assert (qr._modules(text, "M")[1] + 2 * qr.QUIET_ZONE) * qr.MODULE_MM > qr.MAX_WIDTH_MM
 
     image = qr.qr_image(text)
 
     assert not image.dense
     assert image.module_mm == pytest.approx(qr.MODULE_MM)
+
+
+def test_level_m_is_skipped_exactly_where_it_cannot_fit_the_layout() -> None:
+    fits = "ST00012|Name=" + "x" * (qr.M_FITS_BYTES - 13)
+    too_long = fits + "x"
+
+    assert (qr._modules(fits, "M")[1] + 2 * qr.QUIET_ZONE) * qr.MODULE_MM <= qr.MAX_WIDTH_MM
+    assert (qr._modules(too_long, "M")[1] + 2 * qr.QUIET_ZONE) * qr.MODULE_MM > qr.MAX_WIDTH_MM
+    assert qr._symbol(fits) == qr._modules(fits, "M")
+    assert qr._symbol(too_long) == qr._modules(too_long, "L")
 
 
 def test_a_string_too_long_for_the_layout_is_flagged_dense() -> None:
