@@ -471,6 +471,7 @@ TIMELINE_SOURCES = {
     "request": "kabinet.support.selectors.request_events",
     "appeal": "kabinet.support.selectors.appeal_events",
     "document": "kabinet.support.selectors.document_events",
+    "notification": "kabinet.notifications.selectors.notification_events",
 }
 
 if TESTING:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from kabinet.billing import versions
 from kabinet.billing.models import (
     Account,
+    AccountInvitation,
     AccountLink,
     Bill,
     BillSection,
@@ -473,3 +474,13 @@ class AccountLinkAdmin(LargeTableModelAdmin):
     autocomplete_fields = ("account",)
     raw_id_fields = ("user",)
     list_select_related = ("account", "user")
+
+
+@admin.register(AccountInvitation)
+class AccountInvitationAdmin(ReadOnlyModelAdmin):
+    # Invitations are the customers' own acts: support may look, never forge one.
+    list_display = ("link", "phone", "email", "status", "created_at", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("phone", "email", "link__account__number")
+    list_select_related = ("link",)
+    exclude = ("token_hash",)

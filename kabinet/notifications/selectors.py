@@ -18,8 +18,10 @@ from django.utils import timezone
 
 from kabinet.billing.models import Supplier
 from kabinet.core import ratelimit
-from kabinet.core.periods import add_months
+from kabinet.core.periods import add_months, period_of
+from kabinet.core.timeline import Event
 from kabinet.notifications.models import DEFAULTS, SUBSCRIBABLE, Channel, Notification, Subscription
+from kabinet.notifications.texts import describe
 
 MONTH_CHOICES = (1, 2, 3)
 
@@ -138,3 +140,30 @@ def subscriptions_of(user: Any) -> list[dict[str, Any]]:
         }
         for kind in SUBSCRIBABLE
     ]
+
+
+def notification_events(link: Any, start: dt.date, end: dt.date) -> list[Event]:
+    """The account's notifications to this customer on the days ``start``..``end``, for «Все
+    события» (``TIMELINE_SOURCES``); each in the reader's language, as the list shows it."""
+    tz = timezone.get_current_timezone()
+    rows = Notification.objects.filter(
+        user_id=link.user_id,
+        account_id=link.account_id,
+        created_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        created_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    ).order_by("-created_at", "-pk")
+    events = []
+    for notification in rows:
+        day = timezone.localtime(notification.created_at).date()
+        described = describe(notification)
+        events.append(
+            Event(
+                kind="notification",
+                day=day,
+                period=period_of(day),
+                title=described.title,
+                ref=notification.pk,
+                text=described.text,
+            )
+        )
+    return events

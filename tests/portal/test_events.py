@@ -221,3 +221,26 @@ def test_a_bills_detail_lists_each_suppliers_service_lines_under_it(
         ("— Электроснабжение T1 день", "800,00\xa0₽"),
         ("— Электроснабжение T2 ночь", "400,50\xa0₽"),
     ]
+
+
+def test_the_accounts_notifications_join_the_timeline(customer: User, history: History) -> None:
+    """Issue 17: «Все события» lists the notifications beside readings, bills and payments."""
+    from kabinet.notifications.models import Kind, Notification
+
+    note = Notification.objects.create(
+        user=customer,
+        account=history.account,
+        kind=Kind.NEW_BILL,
+        key="2026-10",
+        payload={"period": "2026-10-01", "total": "1545.13", "due_date": "2026-11-25"},
+    )
+    Notification.objects.filter(pk=note.pk).update(
+        created_at=dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
+    )
+    october = _months(customer, history, OCTOBER, OCTOBER)[OCTOBER]
+    [event] = [e for e in october if e.kind == "notification"]
+    assert event.ref == note.pk
+    assert event.day == dt.date(2026, 10, 5)
+    assert event.title
+    other = _months(customer, history, OCTOBER, OCTOBER, only=("reading",))[OCTOBER]
+    assert all(e.kind == "reading" for e in other)
