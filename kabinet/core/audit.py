@@ -45,6 +45,8 @@ class Action(models.TextChoices):
     ACCOUNT_LINKED = "billing.account_linked"
     LINK_UPDATED = "billing.link_updated"
     ACCOUNT_UNLINKED = "billing.account_unlinked"
+    MARKETING_SUBSCRIPTIONS_CHANGED = "billing.marketing_subscriptions_changed"
+    MARKETING_SENT = "billing.marketing_sent"
     # metering
     READINGS_SUBMITTED = "metering.readings_submitted"
     # payments: the acquirer's answers are acts of the system (no actor)
