@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kabinet.billing import versions
-from kabinet.billing.models import AccountLink
+from kabinet.billing.models import AccountLink, MarketingSubscription
 from kabinet.core.personal_data import plain
 from kabinet.identity.models import User
 
@@ -18,6 +18,7 @@ COVERS = {
     "billing.AccountLink.user": "deleted: the person's links to accounts",
     "billing.AccountLink.alias": "deleted with the link",
     "billing.AccountLink.note": "deleted with the link",
+    "billing.MarketingSubscription.user": "deleted: the person's mailing choices",
     "billing.ImportBatch.user": "a staff member's import: kept, only the pointer goes",
     "billing.Account.owner_name": "billing's record of the account holder: kept, re-imported",
     "billing.Supplier.phone": "the supplier's own contact, not a person's",
@@ -41,11 +42,22 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
                 "created_at": plain(link.created_at),
             }
             for link in links.order_by("created_at", "pk")
-        ]
+        ],
+        "marketing_subscriptions": [
+            {
+                "supplier": subscription.supplier.short_name,
+                "channel": subscription.channel,
+                "created_at": plain(subscription.created_at),
+            }
+            for subscription in MarketingSubscription.objects.filter(user=user)
+            .select_related("supplier")
+            .order_by("created_at", "pk")
+        ],
     }
 
 
 def erase_personal_data(*, user: User) -> None:
+    MarketingSubscription.objects.filter(user=user).delete()
     links = AccountLink.objects.filter(user=user)
     account_ids = list(links.values_list("account_id", flat=True))
     links.delete()

@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
+from kabinet.billing import marketing
+from kabinet.billing.forms import MarketingForm, PaperlessForm
 from kabinet.billing.selectors import linked_account, linked_accounts
+from kabinet.billing.services import LinkError, set_paperless
+from kabinet.core.forms import perform
+from kabinet.core.http import client_ip
+from kabinet.identity.models import Consent
+from kabinet.identity.services.consents import has_active_consent
 from kabinet.metering.summaries import account_summaries
 from kabinet.portal.middleware import last_account_id
 
@@ -45,6 +56,50 @@ def last_account(request: HttpRequest) -> HttpResponse:
     if links:
         return redirect("accounts:overview", account_id=links[0].account_id)
     return redirect("accounts:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_settings(request: HttpRequest) -> HttpResponse:
+    """«Квитанции и рассылки» of the profile: e-mail or paper bills per account (billing's
+    links) and the suppliers' mailings per channel (billing's subscriptions, identity's
+    consent). Two forms on one page, each with its own button."""
+    user: Any = request.user
+    links = linked_accounts(user)
+    posted = request.POST.get("form") if request.method == "POST" else None
+
+    def marketing_form(data: Any = None) -> MarketingForm:
+        return MarketingForm(
+            data,
+            suppliers=marketing.marketing_suppliers(user),
+            chosen=marketing.subscriptions_of(user),
+            consented=has_active_consent(user, Consent.Kind.MARKETING),
+        )
+
+    paperless = PaperlessForm(request.POST if posted == "paperless" else None, links=links)
+    mailing = marketing_form(request.POST if posted == "marketing" else None)
+    if posted == "paperless" and perform(
+        paperless, lambda: set_paperless(user=user, choices=paperless.choices()), LinkError
+    ):
+        messages.success(request, _("Способ получения квитанций сохранён."))
+        return redirect("portal:profile_settings")
+    if posted == "marketing" and perform(
+        mailing,
+        lambda: marketing.set_marketing_subscriptions(
+            user=user,
+            wanted=mailing.wanted(),
+            give_consent=bool(mailing.cleaned_data.get("consent")),
+            ip_address=client_ip(request),
+        ),
+        marketing.MarketingError,
+    ):
+        messages.success(request, _("Настройки рассылок сохранены."))
+        return redirect("portal:profile_settings")
+    return render(
+        request,
+        "portal/profile_settings.html",
+        {"paperless": paperless, "mailing": mailing, "profile_user": user},
+    )
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
