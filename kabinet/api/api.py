@@ -12,6 +12,7 @@ from kabinet.api.accounts import router as accounts_router
 from kabinet.api.auth import BearerTokenAuth, CustomerSessionAuth
 from kabinet.api.bills import router as bills_router
 from kabinet.api.customer import auth_router, profile_router
+from kabinet.api.home import home_router, settings_router
 from kabinet.api.payments import account_router as payments_account_router
 from kabinet.api.payments import router as payments_router
 from kabinet.api.readings import router as readings_router
@@ -82,6 +83,8 @@ errors.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/auth", registration_router)
 api.add_router("/profile", profile_router)
+api.add_router("/profile", settings_router)
+api.add_router("/home", home_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/accounts", bills_router)
 api.add_router("/accounts", readings_router)

@@ -119,8 +119,16 @@ def marketing_audience(*, supplier: Supplier, channel: str) -> QuerySet[User]:
     linked = AccountLink.objects.filter(user_id=OuterRef("pk"), account__supplier=supplier)
     users = User.objects.filter(Exists(subscribed), Exists(linked), consented(), is_active=True)
     if channel == Channel.EMAIL:
-        return users.exclude(email="").filter(email_confirmed_at__isnull=False).order_by("pk")
-    return users.exclude(phone="").filter(phone_confirmed_at__isnull=False).order_by("pk")
+        return (
+            users.exclude(email="")
+            .filter(email__isnull=False, email_confirmed_at__isnull=False)
+            .order_by("pk")
+        )
+    return (
+        users.exclude(phone="")
+        .filter(phone__isnull=False, phone_confirmed_at__isnull=False)
+        .order_by("pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -138,12 +146,13 @@ def send_marketing(*, supplier: Supplier, channel: str, subject: str, text: str)
     context = {"supplier": supplier.name, "subject": subject, "text": text}
     with transaction.atomic():
         for user in marketing_audience(supplier=supplier, channel=channel).iterator():
+            # The audience query excludes users without the channel's address.
             if channel == Channel.EMAIL:
-                send_email(to=user.email, template=MARKETING_TEMPLATE, context=context)
+                send_email(to=user.email or "", template=MARKETING_TEMPLATE, context=context)
             else:
                 try:
                     with transaction.atomic():
-                        send_sms(to=user.phone, template=MARKETING_TEMPLATE, context=context)
+                        send_sms(to=user.phone or "", template=MARKETING_TEMPLATE, context=context)
                 except DeliveryRefused:
                     refused += 1
                     continue
