@@ -228,5 +228,33 @@ def test_someone_elses_account_is_never_remembered(
     assert f'data-account="{theirs.pk}"' not in html
 
 
+def test_remembering_the_account_writes_nothing(
+    client_in: Client, customer: User, supplier: Supplier
+) -> None:
+    first, second = _account(supplier, customer), _account(supplier, customer)
+    client_in.get(reverse("accounts:overview", args=[first.pk]))
+    with CaptureQueriesContext(connection) as context:
+        client_in.get(reverse("accounts:overview", args=[second.pk]))
+    writes = [
+        q["sql"]
+        for q in context.captured_queries
+        if not q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    assert writes == []
+    assert _redirect(client_in) == reverse("accounts:overview", args=[second.pk])
+
+
+def test_another_person_on_the_same_browser_does_not_get_it(
+    client_in: Client, customer: User, supplier: Supplier
+) -> None:
+    shared = _account(supplier, customer)
+    other = make_customer()
+    own = _account(supplier, other)
+    make_link(other, shared)
+    client_in.get(reverse("accounts:overview", args=[shared.pk]))
+    client_in.force_login(other)
+    assert _redirect(client_in) == reverse("accounts:overview", args=[own.pk])
+
+
 def test_without_accounts_the_accounts_menu_opens_the_list(client_in: Client) -> None:
     assert _redirect(client_in) == reverse("accounts:list")
