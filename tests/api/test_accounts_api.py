@@ -252,6 +252,8 @@ WALKED_ELSEWHERE = {
     # tests/api/test_support_api.py::test_everything_of_another_customer_is_404
     ("get", "/api/v1/accounts/{account_id}/documents"),
     ("post", "/api/v1/accounts/{account_id}/documents"),
+    # tests/api/test_home_api.py::test_an_accounts_appeals_are_its_own_only
+    ("get", "/api/v1/accounts/{account_id}/appeals"),
 }
 
 
