@@ -26,6 +26,7 @@ from kabinet.billing.models import (
     Branch,
     Charge,
     ImportBatch,
+    MarketingSubscription,
     Premises,
     Service,
     Supplier,
@@ -470,3 +471,14 @@ class AccountLinkAdmin(LargeTableModelAdmin):
     autocomplete_fields = ("account",)
     raw_id_fields = ("user",)
     list_select_related = ("account", "user")
+
+
+@admin.register(MarketingSubscription)
+class MarketingSubscriptionAdmin(ReadOnlyModelAdmin, LargeTableModelAdmin):
+    """Who chose which supplier's mailings: the customer changes it in the profile, and a
+    mailing reaches them only while their marketing consent is in force."""
+
+    list_display = ("user", "supplier", "channel", "created_at")
+    list_filter = ("channel", "supplier")
+    search_fields = ("user__email", "user__phone", "user__last_name")
+    list_select_related = ("user", "supplier")

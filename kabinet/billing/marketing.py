@@ -159,7 +159,7 @@ def send_marketing(*, supplier: Supplier, channel: str, subject: str, text: str)
             queued += 1
         record(
             actor=None,
-            action=Action.MARKETING_SENT,
+            action=Action.MARKETING_MAILING_QUEUED,
             obj=supplier,
             supplier_id=supplier.pk,
             channel=channel,

@@ -46,7 +46,7 @@ class Action(models.TextChoices):
     LINK_UPDATED = "billing.link_updated"
     ACCOUNT_UNLINKED = "billing.account_unlinked"
     MARKETING_SUBSCRIPTIONS_CHANGED = "billing.marketing_subscriptions_changed"
-    MARKETING_SENT = "billing.marketing_sent"
+    MARKETING_MAILING_QUEUED = "billing.marketing_mailing_queued"
     # metering
     READINGS_SUBMITTED = "metering.readings_submitted"
     # payments: the acquirer's answers are acts of the system (no actor)
