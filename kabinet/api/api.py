@@ -14,6 +14,7 @@ from kabinet.api.bills import router as bills_router
 from kabinet.api.customer import auth_router, profile_router
 from kabinet.api.history import router as history_router
 from kabinet.api.notifications import router as notifications_router
+from kabinet.api.home import home_router, settings_router
 from kabinet.api.payments import account_router as payments_account_router
 from kabinet.api.payments import router as payments_router
 from kabinet.api.readings import router as readings_router
@@ -84,6 +85,8 @@ errors.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/auth", registration_router)
 api.add_router("/profile", profile_router)
+api.add_router("/profile", settings_router)
+api.add_router("/home", home_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/accounts", bills_router)
 api.add_router("/accounts", readings_router)

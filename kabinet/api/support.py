@@ -593,3 +593,37 @@ def upload_documents(
         link=link, kind=payload.kind, comment=payload.comment, files=_uploads(attachments)
     )
     return Status(201, _document_out(document))
+
+
+class AccountSupportOut(Schema):
+    """The «Обращения» tab of an account: the customer's appeals and requests about it."""
+
+    date_from: dt.date | None
+    date_to: dt.date | None
+    appeals: list[AppealOut]
+    requests: list[RequestOut]
+
+
+@documents_router.get(
+    "/{account_id}/appeals",
+    response={200: AccountSupportOut, **ERRORS},
+    summary="Обращения и заявки по лицевому счёту (по умолчанию — последние 3 месяца)",
+)
+def account_appeals(
+    request: HttpRequest,
+    account_id: int,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> AccountSupportOut:
+    user = request_user(request)
+    link = linked_account(user, account_id)
+    _date_range(date_from, date_to)
+    if date_from is None and date_to is None:
+        date_from, date_to = selectors.months_back(3)
+    found = selectors.account_support(user, link.account_id, (date_from, date_to))
+    return AccountSupportOut(
+        date_from=date_from,
+        date_to=date_to,
+        appeals=[_appeal_out(a) for a in found.appeals],
+        requests=[_request_out(r) for r in found.requests],
+    )

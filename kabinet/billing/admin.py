@@ -27,6 +27,7 @@ from kabinet.billing.models import (
     Branch,
     Charge,
     ImportBatch,
+    MarketingSubscription,
     Premises,
     Service,
     Supplier,
@@ -484,3 +485,14 @@ class AccountInvitationAdmin(ReadOnlyModelAdmin):
     search_fields = ("phone", "email", "link__account__number")
     list_select_related = ("link",)
     exclude = ("token_hash",)
+
+
+@admin.register(MarketingSubscription)
+class MarketingSubscriptionAdmin(ReadOnlyModelAdmin, LargeTableModelAdmin):
+    """Who chose which supplier's mailings: the customer changes it in the profile, and a
+    mailing reaches them only while their marketing consent is in force."""
+
+    list_display = ("user", "supplier", "channel", "created_at")
+    list_filter = ("channel", "supplier")
+    search_fields = ("user__email", "user__phone", "user__last_name")
+    list_select_related = ("user", "supplier")

@@ -152,3 +152,85 @@ class AcceptInvitationForm(forms.Form):
         choices=AccountLink.Relation.choices,
         initial=AccountLink.Relation.RESIDENT,
     )
+
+
+EMAIL, PAPER = "email", "paper"
+
+
+class PaperlessForm(forms.Form):
+    """«Получение счета по e-mail»: e-mail or paper for each linked account, one radio pair a
+    row. Field ``account_<id>`` per link; ``choices()`` gives what the service takes."""
+
+    def __init__(self, *args: Any, links: list[AccountLink], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.links = links
+        for link in links:
+            self.fields[f"account_{link.account_id}"] = forms.ChoiceField(
+                label=str(link.account),
+                choices=[(EMAIL, _("E-mail")), (PAPER, _("Бумажный"))],
+                initial=EMAIL if link.paperless else PAPER,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Выберите e-mail или бумажную квитанцию.")},
+            )
+
+    def rows(self) -> list[tuple[AccountLink, forms.BoundField]]:
+        return [(link, self[f"account_{link.account_id}"]) for link in self.links]
+
+    def choices(self) -> dict[int, bool]:
+        return {
+            link.account_id: self.cleaned_data[f"account_{link.account_id}"] == EMAIL
+            for link in self.links
+        }
+
+
+class MarketingForm(forms.Form):
+    """«Рекламно-информационные рассылки»: e-mail and SMS per supplier. Without a marketing
+    consent in force, ticking a mailing needs the consent ticked too."""
+
+    consent = forms.BooleanField(
+        label=_("Я согласен получать рекламно-информационные рассылки"), required=False
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        suppliers: list[Supplier],
+        chosen: set[tuple[int, str]],
+        consented: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.suppliers = suppliers
+        self.consented = consented
+        if consented:
+            del self.fields["consent"]
+        for supplier in suppliers:
+            for channel in (EMAIL, "sms"):
+                self.fields[f"s{supplier.pk}_{channel}"] = forms.BooleanField(
+                    label=f"{supplier.short_name}: {channel}",
+                    required=False,
+                    initial=(supplier.pk, channel) in chosen,
+                )
+
+    def rows(self) -> list[tuple[Supplier, forms.BoundField, forms.BoundField]]:
+        return [
+            (supplier, self[f"s{supplier.pk}_email"], self[f"s{supplier.pk}_sms"])
+            for supplier in self.suppliers
+        ]
+
+    def wanted(self) -> set[tuple[int, str]]:
+        return {
+            (supplier.pk, channel)
+            for supplier in self.suppliers
+            for channel in (EMAIL, "sms")
+            if self.cleaned_data.get(f"s{supplier.pk}_{channel}")
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.consented and self.wanted() and not cleaned.get("consent"):
+            self.add_error(
+                "consent",
+                _("Чтобы получать рассылки, дайте согласие на их получение."),
+            )
+        return cleaned

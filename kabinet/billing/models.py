@@ -862,6 +862,48 @@ class AccountInvitation(models.Model):
         return self.phone or self.email
 
 
+class MarketingSubscription(models.Model):
+    """A customer's wish to get a supplier's «рекламно-информационные рассылки» by one channel.
+
+    A row per supplier and channel the customer ticked in the profile; no row, no mailing. It is
+    only a wish: mail goes out only while the customer's marketing consent (identity.Consent)
+    is in force, so withdrawing the consent stops every mailing at once without touching these
+    rows, and giving it again brings back the choices made before.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("пользователь"),
+        on_delete=models.CASCADE,
+        related_name="marketing_subscriptions",
+        db_index=False,  # served by the unique (user, supplier, channel) index
+    )
+    supplier = models.ForeignKey(
+        Supplier,
+        verbose_name=_("поставщик"),
+        on_delete=models.CASCADE,
+        related_name="marketing_subscriptions",
+    )
+    channel = models.CharField(_("канал"), max_length=8, choices=Channel.choices)
+    created_at = models.DateTimeField(_("подписан"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("подписка на рассылку")
+        verbose_name_plural = _("подписки на рассылки")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "supplier", "channel"], name="marketing_subscription_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.supplier_id} ({self.channel})"
+
+
 class StaffMember(models.Model):
     """A utility employee's place in the back office.
 

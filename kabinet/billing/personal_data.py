@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q
 
 from kabinet.billing import versions
-from kabinet.billing.models import AccountInvitation, AccountLink
+from kabinet.billing.models import AccountInvitation, AccountLink, MarketingSubscription
 from kabinet.core.personal_data import plain
 from kabinet.identity.models import User
 
@@ -23,6 +23,7 @@ COVERS = {
     "billing.AccountLink.granted_by": "deleted with the holder's link: lent access ends with it",
     "billing.AccountInvitation.phone": "deleted with the inviter's links and with the invitee",
     "billing.AccountInvitation.email": "deleted with the inviter's links and with the invitee",
+    "billing.MarketingSubscription.user": "deleted: the person's mailing choices",
     "billing.ImportBatch.user": "a staff member's import: kept, only the pointer goes",
     "billing.Account.owner_name": "billing's record of the account holder: kept, re-imported",
     "billing.Supplier.phone": "the supplier's own contact, not a person's",
@@ -58,6 +59,16 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
             .select_related("link__account")
             .order_by("created_at", "pk")
         ],
+        "marketing_subscriptions": [
+            {
+                "supplier": subscription.supplier.short_name,
+                "channel": subscription.channel,
+                "created_at": plain(subscription.created_at),
+            }
+            for subscription in MarketingSubscription.objects.filter(user=user)
+            .select_related("supplier")
+            .order_by("created_at", "pk")
+        ],
     }
 
 
@@ -69,6 +80,7 @@ def erase_personal_data(*, user: User) -> None:
     if user.email:
         addressed |= Q(email=user.email)
     AccountInvitation.objects.filter(addressed).delete()
+    MarketingSubscription.objects.filter(user=user).delete()
     links = AccountLink.objects.filter(user=user)
     account_ids = list(links.values_list("account_id", flat=True))
     links.delete()

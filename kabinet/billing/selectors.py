@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, Subquery
+from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -228,6 +228,44 @@ def balances(account_ids: list[int]) -> dict[int, Balance]:
         )
         for account_id in account_ids
     }
+
+
+def due_dates(account_ids: list[int]) -> dict[int, dt.date]:
+    """The «оплатить до» of each account's newest bill, in one query: the bill's own date or,
+    when billing gave only its sections' dates, the earliest of them (as the overview shows).
+    Accounts without a bill or a due date are left out."""
+    if not account_ids:
+        return {}
+    newest = Bill.objects.filter(account_id=OuterRef("account_id")).order_by("-period")
+    rows = (
+        Bill.objects.filter(account_id__in=account_ids, pk=Subquery(newest.values("pk")[:1]))
+        .annotate(section_due=Min("sections__due_date"))
+        .values_list("account_id", "due_date", "section_due")
+    )
+    return {
+        account_id: due or section_due
+        for account_id, due, section_due in rows
+        if (due or section_due) is not None
+    }
+
+
+def bill_suppliers(account_ids: list[int]) -> dict[int, list[str]]:
+    """The suppliers on each account's newest bill (a payment agent's bill has several), by
+    name, in one query. Accounts without a bill are left out."""
+    if not account_ids:
+        return {}
+    newest = Bill.objects.filter(account_id=OuterRef("bill__account_id")).order_by("-period")
+    rows = (
+        BillSection.objects.filter(
+            bill__account_id__in=account_ids, bill_id=Subquery(newest.values("pk")[:1])
+        )
+        .order_by("supplier__short_name")
+        .values_list("bill__account_id", "supplier__short_name")
+    )
+    found: dict[int, list[str]] = {}
+    for account_id, name in rows:
+        found.setdefault(account_id, []).append(name)
+    return found
 
 
 def latest_bill_totals(account_ids: list[int]) -> dict[int, Decimal]:

@@ -519,3 +519,27 @@ def revoke_access(*, member: AccountLink) -> None:
     record(actor=holder_link.user, action=Action.ACCOUNT_ACCESS_REVOKED, obj=member.account)
     member.delete()
     versions.bump(account_ids=[member.account_id])
+
+
+@transaction.atomic
+def set_paperless(*, user: User, choices: dict[int, bool]) -> int:
+    """«Получение счета по e-mail»: e-mail (True) or paper (False) per linked account, from the
+    profile's table. Only the user's own links; an account id they have not linked is refused
+    whole, nothing saved. Each changed link is saved and audited by ``update_link``; returns
+    how many changed."""
+    links = {
+        link.account_id: link
+        for link in AccountLink.objects.filter(user=user, account_id__in=list(choices))
+        .select_related("account")
+        .select_for_update(of=("self",))
+    }
+    if set(choices) - set(links):
+        raise LinkError("unknown_account", _("Лицевой счёт не найден."), field="account_id")
+    changed = 0
+    for account_id, paperless in choices.items():
+        link = links[account_id]
+        if link.paperless != paperless:
+            link.user = user
+            update_link(link=link, paperless=paperless)
+            changed += 1
+    return changed

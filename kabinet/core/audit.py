@@ -49,6 +49,8 @@ class Action(models.TextChoices):
     ACCOUNT_INVITATION_REVOKED = "billing.account_invitation_revoked"
     ACCOUNT_INVITATION_ACCEPTED = "billing.account_invitation_accepted"
     ACCOUNT_ACCESS_REVOKED = "billing.account_access_revoked"
+    MARKETING_SUBSCRIPTIONS_CHANGED = "billing.marketing_subscriptions_changed"
+    MARKETING_MAILING_QUEUED = "billing.marketing_mailing_queued"
     # metering
     READINGS_SUBMITTED = "metering.readings_submitted"
     # payments: the acquirer's answers are acts of the system (no actor)

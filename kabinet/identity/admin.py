@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.admin_base import ReadOnlyModelAdmin
-from kabinet.identity.models import ApiToken, Consent, User, Verification
+from kabinet.identity.models import ApiToken, Consent, ConsentText, User, Verification
 
 
 class ConsentInline(admin.TabularInline):
@@ -81,3 +81,19 @@ class ApiTokenAdmin(ReadOnlyModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return True
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(admin.ModelAdmin):
+    """A new text is a new version; a text someone agreed to is never edited nor deleted."""
+
+    list_display = ("kind", "version", "published_at")
+    list_filter = ("kind",)
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> tuple[str, ...]:
+        return ("kind", "version", "text", "published_at") if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

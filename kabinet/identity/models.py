@@ -110,6 +110,31 @@ class Consent(models.Model):
         return f"{self.get_kind_display()} v{self.version}"
 
 
+class ConsentText(models.Model):
+    """The text of one version of a consent document, kept for as long as anyone agreed to it.
+
+    A customer must be able to read what exactly they agreed to, also after the utility changed
+    the document: a new text is a new version (the version settings name the one offered
+    today), and the old rows stay. Plain text; paragraphs are separated by blank lines.
+    """
+
+    kind = models.CharField(_("документ"), max_length=16, choices=Consent.Kind.choices)
+    version = models.CharField(_("версия"), max_length=32)
+    text = models.TextField(_("текст"))
+    published_at = models.DateTimeField(_("опубликован"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("текст согласия")
+        verbose_name_plural = _("тексты согласий")
+        ordering = ["kind", "-published_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="consent_text_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+
 class Verification(models.Model):
     """A one-time SMS code or e-mail link that proves control of a phone or an address.
 

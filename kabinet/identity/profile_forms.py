@@ -129,3 +129,16 @@ class DeleteUserForm(forms.Form):
         ),
         error_messages={"required": _("Подтвердите удаление.")},
     )
+
+
+class WithdrawPersonalDataForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Пароль"), strip=False, widget=_PasswordInput("current-password")
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "Я понимаю, что после отзыва согласия учётная запись будет закрыта, а мои "
+            "персональные данные удалены без возможности восстановления"
+        ),
+        error_messages={"required": _("Подтвердите отзыв согласия.")},
+    )

@@ -20,4 +20,13 @@ urlpatterns = [
     path("devices/revoke-all/", profile.devices_revoke_all, name="devices-revoke-all"),
     path("personal-data/", profile.personal_data_export, name="personal-data"),
     path("delete/", profile.delete, name="delete"),
+    path("consents/", profile.consent_list, name="consents"),
+    path("consents/<int:consent_id>/", profile.consent_text, name="consent-text"),
+    path("consents/marketing/withdraw/", profile.marketing_withdraw, name="marketing-withdraw"),
+    path("consents/marketing/accept/", profile.marketing_accept, name="marketing-accept"),
+    path(
+        "consents/personal-data/withdraw/",
+        profile.personal_data_withdraw,
+        name="personal-data-withdraw",
+    ),
 ]

@@ -151,6 +151,27 @@ def customer_appeals(
     return _created_between(qs, period[0], period[1])
 
 
+@dataclass(frozen=True)
+class AccountSupport:
+    """The «Обращения» tab of an account: the user's appeals and service requests about it."""
+
+    appeals: list[Appeal]
+    requests: list[ServiceRequest]
+
+
+def account_support(
+    user: Any, account_id: int, period: tuple[dt.date | None, dt.date | None] = (None, None)
+) -> AccountSupport:
+    """What the user wrote and ordered about one account (id from ``linked_account``), filed
+    within ``period``, newest first. Only the user's own: a co-owner's appeals are theirs."""
+    return AccountSupport(
+        appeals=list(customer_appeals(user, period).filter(account_id=account_id)),
+        requests=list(
+            customer_requests(user, date_from=period[0], date_to=period[1], account_id=account_id)
+        ),
+    )
+
+
 def customer_appeal(user: Any, appeal_id: int) -> Appeal:
     """One appeal of the user with its thread and attachments, or Http404."""
     if not user.is_authenticated:

@@ -28,6 +28,7 @@ from kabinet.support.forms import (
     AppealForm,
     CancelForm,
     CatalogOrderForm,
+    DateRangeForm,
     DocumentForm,
     ReplyForm,
     RequestFilterForm,
@@ -293,11 +294,18 @@ def _account_tab(
 @login_required
 @require_GET
 def account_appeals(request: HttpRequest, account_id: int) -> HttpResponse:
-    """The «Обращения» tab of an account: the user's appeals about it, newest first."""
+    """The «Обращения» tab of an account (seed 004 §4.4.4.5): the user's appeals and service
+    requests about it, the last 3 months unless another period is chosen."""
     link = linked_account(request.user, account_id)
-    appeals = selectors.customer_appeals(request.user).filter(account_id=link.account_id)
+    form = DateRangeForm(request.GET or None)
+    period = form.period(timezone.localdate())
+    found = selectors.account_support(request.user, link.account_id, period)
     return _account_tab(
-        request, "support/account_appeals.html", link, {"appeals": list(appeals)}, tab="appeals"
+        request,
+        "support/account_appeals.html",
+        link,
+        {"form": form, "appeals": found.appeals, "requests": found.requests},
+        tab="appeals",
     )
 
 

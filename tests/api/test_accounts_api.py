@@ -260,6 +260,8 @@ WALKED_ELSEWHERE = {
     # tests/api/test_history_api.py::test_another_customers_account_is_404
     ("get", "/api/v1/accounts/{account_id}/events"),
     ("get", "/api/v1/accounts/{account_id}/statistics"),
+    # tests/api/test_home_api.py::test_an_accounts_appeals_are_its_own_only
+    ("get", "/api/v1/accounts/{account_id}/appeals"),
 }
 
 

@@ -10,12 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from kabinet.core.audit import Action, record
-from kabinet.identity.models import Consent, User
+from kabinet.identity.models import Consent, ConsentText, User
+from kabinet.messaging.models import OutgoingMessage
 
 Kind = Consent.Kind
 
 # Documents without which nobody may register.
 REQUIRED_KINDS: tuple[str, ...] = (Kind.PERSONAL_DATA, Kind.USER_AGREEMENT)
+
+# The outbox template of every marketing mailing: what a withdrawal stops before it goes out.
+MARKETING_TEMPLATE = "marketing"
 
 
 def current_version(kind: str) -> str:
@@ -74,11 +78,60 @@ def accept_consent(*, user: User, kind: str, ip_address: str | None) -> Consent:
 
 
 def withdraw_consent(*, user: User, kind: str) -> int:
-    """Withdraw every active consent of ``kind``; returns how many rows changed."""
+    """Withdraw every active consent of ``kind``; returns how many rows changed.
+
+    Each acceptance is its own row, so the withdrawal is stamped on the rows it ends: the
+    history keeps which version was agreed to, when, and when it ended. Withdrawing the
+    marketing consent also holds back the marketing mail already queued for the person's
+    phone and e-mail: it takes effect at once, not after the queue has drained.
+    """
     with transaction.atomic():
+        active = list(
+            Consent.objects.select_for_update()
+            .filter(user=user, kind=kind, withdrawn_at__isnull=True)
+            .values_list("version", flat=True)
+        )
         changed = Consent.objects.filter(user=user, kind=kind, withdrawn_at__isnull=True).update(
             withdrawn_at=timezone.now()
         )
         if changed:
-            record(actor=user, action=Action.CONSENT_WITHDRAWN, obj=user, kind=kind)
+            held = 0
+            if kind == Kind.MARKETING:
+                held = hold_back_marketing(user=user)
+            record(
+                actor=user,
+                action=Action.CONSENT_WITHDRAWN,
+                obj=user,
+                kind=kind,
+                versions=sorted(set(active)),
+                held_back=held,
+            )
     return changed
+
+
+def hold_back_marketing(*, user: User) -> int:
+    """Mark the marketing messages still waiting for the person's phone or e-mail withheld:
+    the delivery job sends only queued ones. Returns how many."""
+    targets = [t for t in (user.phone, user.email) if t]
+    if not targets:
+        return 0
+    return OutgoingMessage.objects.filter(
+        to__in=targets,
+        template=MARKETING_TEMPLATE,
+        status=OutgoingMessage.Status.QUEUED,
+    ).update(status=OutgoingMessage.Status.WITHHELD)
+
+
+def has_active_consent(user: User, kind: str) -> bool:
+    return Consent.objects.filter(user=user, kind=kind, withdrawn_at__isnull=True).exists()
+
+
+def consent_history(user: User) -> list[Consent]:
+    """The person's consents, newest first within each document, for the profile."""
+    return list(Consent.objects.filter(user=user).order_by("kind", "-accepted_at", "-pk"))
+
+
+def consent_text(kind: str, version: str) -> ConsentText | None:
+    """The kept text of one version of a document, or None when the utility has not stored
+    it (the document's template is then the text)."""
+    return ConsentText.objects.filter(kind=kind, version=version).first()

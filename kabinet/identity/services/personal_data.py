@@ -27,7 +27,8 @@ from kabinet.core import audit
 from kabinet.core.audit import Action, record
 from kabinet.core.models import AuditEntry
 from kabinet.core.personal_data import plain, pseudonym
-from kabinet.identity.models import User, Verification
+from kabinet.identity.models import Consent, User, Verification
+from kabinet.identity.services.consents import withdraw_consent
 from kabinet.identity.services.profile import (
     PROFILE_FIELDS,
     ProfileError,
@@ -56,6 +57,7 @@ COVERS: Mapping[str, str] = {
     "core.AuditEntry.data": "personal keys (ip, alias, comment …) removed",
     "identity.Consent.user": "deleted",
     "identity.Consent.ip_address": "deleted with the consent",
+    "identity.ConsentText.text": "the utility's document, the same for everyone: kept",
     "identity.Verification.user": "deleted, with every code sent to the person's phone or e-mail",
     "identity.Verification.target": "deleted with the code",
     "identity.Verification.payload": "deleted with the code",
@@ -172,6 +174,31 @@ def delete_user(*, user: User, current_password: str, confirmed: bool) -> None:
         raise ProfileError(
             "not_confirmed", _("Подтвердите, что хотите удалить учётную запись."), field="confirm"
         )
+    _erase(user)
+
+
+@transaction.atomic
+def withdraw_personal_data_consent(*, user: User, current_password: str, confirmed: bool) -> None:
+    """Withdraw the consent to personal-data processing (152-FZ art. 9 p. 2).
+
+    Without it the portal may not keep the person's data, and without the data there is no
+    account: the withdrawal is audited and stamped on the consent, then the account is closed
+    through the same deletion as «Удалить учётную запись», in one transaction — the person is
+    never left with a withdrawn consent and their data still kept. The audit rows stay (under a
+    pseudonym) as the proof of when the consent ended.
+    """
+    check_current_password(user, current_password)
+    if not confirmed:
+        raise ProfileError(
+            "not_confirmed",
+            _("Подтвердите, что понимаете: учётная запись будет закрыта."),
+            field="confirm",
+        )
+    withdraw_consent(user=user, kind=Consent.Kind.PERSONAL_DATA)
+    _erase(user)
+
+
+def _erase(user: User) -> None:
     for module in modules():
         module.erase_personal_data(user=user)
     targets = [t for t in (user.phone, user.email) if t]

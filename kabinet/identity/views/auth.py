@@ -34,9 +34,10 @@ from kabinet.identity.forms import (
     ask_for_hard_captcha,
     solved_hard_captcha,
 )
-from kabinet.identity.models import User, Verification
+from kabinet.identity.models import Consent, User, Verification
 from kabinet.identity.services import login as login_service
 from kabinet.identity.services import profile, recovery, registration
+from kabinet.identity.services.consents import consent_text
 from kabinet.identity.services.profile import ProfileError
 from kabinet.identity.services.verification import VerificationFailed, cooldown_left
 from kabinet.messaging.services import DeliveryRefused
@@ -176,13 +177,28 @@ DOCUMENTS = {
 }
 
 
+DOCUMENT_KINDS = {
+    "personal-data": Consent.Kind.PERSONAL_DATA,
+    "user-agreement": Consent.Kind.USER_AGREEMENT,
+    "marketing": Consent.Kind.MARKETING,
+}
+
+
 @require_GET
 def document(request: HttpRequest, name: str) -> HttpResponse:
     if name not in DOCUMENTS:
         raise Http404
     template, version_setting, title = DOCUMENTS[name]
+    current = getattr(settings, version_setting)
+    # An older version stays readable by its number: people agreed to it.
+    version = request.GET.get("version", "")[:32] or current
+    kept = consent_text(DOCUMENT_KINDS[name], version)
+    if kept is None and version != current:
+        raise Http404
     return render(
-        request, template, {"version": getattr(settings, version_setting), "title": title}
+        request,
+        template,
+        {"version": version, "title": title, "kept": kept, "outdated": version != current},
     )
 
 

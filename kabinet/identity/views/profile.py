@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kabinet.core.forms import perform
 from kabinet.core.http import client_ip
-from kabinet.identity.models import User
+from kabinet.identity.models import Consent, User
 from kabinet.identity.profile_forms import (
     DeleteUserForm,
     EmailChangeForm,
@@ -24,8 +24,9 @@ from kabinet.identity.profile_forms import (
     PhoneChangeForm,
     PhoneCodeForm,
     ProfileForm,
+    WithdrawPersonalDataForm,
 )
-from kabinet.identity.services import personal_data, profile, tokens
+from kabinet.identity.services import consents, personal_data, profile, tokens
 from kabinet.identity.services.profile import ProfileError
 
 # The site's home page, served by portal at the root. Identity sits below portal in the app chain,
@@ -259,3 +260,86 @@ def delete(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Учётная запись и ваши персональные данные удалены."))
         return redirect(SITE_HOME)
     return render(request, "identity/profile/delete.html", {"form": form})
+
+
+# --- consents -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def consent_list(request: HttpRequest) -> HttpResponse:
+    """«Согласия»: what the person agreed to, which version, since when and until when."""
+    user = _user(request)
+    return render(
+        request,
+        "identity/profile/consents.html",
+        {
+            "history": consents.consent_history(user),
+            "marketing_active": consents.has_active_consent(user, Consent.Kind.MARKETING),
+        },
+    )
+
+
+@login_required
+@require_GET
+def consent_text(request: HttpRequest, consent_id: int) -> HttpResponse:
+    """The text of the version the person agreed to, kept even after the document changed."""
+    consent = Consent.objects.filter(pk=consent_id, user=_user(request)).first()
+    if consent is None:
+        raise Http404  # someone else's consent answers as a missing one
+    return render(
+        request,
+        "identity/profile/consent_text.html",
+        {"consent": consent, "text": consents.consent_text(consent.kind, consent.version)},
+    )
+
+
+@login_required
+@require_POST
+def marketing_withdraw(request: HttpRequest) -> HttpResponse:
+    if consents.withdraw_consent(user=_user(request), kind=Consent.Kind.MARKETING):
+        messages.success(
+            request, _("Согласие на рассылки отозвано. Рекламные сообщения больше не придут.")
+        )
+    return redirect("profile:consents")
+
+
+@login_required
+@require_POST
+def marketing_accept(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not consents.has_active_consent(user, Consent.Kind.MARKETING):
+        consents.accept_consent(
+            user=user, kind=Consent.Kind.MARKETING, ip_address=client_ip(request)
+        )
+        messages.success(request, _("Согласие на рассылки дано."))
+    return redirect("profile:consents")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def personal_data_withdraw(request: HttpRequest) -> HttpResponse:
+    """Withdrawing the personal-data consent: says the account will be closed, asks for the
+    password and a confirmation, then closes it (services.personal_data)."""
+    user = _user(request)
+    form = WithdrawPersonalDataForm(request.POST or None)
+    done = request.method == "POST" and perform(
+        form,
+        lambda: personal_data.withdraw_personal_data_consent(
+            user=user,
+            current_password=form.cleaned_data["current_password"],
+            confirmed=form.cleaned_data["confirm"],
+        ),
+        ProfileError,
+    )
+    if done:
+        logout(request)
+        messages.success(
+            request,
+            _(
+                "Согласие на обработку персональных данных отозвано. Учётная запись закрыта, "
+                "ваши персональные данные удалены."
+            ),
+        )
+        return redirect(SITE_HOME)
+    return render(request, "identity/profile/personal_data_withdraw.html", {"form": form})
