@@ -13,8 +13,8 @@ from kabinet.api.auth import BearerTokenAuth, CustomerSessionAuth
 from kabinet.api.bills import router as bills_router
 from kabinet.api.customer import auth_router, profile_router
 from kabinet.api.history import router as history_router
-from kabinet.api.notifications import router as notifications_router
 from kabinet.api.home import home_router, settings_router
+from kabinet.api.notifications import router as notifications_router
 from kabinet.api.payments import account_router as payments_account_router
 from kabinet.api.payments import router as payments_router
 from kabinet.api.readings import router as readings_router
