@@ -294,7 +294,6 @@ _NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     (f"vendor/{package}", _NODE_MODULES / package / subdir)
     for package, subdir in [
-        ("htmx.org", "dist"),
         ("bootstrap", "dist"),
         ("chart.js", "dist"),
         ("altcha", "dist"),
