@@ -117,6 +117,8 @@ ALTCHA_HARD_FACTOR = env_int("ALTCHA_HARD_FACTOR", 10)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# A form sent with a stale or missing token gets the site's page in Russian, not Django's.
+CSRF_FAILURE_VIEW = "kabinet.portal.errors.csrf_failure"
 
 INSTALLED_APPS = [
     # django.contrib.admin with Kabinet's admin site: superusers only, throttled login.
