@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from kabinet.identity.models import User
-from kabinet.staff import selectors
+from kabinet.staff import journal, selectors
 from kabinet.staff.access import staff_required
 from kabinet.staff.forms import LabelledChoiceField, StyledForm, person_name
 from kabinet.staff.views.common import paginate
@@ -62,9 +62,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "entries": [
-                (entry, selectors.JOURNAL_ACTIONS.get(entry.action, entry.action)) for entry in page
-            ],
+            "entries": journal.sentences(list(page)),
             "nav": "audit",
         },
     )
