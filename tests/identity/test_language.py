@@ -3,6 +3,8 @@ profile's language winning over the browser's at the next login on another devic
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -59,7 +61,10 @@ def test_the_profile_language_wins_over_the_browser_at_login_on_another_device()
 
 
 def test_the_switcher_is_on_customer_and_staff_pages(client: Client) -> None:
-    assert 'action="/language/"' in client.get("/").content.decode()
+    html = client.get("/").content.decode()
+    assert 'action="/language/"' in html
+    # Each language is named in itself, whatever the page's language.
+    assert re.search(r'lang="en"[^>]*>English</button>', html)
     client.force_login(make_staff())
     html = client.get("/staff/appeals/").content.decode()
     assert 'action="/language/"' in html
