@@ -84,7 +84,7 @@ FAILED_LOGIN = pgettext_lazy("journal", "Неудачный вход в бэк-�
 UNASSIGNED = pgettext_lazy("journal", "без исполнителя")
 UNKNOWN = "—"
 
-_STATUSES = {
+_STATUSES: dict[str, dict[str, Any]] = {
     Action.REQUEST_STATUS_CHANGED: dict(ServiceRequest.Status.choices),
     Action.DOCUMENT_REVIEWED: dict(SocialNormDocument.Status.choices),
     Action.APPEAL_CLOSED: dict(Appeal.Status.choices),

@@ -28,7 +28,7 @@ def test_the_manifest_makes_the_portal_installable() -> None:
     assert manifest["name"] == "Личный кабинет клиента"
     assert manifest["start_url"] == "/"
     assert manifest["display"] == "standalone"
-    sizes = {}
+    sizes: dict[str, set[str]] = {}
     for icon in manifest["icons"]:
         found = finders.find(f"core/{icon['src']}")
         assert found, icon["src"]
