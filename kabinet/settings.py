@@ -117,6 +117,8 @@ ALTCHA_HARD_FACTOR = env_int("ALTCHA_HARD_FACTOR", 10)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# A form sent with a stale or missing token gets the site's page in Russian, not Django's.
+CSRF_FAILURE_VIEW = "kabinet.portal.errors.csrf_failure"
 
 INSTALLED_APPS = [
     # django.contrib.admin with Kabinet's admin site: superusers only, throttled login.
@@ -161,6 +163,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "kabinet.identity.middleware.PersonalDetailsMiddleware",
     "kabinet.portal.middleware.LastAccountMiddleware",
+    "kabinet.identity.middleware.ProfileLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -305,6 +308,10 @@ if API_TOKEN_TTL_DAYS < 1:
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
+# The switcher's choice outlives the browser session (Django's default cookie does not); the
+# profile keeps it for the person's other devices.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "kabinet" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
@@ -318,7 +325,6 @@ _NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     (f"vendor/{package}", _NODE_MODULES / package / subdir)
     for package, subdir in [
-        ("htmx.org", "dist"),
         ("bootstrap", "dist"),
         ("altcha", "dist"),
     ]
@@ -493,6 +499,7 @@ if not DEBUG and not TESTING:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)

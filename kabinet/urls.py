@@ -26,3 +26,8 @@ urlpatterns = [
     path("", include("kabinet.identity.urls")),
     path("", include("kabinet.portal.urls")),
 ]
+
+# The site's own error pages (Django's are English and outside the layout); see portal/errors.py.
+handler403 = "kabinet.portal.errors.permission_denied"
+handler404 = "kabinet.portal.errors.page_not_found"
+handler500 = "kabinet.portal.errors.server_error"

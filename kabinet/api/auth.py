@@ -3,7 +3,7 @@
 Tokens (issued at login, sliding expiry, revoked by the owner) are identity's
 (``kabinet.identity.services.tokens``); this module only reads them off the request.
 
-The session is accepted so the portal's own pages can call the API with htmx; like any cookie
+The session is accepted so the portal's own pages can call the API from a script; like any cookie
 auth it needs the CSRF token on unsafe methods. The check runs only when a session user is
 present, so an anonymous POST is told 401 (log in), not 403.
 """

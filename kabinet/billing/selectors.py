@@ -459,6 +459,26 @@ def account_charge(link: AccountLink, charge_id: int) -> Charge:
     return charge
 
 
+def charge_tariff(charge: Charge) -> Tariff | None:
+    """The tariff a charge line was priced by, as the customer should read it (its name), or
+    None when billing sent a code it never described. The code itself means nothing to a
+    customer («gas») and is never shown."""
+    if not charge.tariff_code:
+        return None
+    return (
+        Tariff.objects.filter(
+            supplier_id=charge.supplier_id,
+            service_id=charge.service_id,
+            code=charge.tariff_code,
+            zone=charge.zone,
+            valid_from__lte=charge.period,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=charge.period))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
 @dataclass
 class Contract:
     supplier: Supplier

@@ -249,6 +249,7 @@ def charge_detail(request: HttpRequest, account_id: int, charge_id: int) -> Http
         "billing/charge_detail.html",
         {
             "charge": charge,
+            "tariff": selectors.charge_tariff(charge),
             "period_value": format_period(charge.period),
             "account": current.account,
             "tab": "charges",

@@ -8,10 +8,10 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.core.periods import add_months, format_period, parse_period, period_of
+from kabinet.core.periods import add_months, format_period, month_year, parse_period, period_of
 
 
 class PeriodListFilter(admin.SimpleListFilter):
@@ -30,7 +30,7 @@ class PeriodListFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         current = period_of(timezone.localdate())
         periods = [add_months(current, -back) for back in range(self.months)]
-        return [(format_period(p), date_format(p, "F Y")) for p in periods]
+        return [(format_period(p), capfirst(month_year(p))) for p in periods]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()

@@ -7,7 +7,7 @@ names that nonce; the nonce is made only when a template asks for it, so a page 
 keeps a header that is the same on every response. Never put it inside ``{% cache %}``: a cached
 fragment would carry another request's nonce.
 
-Styles allow ``'unsafe-inline'``: the ALTCHA widget and htmx insert ``<style>`` elements, Bootstrap
+Styles allow ``'unsafe-inline'``: the ALTCHA widget inserts ``<style>`` elements, Bootstrap
 and Swagger UI set ``style`` attributes; CSS cannot run script. Images may be ``data:`` URLs
 (Bootstrap's icons in its CSS) and the captcha's proof-of-work runs in a ``blob:`` worker.
 

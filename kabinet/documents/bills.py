@@ -19,25 +19,12 @@ from django.utils.translation import gettext as _
 
 from kabinet.billing.models import Bill, Charge, Service, VolumeBasis, zone_number, zone_title
 from kabinet.core.money import ZERO, format_rubles
+from kabinet.core.periods import month_year
 from kabinet.documents import qr
 from kabinet.documents.statements import Amounts, SectionStatement, bill_statement
 from kabinet.metering.models import Meter, Reading
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "documents" / "bill.typ"
-MONTHS = (
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-)
 NBSP = "\u00a0"
 
 
@@ -78,7 +65,7 @@ def day(value: dt.date | None) -> str:
 
 
 def period_title(period: dt.date) -> str:
-    return f"{MONTHS[period.month - 1]} {period.year}"
+    return month_year(period)
 
 
 # How each volume was determined, printed beside it as a mark explained under the table (the

@@ -14,8 +14,8 @@ class BillPeriodForm(PeriodFilterForm):
     default_range = "6"
 
     range = range_field("6", last_months=False)
-    date_from = MonthField(label=_("С месяца"), required=False, widget=MonthInput)
-    date_to = MonthField(label=_("По месяц"), required=False, widget=MonthInput)
+    date_from = MonthField(label=_("Месяц с"), required=False, widget=MonthInput)
+    date_to = MonthField(label=_("Месяц по"), required=False, widget=MonthInput)
 
     def period_range(self, today: dt.date) -> tuple[dt.date, dt.date]:
         """First and last period shown; the last 6 months when the form is empty or invalid.

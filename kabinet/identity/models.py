@@ -39,6 +39,11 @@ class User(AbstractUser):
         _("пол"), max_length=8, choices=Gender.choices, blank=True, default=Gender.UNKNOWN
     )
     birth_date = models.DateField(_("дата рождения"), null=True, blank=True)
+    # The language the person chose with the switcher; empty follows the browser. Kept here so
+    # the choice follows them to every device they log in on (ProfileLanguageMiddleware).
+    language = models.CharField(
+        _("язык"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("пользователь")

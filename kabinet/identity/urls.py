@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kabinet.identity.views import auth
+from kabinet.identity.views import auth, language
 
 app_name = "identity"
 
@@ -28,4 +28,5 @@ urlpatterns = [
     path("recover/email/<str:token>/", auth.recover_email_confirm, name="recover_email_confirm"),
     path("captcha/challenge/", auth.captcha_challenge, name="captcha_challenge"),
     path("documents/<slug:name>/", auth.document, name="document"),
+    path("language/", language.set_language, name="language"),
 ]

@@ -35,8 +35,8 @@ class HistoryForm(PeriodFilterForm):
     """The last 3 months by default, or any months."""
 
     range = range_field("3")
-    date_from = MonthField(label=_("С месяца"), required=False, widget=MonthInput)
-    date_to = MonthField(label=_("По месяц"), required=False, widget=MonthInput)
+    date_from = MonthField(label=_("Месяц с"), required=False, widget=MonthInput)
+    date_to = MonthField(label=_("Месяц по"), required=False, widget=MonthInput)
 
     def date_range(self, today: dt.date) -> tuple[dt.date, dt.date]:
         """First and last day shown; the last 3 months when the form is empty or invalid."""

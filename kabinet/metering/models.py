@@ -8,12 +8,12 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.formats import date_format, number_format
-from django.utils.translation import get_language
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Account, Service, Supplier, Zone, first_of_month
 from kabinet.core.fields import person_field, quantity_field
+from kabinet.core.periods import month_year
 from kabinet.core.uploads import get_private_storage
 
 # The zones a meter with 1, 2 or 3 tariff zones reports, in the order of value_1..value_3.
@@ -236,9 +236,6 @@ class Reading(models.Model):
         if self.status == self.Status.REJECTED and self.reject_reason:
             return _("Отклонено: %(reason)s") % {"reason": self.reject_reason}
         if self.status == self.Status.BILLED and self.billed_period is not None:
-            month = date_format(self.billed_period, "F Y")
-            # Russian writes a month in the middle of a sentence in lower case; English does not.
-            if (get_language() or "ru").startswith("ru"):
-                month = month[:1].lower() + month[1:]
+            month = month_year(self.billed_period)
             return _("Учтено в счёте за %(period)s") % {"period": month}
         return str(self.get_status_display())

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy
 
 from kabinet.billing.models import Account, AccountLink
@@ -46,15 +47,10 @@ def scoped_or_404(queryset: QuerySet[Any], user: Any, pk: int, field: str = "sup
 
 
 def format_age(delta: dt.timedelta) -> str:
-    """How long something has waited, the way staff say it: «2 дн. 3 ч.», «5 ч. 10 мин.»."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} дн. {hours} ч."
-    if hours:
-        return f"{hours} ч. {mins} мин."
-    return f"{mins} мин."
+    """How long something has waited, in the two largest units: «2 дня, 3 часа», «7 минут»
+    («2 days, 3 hours» in English): Django's timesince, translated and declined by number."""
+    now = dt.datetime.now(dt.UTC)
+    return timesince(now - max(delta, dt.timedelta(0)), now, depth=2)
 
 
 def supplier_time(value: dt.datetime | None, time_zone: str) -> dt.datetime | None:

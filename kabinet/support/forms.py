@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import AccountLink, Supplier
@@ -29,6 +30,17 @@ from kabinet.support.models import (
 REQUIRED = _("Заполните это поле.")
 
 
+def _files_help() -> str:
+    return _("До %(count)s файлов JPG, PNG, WEBP или PDF, каждый до 10 МБ.") % {
+        "count": services.MAX_FILES
+    }
+
+
+# Fields are built when the module is imported: a help text formatted then would stay in the
+# language of that moment (Russian) for everyone, so it is formatted when a page shows it.
+_files_help_text = lazy(_files_help, str)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -41,11 +53,7 @@ class MultipleFileField(forms.FileField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Файлы"))
-        kwargs.setdefault(
-            "help_text",
-            _("До %(count)s файлов JPG, PNG, WEBP или PDF, каждый до 10 МБ.")
-            % {"count": services.MAX_FILES},
-        )
+        kwargs.setdefault("help_text", _files_help_text())
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = "image/jpeg,image/png,image/webp,application/pdf"
 

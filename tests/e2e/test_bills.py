@@ -39,8 +39,8 @@ def test_a_customer_filters_prints_and_mails_a_bill(page: Page) -> None:
 
     page.goto(f"/accounts/{bill.account_id}/bills/")
     page.get_by_label("Период", exact=True).select_option("custom")
-    page.get_by_label("С месяца").fill("2026-01")
-    page.get_by_label("По месяц").fill("2026-12")
+    page.get_by_label("Месяц с").fill("2026-01")
+    page.get_by_label("Месяц по").fill("2026-12")
     page.get_by_role("button", name="Показать").click()
 
     section = page.locator("section.card").first

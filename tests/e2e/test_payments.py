@@ -40,7 +40,7 @@ def log_in_and_open_payment(page: Page) -> int:
     page.goto(f"/accounts/{bill.account_id}/")
     page.get_by_role("link", name="Оплатить", exact=True).click()
     # Two supplier lines: the penalty line is cleared, the other two are paid.
-    page.get_by_label("Пени: Пени").fill("0")
+    page.get_by_label("Пени", exact=True).fill("0")
     expect(page.get_by_test_id("total")).to_have_text("2 084,70")
     page.get_by_label("Я согласен с").check()
     page.get_by_role("button", name="Оплатить").click()
@@ -81,7 +81,7 @@ def test_a_failing_card_shows_the_reason_and_3d_secure_then_pays(page: Page) -> 
     expect(page.get_by_test_id("payment-result")).to_contain_text("Банк отклонил операцию")
 
     page.get_by_role("link", name="Попробовать ещё раз").click()
-    page.get_by_label("Пени: Пени").fill("0")
+    page.get_by_label("Пени", exact=True).fill("0")
     page.get_by_label("Я согласен с").check()
     page.get_by_role("button", name="Оплатить").click()
     pay_with(page, "4000 0000 0000 3220")

@@ -43,16 +43,20 @@ def test_acts_in_the_staff_area_appear_in_the_log() -> None:
     supplier = make_supplier()
     staff = make_staff(supplier)
     client = staff_client(staff)
-    client.post("/staff/faq/categories/new/", {"supplier": supplier.pk, "name": "Оплата"})
+    response = client.post(
+        "/staff/faq/categories/new/", {"supplier": supplier.pk, "name": "Оплата", "sort_order": 10}
+    )
+    assert response.status_code == 302
     page = client.get("/staff/audit/")
-    assert "Раздел FAQ сохранён" in page.text
+    category = AuditEntry.objects.get(action="staff.faq_category_saved").object_id
+    assert f"{staff.get_full_name()} сохранил раздел FAQ № {category}" in page.text
 
 
 def test_a_staff_answer_is_one_row_that_its_suppliers_journal_shows() -> None:
     supplier = make_supplier()
     _customer, customer_link = customer_of(supplier)
     appeal = file_appeal(customer_link)
-    staff = make_staff(supplier)
+    staff = make_staff(supplier, last_name="Иванова", first_name="Ольга", gender="female")
     response = staff_client(staff).post(f"/staff/appeals/{appeal.pk}/", {"text": "Ответ"})
     assert response.status_code == 302
     rows = AuditEntry.objects.filter(actor=staff)
@@ -63,4 +67,22 @@ def test_a_staff_answer_is_one_row_that_its_suppliers_journal_shows() -> None:
     assert entries(colleague) == list(rows)
     assert entries(staff_client(make_staff(make_supplier()))) == []
     page = colleague.get("/staff/audit/")
-    assert "Ответ на обращение" in page.text
+    # A sentence, not raw JSON with English keys; the verb agrees with the operator.
+    assert f"Иванова Ольга ответила на обращение {appeal.number}" in page.text
+    assert "message_id" not in page.text
+
+
+def test_the_journal_reads_in_english_too() -> None:
+    supplier = make_supplier()
+    # An all-supplier member sees the failed logins too (they concern no supplier).
+    staff = make_staff(None, last_name="Petrova", first_name="Anna", gender="female")
+    AuditEntry.objects.create(
+        actor=staff,
+        action="support.request_status_changed",
+        supplier_id=supplier.pk,
+        data={"number": "З-2026-000007", "status": {"before": "new", "after": "done"}},
+    )
+    AuditEntry.objects.create(action="staff.login_failed", actor_label="hacker")
+    page = staff_client(staff).get("/staff/audit/", headers={"accept-language": "en"})
+    assert "Petrova Anna moved request З-2026-000007 to «Completed»" in page.text
+    assert "Failed back-office login as «hacker»" in page.text

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kabinet.billing.models import AccountLink
 from kabinet.core.models import AuditEntry
@@ -40,13 +40,19 @@ def backdate(obj: Appeal | ServiceRequest, **delta: float) -> None:
 @pytest.mark.parametrize(
     ("delta", "text"),
     [
-        (dt.timedelta(days=2, hours=3, minutes=5), "2 дн. 3 ч."),
-        (dt.timedelta(hours=5, minutes=10), "5 ч. 10 мин."),
-        (dt.timedelta(minutes=7), "7 мин."),
+        (dt.timedelta(days=2, hours=3, minutes=5), "2\xa0дня, 3\xa0часа"),
+        (dt.timedelta(hours=5, minutes=10), "5\xa0часов, 10\xa0минут"),
+        (dt.timedelta(minutes=7), "7\xa0минут"),
     ],
 )
 def test_age_reads_as_staff_say_it(delta: dt.timedelta, text: str) -> None:
-    assert format_age(delta) == text
+    with translation.override("ru"):
+        assert format_age(delta) == text
+
+
+def test_age_is_translated() -> None:
+    with translation.override("en"):
+        assert format_age(dt.timedelta(minutes=16)) == "16\xa0minutes"
 
 
 class TestAppealQueue:
@@ -63,7 +69,7 @@ class TestAppealQueue:
         client = staff_client(make_staff(supplier))
         response = client.get("/staff/appeals/")
         assert [row for row, _ in response.context["rows"]] == [older, newer]
-        assert "2 дн. 3 ч." in response.text
+        assert "2\xa0дня, 3\xa0часа" in response.text
         assert queue(client, "/staff/appeals/", status="closed") == [closed]
         assert len(queue(client, "/staff/appeals/", status="all")) == 3
 

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -185,6 +186,18 @@ def update_profile(
     if changed:
         user.save(update_fields=changed)
         record(actor=user, action=Action.PROFILE_UPDATED, obj=user, fields=changed)
+    return user
+
+
+@transaction.atomic
+def set_language(*, user: User, language: str) -> User:
+    """Keep the interface language the person chose (one of settings.LANGUAGES)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ProfileError("invalid_language", _("Выберите язык из списка."), field="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+        record(actor=user, action=Action.PROFILE_UPDATED, obj=user, fields=["language"])
     return user
 
 

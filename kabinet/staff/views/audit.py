@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from kabinet.core.forms import DateInput
 from kabinet.identity.models import User
-from kabinet.staff import selectors
+from kabinet.staff import journal, selectors
 from kabinet.staff.access import staff_required
 from kabinet.staff.forms import LabelledChoiceField, StyledForm, person_name
 from kabinet.staff.views.common import paginate
@@ -59,9 +59,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "entries": [
-                (entry, selectors.JOURNAL_ACTIONS.get(entry.action, entry.action)) for entry in page
-            ],
+            "entries": journal.sentences(list(page)),
             "nav": "audit",
         },
     )
