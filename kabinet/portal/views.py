@@ -18,6 +18,7 @@ from kabinet.core.http import client_ip
 from kabinet.identity.models import Consent
 from kabinet.identity.services.consents import has_active_consent
 from kabinet.metering.summaries import account_summaries
+from kabinet.notifications.selectors import unread_counts
 from kabinet.portal.middleware import last_account_id
 
 
@@ -26,9 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "portal/home.html")
     summaries = account_summaries(linked_accounts(request.user))
-    # Unread notifications per account id, filled in by the notifications app: the cards show
-    # the count beside an account that has any.
-    unread_by_account: dict[int, int] = {}
+    # Unread notifications per account id: the cards show the count beside an account that has
+    # any (one cached query, shared with the menu's badge).
+    unread_by_account = unread_counts(request.user)
     last = last_account_id(request)
     # The account opened last comes first: the customer most likely goes on with it.
     summaries.sort(key=lambda summary: summary.link.account_id != last)

@@ -258,3 +258,26 @@ def test_another_person_on_the_same_browser_does_not_get_it(
 
 def test_without_accounts_the_accounts_menu_opens_the_list(client_in: Client) -> None:
     assert _redirect(client_in) == reverse("accounts:list")
+
+
+def test_a_card_counts_its_unread_notifications(
+    client_in: Client, customer: User, supplier: Supplier, moment: list[dt.datetime]
+) -> None:
+    """Issue 17: the home card shows the unread notifications of its account; reading them
+    clears the mark."""
+    from kabinet.notifications.models import Kind, Notification
+    from kabinet.notifications.selectors import forget_unread
+
+    noisy, quiet = _account(supplier, customer), _account(supplier, customer)
+    note = Notification.objects.create(
+        user=customer, account=noisy, kind=Kind.NEW_BILL, key="2026-10", payload={}
+    )
+    forget_unread([customer.pk])
+    html = client_in.get(reverse("portal:home")).content.decode()
+    assert "Непрочитанные уведомления:" in _card(html, noisy)
+    assert "Непрочитанные уведомления:" not in _card(html, quiet)
+
+    Notification.objects.filter(pk=note.pk).update(read_at=dt.datetime(2026, 11, 5, tzinfo=dt.UTC))
+    forget_unread([customer.pk])
+    html = client_in.get(reverse("portal:home")).content.decode()
+    assert "Непрочитанные уведомления:" not in _card(html, noisy)
