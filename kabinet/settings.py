@@ -297,6 +297,7 @@ PERSONAL_DATA_MODULES = [
     "kabinet.payments.personal_data",
     "kabinet.documents.personal_data",
     "kabinet.support.personal_data",
+    "kabinet.notifications.personal_data",
     "kabinet.staff.personal_data",
 ]
 

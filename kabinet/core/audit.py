@@ -45,7 +45,7 @@ class Action(models.TextChoices):
     ACCOUNT_LINKED = "billing.account_linked"
     LINK_UPDATED = "billing.link_updated"
     ACCOUNT_UNLINKED = "billing.account_unlinked"
-    ACCOUNT_INVITATION_SENT = "billing.account_invitation_sent"
+    ACCOUNT_INVITATION_SENT = "billing.account_invitation_issued"
     ACCOUNT_INVITATION_REVOKED = "billing.account_invitation_revoked"
     ACCOUNT_INVITATION_ACCEPTED = "billing.account_invitation_accepted"
     ACCOUNT_ACCESS_REVOKED = "billing.account_access_revoked"

@@ -133,6 +133,7 @@ NOT_REFUSALS = {
     "Unreachable",
     "RequisitesMissing",
     "NotAnObject",  # the API's body parser; errors.install answers it with a 422
+    "_Fallback",  # the bulk import's signal to hand a file to the line-by-line importer
 }
 
 

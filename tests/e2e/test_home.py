@@ -50,7 +50,7 @@ def test_the_home_card_pays_and_then_shows_what_is_left(page: Page, customer: Us
     expect(card.get_by_test_id("balance")).to_contain_text("К оплате 2 097,04 ₽")
     card.get_by_role("link", name="Оплатить 2 097,04 ₽").click()
 
-    page.get_by_label("Пени: Пени").fill("0")
+    page.get_by_label("Пени", exact=True).fill("0")
     page.get_by_label("Я согласен с").check()
     page.get_by_role("button", name="Оплатить").click()
     page.get_by_label("Номер карты").fill("4111 1111 1111 1111")

@@ -165,6 +165,10 @@ def test_a_customer_links_an_account_on_a_phone(phone: Page) -> None:
     phone.get_by_label("Статус отношения к ЛС", exact=False).select_option(label="Наниматель")
     code.fill("k7q2")
     phone.get_by_role("button", name="Подключить").click()
+    # The group step (seed 004) fits the phone too.
+    expect(phone).to_have_url(re.compile(rf"/accounts/{account.pk}/group/$"))
+    assert_fits(phone, phone.get_by_label("Группа"))
+    phone.get_by_role("button", name="Продолжить").click()
     expect(phone).to_have_url(re.compile(rf"/accounts/{account.pk}/$"))
 
     # The account's heading is in the first screen, under a compact account navigation.
@@ -244,7 +248,7 @@ def test_a_bill_is_paid_on_a_phone(phone: Page) -> None:
     expect(summary).to_be_focused()
     assert_fits(phone, summary)
 
-    phone.get_by_label("Пени: Пени").fill("0")
+    phone.get_by_label("Пени", exact=True).fill("0")
     expect(phone.get_by_test_id("total")).to_have_text("2 084,70")
     phone.get_by_label("Я согласен с").check()
     button = phone.get_by_role("button", name="Оплатить")

@@ -28,7 +28,7 @@ def test_every_account_and_payment_page_is_404_for_another_user(
         if isinstance(p, URLPattern)
         and ("account_id" in str(p.pattern) or "payment_id" in str(p.pattern))
     ]
-    assert {p.name for p in scoped} == {"pay", "account_history", "return", "retry"}
+    assert {p.name for p in scoped} == {"pay", "account_history", "return", "retry", "document"}
     for pattern in scoped:
         kwargs = (
             {"account_id": account.pk}
