@@ -319,6 +319,7 @@ def test_heat_and_water_accounts_link_by_payment_code_surname_and_flat(seeded: P
         .first()
     )
     assert account is not None
+    assert account.premises is not None
     assert set(services.allowed_questions(account.supplier)) >= {services.Question.SURNAME_FLAT}
     link = services.link_account(
         user=make_customer(),
