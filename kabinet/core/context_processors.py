@@ -8,7 +8,9 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def support_contacts(request: HttpRequest) -> dict[str, str]:
+def support_contacts(request: HttpRequest | None = None) -> dict[str, str]:
+    """Also called without a request by the pages that render with no context processors (the
+    500 page, the 503 page while the database is down)."""
     phone = settings.SUPPORT_PHONE
     return {
         "support_phone": phone,

@@ -27,6 +27,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from prometheus_client import Histogram
 
+from kabinet.core.context_processors import support_contacts
+
 request_logger = logging.getLogger("kabinet.requests")
 logger = logging.getLogger(__name__)
 
@@ -155,7 +157,12 @@ def database_unavailable_response(request: HttpRequest) -> HttpResponse:
         # No request in the context: the context processors would load the user from the
         # database that is down.
         html = render_to_string(
-            "503.html", {"message": message, "request_id": request_id_of(request)}
+            "503.html",
+            {
+                "message": message,
+                "request_id": request_id_of(request),
+                **support_contacts(),
+            },
         )
         response = HttpResponse(html, status=503)
     response["Retry-After"] = str(RETRY_AFTER)

@@ -11,6 +11,8 @@ from django.template import loader
 from django.utils.translation import get_language
 from django.views.decorators.csrf import requires_csrf_token
 
+from kabinet.core.context_processors import support_contacts
+
 
 @requires_csrf_token
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -32,5 +34,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """Rendered without the request: context processors, the user, the cache and the database
     may be what failed, so the page needs none of them (``errors/500.html`` extends nothing)."""
-    html = loader.get_template("errors/500.html").render({"LANGUAGE_CODE": get_language()})
+    html = loader.get_template("errors/500.html").render(
+        {"LANGUAGE_CODE": get_language(), **support_contacts()}
+    )
     return HttpResponseServerError(html)

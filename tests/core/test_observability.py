@@ -77,6 +77,14 @@ def test_a_page_gets_the_russian_503_while_the_database_is_down(client: Client) 
 
 
 @pytest.mark.urls("tests.core.urls_database_down")
+def test_the_503_page_names_the_support_line(client: Client, settings: Any) -> None:
+    settings.SUPPORT_PHONE = "8 800 300-00-00"
+    html = client.get("/page/").content.decode()
+    assert "Обратитесь в службу поддержки" in html
+    assert 'href="tel:88003000000"' in html
+
+
+@pytest.mark.urls("tests.core.urls_database_down")
 def test_the_api_gets_a_json_503_with_a_code(client: Client) -> None:
     response = client.get("/api/v1/thing/")
     assert response.status_code == 503

@@ -86,3 +86,15 @@ def test_a_form_without_its_csrf_token_gets_a_russian_explanation() -> None:
     html = response.content.decode()
     assert "Форма устарела" in html
     assert "обновите страницу" in html
+
+
+def test_the_server_error_page_names_the_support_line(settings: Any) -> None:
+    """Seed 004: «Обратитесь в службу поддержки» on the error pages, the 500 one included (it
+    reads the line from settings, never from the database)."""
+    settings.SUPPORT_PHONE = "8 800 300-00-00"
+    settings.SUPPORT_EMAIL = "help@example.org"
+    client = Client(raise_request_exception=False)
+    html = client.get("/broken/").content.decode()
+    assert "Обратитесь в службу поддержки" in html
+    assert 'href="tel:88003000000"' in html
+    assert 'href="mailto:help@example.org"' in html
