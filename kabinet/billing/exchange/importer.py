@@ -300,12 +300,12 @@ class ProgressLines:
         if tenth > self.shown:
             self.shown = tenth
             seconds = time.monotonic() - self.started
-            print(
+            line = (
                 f"{self.name}: {tenth * 100 // self.STEPS} % ({self.done:,} из {self.total:,} "
-                f"строк, {seconds:.0f} с)".replace(",", " "),
-                file=self.stream,
-                flush=True,
+                f"строк, {seconds:.0f} с)".replace(",", " ")
             )
+            self.stream.write(line + "\n")
+            self.stream.flush()
 
     def close(self) -> None:
         return None
